@@ -1,0 +1,62 @@
+{
+  "variables": {
+    "vcpkg_root%": "<!(node -p \"process.env.VCPKG_ROOT || 'C:/vcpkg'\")"
+  },
+  "targets": [
+    {
+      "target_name": "callmedia",
+      "sources": [
+        "native/addon.cc",
+        "native/binding/Convert.cc",
+        "native/binding/JsFrameSink.cc",
+        "native/binding/VideoReceiverWrap.cc",
+        "native/common/BufferPool.cc",
+        "native/common/WorkerPool.cc",
+        "native/net/MediaThread.cc",
+        "native/net/UdpSocket.cc",
+        "native/rtp/RtcpPacket.cc",
+        "native/rtp/RtpPacket.cc",
+        "native/rtp/RtpStreamRecv.cc",
+        "native/video/FrameAssembler.cc",
+        "native/video/FrameConverter.cc",
+        "native/video/H264Decoder.cc",
+        "native/video/H264Depacketizer.cc",
+        "native/video/VideoReceiver.cc"
+      ],
+      "include_dirs": [
+        "<!(node -p \"require('node-addon-api').include_dir\")",
+        "native"
+      ],
+      "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS"],
+      "cflags!": ["-fno-exceptions"],
+      "cflags_cc!": ["-fno-exceptions", "-fno-rtti"],
+      "cflags_cc": ["-std=c++17", "-O2", "-Wall", "-Wextra", "-Wno-unused-parameter"],
+      "conditions": [
+        ["OS=='linux' or OS=='mac'", {
+          "cflags_cc": ["<!@(pkg-config --cflags libavcodec libavutil opus libsrtp2)"],
+          "libraries": ["<!@(pkg-config --libs libavcodec libavutil opus libsrtp2)", "-lyuv"]
+        }],
+        ["OS=='mac'", {
+          "xcode_settings": {
+            "GCC_ENABLE_CPP_EXCEPTIONS": "YES",
+            "CLANG_CXX_LANGUAGE_STANDARD": "c++17",
+            "MACOSX_DEPLOYMENT_TARGET": "11.0"
+          }
+        }],
+        ["OS=='win'", {
+          "include_dirs": ["<(vcpkg_root)/installed/x64-windows/include"],
+          "libraries": [
+            "<(vcpkg_root)/installed/x64-windows/lib/avcodec.lib",
+            "<(vcpkg_root)/installed/x64-windows/lib/avutil.lib",
+            "<(vcpkg_root)/installed/x64-windows/lib/yuv.lib",
+            "<(vcpkg_root)/installed/x64-windows/lib/opus.lib",
+            "<(vcpkg_root)/installed/x64-windows/lib/srtp2.lib"
+          ],
+          "msvs_settings": {
+            "VCCLCompilerTool": { "ExceptionHandling": 1, "AdditionalOptions": ["/std:c++17"] }
+          }
+        }]
+      ]
+    }
+  ]
+}

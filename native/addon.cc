@@ -1,0 +1,17 @@
+// The callmedia native addon: the media engine behind src/media.
+#include <napi.h>
+
+#include "binding/Convert.h"
+#include "binding/VideoReceiverWrap.h"
+
+namespace {
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  callmedia::VideoReceiverWrap::Init(env, exports);
+  callmedia::InitConvert(env, exports);
+  return exports;
+}
+
+}  // namespace
+
+NODE_API_MODULE(callmedia, Init)

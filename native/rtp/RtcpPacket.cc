@@ -1,0 +1,97 @@
+#include "rtp/RtcpPacket.h"
+
+namespace callmedia {
+
+namespace {
+constexpr uint8_t kSr = 200, kRr = 201, kRtpfb = 205, kPsfb = 206;
+
+inline void Write16(uint8_t* p, uint16_t v) { p[0] = v >> 8; p[1] = v & 0xFF; }
+inline void Write32(uint8_t* p, uint32_t v) { p[0] = v >> 24; p[1] = (v >> 16) & 0xFF; p[2] = (v >> 8) & 0xFF; p[3] = v & 0xFF; }
+inline uint16_t Read16(const uint8_t* p) { return static_cast<uint16_t>((p[0] << 8) | p[1]); }
+inline uint32_t Read32(const uint8_t* p) {
+  return (static_cast<uint32_t>(p[0]) << 24) | (static_cast<uint32_t>(p[1]) << 16) | (static_cast<uint32_t>(p[2]) << 8) | p[3];
+}
+
+// Common header: V=2, count/format, packet type, length in 32-bit words minus one.
+inline void WriteHeader(uint8_t* p, uint8_t countOrFmt, uint8_t type, size_t bytes) {
+  p[0] = static_cast<uint8_t>(0x80 | (countOrFmt & 0x1F));
+  p[1] = type;
+  Write16(p + 2, static_cast<uint16_t>(bytes / 4 - 1));
+}
+}  // namespace
+
+size_t RtcpPacket::WriteReceiverReport(uint8_t* out, size_t capacity, uint32_t senderSsrc, const ReportBlock* block) {
+  const size_t bytes = 8 + (block ? 24 : 0);
+  if (capacity < bytes) return 0;
+  WriteHeader(out, block ? 1 : 0, kRr, bytes);
+  Write32(out + 4, senderSsrc);
+  if (block) {
+    uint8_t* b = out + 8;
+    Write32(b, block->ssrc);
+    b[4] = block->fractionLost;
+    const uint32_t lost = static_cast<uint32_t>(block->cumulativeLost) & 0xFFFFFF;
+    b[5] = (lost >> 16) & 0xFF; b[6] = (lost >> 8) & 0xFF; b[7] = lost & 0xFF;
+    Write32(b + 8, block->extendedHighestSeq);
+    Write32(b + 12, block->jitter);
+    Write32(b + 16, block->lastSr);
+    Write32(b + 20, block->delaySinceLastSr);
+  }
+  return bytes;
+}
+
+size_t RtcpPacket::WritePli(uint8_t* out, size_t capacity, uint32_t senderSsrc, uint32_t mediaSsrc) {
+  if (capacity < 12) return 0;
+  WriteHeader(out, 1, kPsfb, 12);
+  Write32(out + 4, senderSsrc);
+  Write32(out + 8, mediaSsrc);
+  return 12;
+}
+
+size_t RtcpPacket::WriteFir(uint8_t* out, size_t capacity, uint32_t senderSsrc, uint32_t mediaSsrc, uint8_t seqNr) {
+  if (capacity < 20) return 0;
+  WriteHeader(out, 4, kPsfb, 20);
+  Write32(out + 4, senderSsrc);
+  Write32(out + 8, 0);  // media source SSRC is unused in FIR (RFC 5104 4.3.1.2)
+  Write32(out + 12, mediaSsrc);
+  out[16] = seqNr;
+  out[17] = out[18] = out[19] = 0;
+  return 20;
+}
+
+bool RtcpPacket::Parse(const uint8_t* data, size_t size, const Handlers& handlers) {
+  size_t offset = 0;
+  while (offset + 4 <= size) {
+    const uint8_t* p = data + offset;
+    if ((p[0] >> 6) != 2) return false;
+    const size_t length = (static_cast<size_t>(Read16(p + 2)) + 1) * 4;
+    if (offset + length > size) return false;
+    const uint8_t type = p[1];
+    const uint8_t fmt = p[0] & 0x1F;
+    if (type == kSr) {
+      if (length < 28) return false;
+      RtcpSenderReport sr;
+      sr.ssrc = Read32(p + 4);
+      sr.ntpMiddle = (Read32(p + 8) << 16) | (Read32(p + 12) >> 16);
+      sr.rtpTimestamp = Read32(p + 16);
+      sr.packetCount = Read32(p + 20);
+      sr.octetCount = Read32(p + 24);
+      if (handlers.onSenderReport) handlers.onSenderReport(sr);
+    } else if (type == kPsfb || type == kRtpfb) {
+      if (length < 12) return false;
+      RtcpFeedback fb;
+      fb.senderSsrc = Read32(p + 4);
+      fb.mediaSsrc = Read32(p + 8);
+      if (type == kPsfb && fmt == 1) fb.kind = RtcpFeedback::Kind::Pli;
+      else if (type == kPsfb && fmt == 4) {
+        if (length < 20) return false;
+        fb.kind = RtcpFeedback::Kind::Fir;
+        fb.mediaSsrc = Read32(p + 12);
+      } else if (type == kRtpfb && fmt == 1) fb.kind = RtcpFeedback::Kind::Nack;
+      if (handlers.onFeedback) handlers.onFeedback(fb);
+    }
+    offset += length;
+  }
+  return offset == size;
+}
+
+}  // namespace callmedia

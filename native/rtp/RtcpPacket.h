@@ -1,0 +1,41 @@
+// RTCP packets this engine writes and reads: receiver reports (RFC 3550 6.4.2), PLI (RFC 4585
+// 6.3.1), FIR (RFC 5104 4.3.1), and the sender report fields used for round-trip timing.
+// Builders write into a caller's buffer and return the bytes written (0 when it does not fit).
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+
+#include "rtp/RtpStreamRecv.h"
+
+namespace callmedia {
+
+struct RtcpSenderReport {
+  uint32_t ssrc = 0;
+  uint32_t ntpMiddle = 0;  // middle 32 bits of the NTP timestamp, echoed as LSR
+  uint32_t rtpTimestamp = 0;
+  uint32_t packetCount = 0;
+  uint32_t octetCount = 0;
+};
+
+struct RtcpFeedback {
+  enum class Kind { Pli, Fir, Nack, Other } kind = Kind::Other;
+  uint32_t senderSsrc = 0;
+  uint32_t mediaSsrc = 0;
+};
+
+class RtcpPacket {
+ public:
+  static size_t WriteReceiverReport(uint8_t* out, size_t capacity, uint32_t senderSsrc, const ReportBlock* block);
+  static size_t WritePli(uint8_t* out, size_t capacity, uint32_t senderSsrc, uint32_t mediaSsrc);
+  static size_t WriteFir(uint8_t* out, size_t capacity, uint32_t senderSsrc, uint32_t mediaSsrc, uint8_t seqNr);
+
+  struct Handlers {
+    std::function<void(const RtcpSenderReport&)> onSenderReport;
+    std::function<void(const RtcpFeedback&)> onFeedback;
+  };
+  // Walks a compound packet; returns false at the first malformed part (parts before it count).
+  static bool Parse(const uint8_t* data, size_t size, const Handlers& handlers);
+};
+
+}  // namespace callmedia

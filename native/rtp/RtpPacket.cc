@@ -1,0 +1,86 @@
+#include "rtp/RtpPacket.h"
+
+namespace callmedia {
+
+namespace {
+inline uint16_t Read16(const uint8_t* p) { return static_cast<uint16_t>((p[0] << 8) | p[1]); }
+inline uint32_t Read32(const uint8_t* p) {
+  return (static_cast<uint32_t>(p[0]) << 24) | (static_cast<uint32_t>(p[1]) << 16) |
+         (static_cast<uint32_t>(p[2]) << 8) | p[3];
+}
+}  // namespace
+
+bool RtpPacket::LooksLikeRtcp(const uint8_t* data, size_t size) {
+  return size >= 8 && (data[0] >> 6) == 2 && data[1] >= 192 && data[1] <= 223;
+}
+
+bool RtpPacket::Parse(const uint8_t* data, size_t size, RtpPacket* out) {
+  if (size < kFixedHeaderSize || (data[0] >> 6) != 2) return false;
+  const bool padding = data[0] & 0x20;
+  const bool hasExtension = data[0] & 0x10;
+  out->csrcCount = data[0] & 0x0F;
+  out->marker = data[1] & 0x80;
+  out->payloadType = data[1] & 0x7F;
+  out->sequenceNumber = Read16(data + 2);
+  out->timestamp = Read32(data + 4);
+  out->ssrc = Read32(data + 8);
+
+  size_t offset = kFixedHeaderSize + 4u * out->csrcCount;
+  if (offset > size) return false;
+
+  out->extension = nullptr;
+  out->extensionSize = 0;
+  out->extensionProfile = 0;
+  if (hasExtension) {
+    if (offset + 4 > size) return false;
+    out->extensionProfile = Read16(data + offset);
+    const size_t words = Read16(data + offset + 2);
+    offset += 4;
+    if (offset + 4 * words > size) return false;
+    out->extension = data + offset;
+    out->extensionSize = 4 * words;
+    offset += 4 * words;
+  }
+
+  size_t end = size;
+  out->paddingSize = 0;
+  if (padding) {
+    const uint8_t pad = data[size - 1];
+    if (pad == 0 || pad > size - offset) return false;
+    out->paddingSize = pad;
+    end -= pad;
+  }
+  out->payload = data + offset;
+  out->payloadSize = end - offset;
+  return true;
+}
+
+bool RtpPacket::GetExtension(uint8_t id, const uint8_t** value, size_t* length) const {
+  if (!extension) return false;
+  const uint8_t* p = extension;
+  const uint8_t* end = extension + extensionSize;
+  if (extensionProfile == 0xBEDE) {  // one-byte header form
+    while (p < end) {
+      if (*p == 0) { ++p; continue; }  // padding byte
+      const uint8_t elementId = *p >> 4;
+      const size_t elementLength = (*p & 0x0F) + 1u;
+      if (elementId == 15) return false;  // reserved: stop parsing (RFC 8285 section 4.2)
+      if (p + 1 + elementLength > end) return false;
+      if (elementId == id) { *value = p + 1; *length = elementLength; return true; }
+      p += 1 + elementLength;
+    }
+  } else if ((extensionProfile & 0xFFF0) == 0x1000) {  // two-byte header form
+    while (p < end) {
+      if (*p == 0) { ++p; continue; }
+      if (p + 2 > end) return false;
+      const uint8_t elementId = p[0];
+      const size_t elementLength = p[1];
+      if (p + 2 + elementLength > end) return false;
+      if (elementId == id) { *value = p + 2; *length = elementLength; return true; }
+      p += 2 + elementLength;
+    }
+  }
+  return false;
+}
+
+}  // namespace callmedia

@@ -1,0 +1,37 @@
+// RFC 3550 section 5.1: a zero-copy view over one RTP packet, with the RFC 8285 header
+// extensions (one-byte 0xBEDE and two-byte 0x100X forms). Parse() validates every length
+// against the datagram so a malformed packet is refused before anything reads past it.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+
+namespace callmedia {
+
+class RtpPacket {
+ public:
+  static constexpr size_t kFixedHeaderSize = 12;
+
+  // RFC 5761 section 4: RTP and RTCP on one port are told apart by the second byte.
+  static bool LooksLikeRtcp(const uint8_t* data, size_t size);
+
+  // Returns false (and leaves `out` unspecified) when the datagram is not a valid RTP packet.
+  static bool Parse(const uint8_t* data, size_t size, RtpPacket* out);
+
+  // Finds an RFC 8285 extension element by id; false when absent.
+  bool GetExtension(uint8_t id, const uint8_t** value, size_t* length) const;
+
+  uint8_t payloadType = 0;
+  bool marker = false;
+  uint16_t sequenceNumber = 0;
+  uint32_t timestamp = 0;
+  uint32_t ssrc = 0;
+  uint8_t csrcCount = 0;
+  uint16_t extensionProfile = 0;
+  const uint8_t* extension = nullptr;  // extension body, after the 4-byte extension header
+  size_t extensionSize = 0;
+  const uint8_t* payload = nullptr;
+  size_t payloadSize = 0;
+  size_t paddingSize = 0;
+};
+
+}  // namespace callmedia

@@ -1,0 +1,209 @@
+#include "video/FrameAssembler.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "rtp/SeqManager.h"
+
+namespace callmedia {
+
+FrameAssembler::FrameAssembler(Listener* listener, size_t capacity, uint64_t reorderWindowNs)
+    : listener_(listener), slots_(capacity), reorderWindowNs_(reorderWindowNs) {
+  accessUnit_.reserve(256 * 1024);
+}
+
+FrameAssembler::Slot* FrameAssembler::Get(uint16_t seq) {
+  Slot& slot = slots_[seq % slots_.size()];
+  return (slot.used && slot.seq == seq) ? &slot : nullptr;
+}
+
+void FrameAssembler::Reset() {
+  for (auto& slot : slots_) slot.used = false;
+  started_ = synced_ = scanValid_ = false;
+  waitingKeyFrame_ = true;
+  gapSinceNs_ = 0;
+}
+
+void FrameAssembler::Insert(const RtpPacket& packet, uint64_t nowNs) {
+  if (packet.payloadSize == 0 || packet.payloadSize > kMaxPayload) {
+    stats_.packetsMalformed.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
+  if (haveSsrc_ && packet.ssrc != ssrc_) Reset();  // the sender or the subscribed source changed
+  haveSsrc_ = true;
+  ssrc_ = packet.ssrc;
+
+  const uint16_t seq = packet.sequenceNumber;
+  if (!started_) {
+    started_ = true;
+    floor_ = highest_ = seq;
+  }
+  const uint16_t reference = synced_ ? nextSeq_ : floor_;
+  if (SeqManager::Diff(seq, reference) < 0) {
+    stats_.packetsLate.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
+  if (static_cast<size_t>(SeqManager::Diff(seq, reference)) >= slots_.size()) {
+    // The hole is wider than the buffer: whatever was pending cannot complete.
+    if (synced_) stats_.framesIncomplete.fetch_add(1, std::memory_order_relaxed);
+    for (auto& slot : slots_) {
+      if (slot.used) stats_.packetsDiscarded.fetch_add(1, std::memory_order_relaxed);
+      slot.used = false;
+    }
+    synced_ = scanValid_ = false;
+    gapSinceNs_ = 0;
+    floor_ = highest_ = seq;
+    if (!waitingKeyFrame_) {
+      waitingKeyFrame_ = true;
+      listener_->OnKeyFrameNeeded();
+    }
+  }
+
+  Slot& slot = slots_[seq % slots_.size()];
+  if (slot.used && slot.seq == seq) {
+    stats_.packetsDuplicate.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
+  slot.used = true;
+  slot.seq = seq;
+  slot.ts = packet.timestamp;
+  slot.marker = packet.marker;
+  slot.arrivalNs = nowNs;
+  slot.size = static_cast<uint16_t>(packet.payloadSize);
+  std::memcpy(slot.data, packet.payload, packet.payloadSize);
+  if (SeqManager::IsNewer(seq, highest_)) highest_ = seq;
+
+  if (!synced_ && !TrySync(seq)) TrySync(static_cast<uint16_t>(seq + 1));
+  TryAssemble(nowNs);
+}
+
+bool FrameAssembler::IsFrameStart(uint16_t seq) {
+  Slot* slot = Get(seq);
+  if (!slot) return false;
+  Slot* prev = Get(static_cast<uint16_t>(seq - 1));
+  if (prev) return (prev->marker || prev->ts != slot->ts) && h264::PayloadStartsNal(slot->data, slot->size);
+  // With the previous packet unknown, only a packet that opens a key frame is a safe start.
+  return h264::PayloadStartsKeyFrame(slot->data, slot->size);
+}
+
+bool FrameAssembler::TrySync(uint16_t seq) {
+  if (synced_ || SeqManager::Diff(seq, floor_) < 0 || !IsFrameStart(seq)) return false;
+  Release(floor_, seq);
+  synced_ = true;
+  nextSeq_ = floor_ = seq;
+  scanValid_ = false;
+  return true;
+}
+
+void FrameAssembler::Release(uint16_t from, uint16_t to) {
+  for (uint16_t s = from; s != to; ++s) {
+    if (Slot* slot = Get(s)) {
+      slot->used = false;
+      stats_.packetsDiscarded.fetch_add(1, std::memory_order_relaxed);
+    }
+  }
+}
+
+void FrameAssembler::TryAssemble(uint64_t nowNs) {
+  while (synced_) {
+    Slot* first = Get(nextSeq_);
+    if (!first) {
+      if (SeqManager::IsNewer(highest_, nextSeq_) && (gapSinceNs_ == 0 || gapSeq_ != nextSeq_)) {
+        gapSinceNs_ = nowNs;
+        gapSeq_ = nextSeq_;
+      }
+      return;
+    }
+    if (!scanValid_) {
+      scanSeq_ = nextSeq_;
+      scanValid_ = true;
+    }
+    const uint32_t ts = first->ts;
+    for (;;) {
+      Slot* p = Get(scanSeq_);
+      if (!p) {
+        if (SeqManager::IsNewer(highest_, scanSeq_)) {
+          if (gapSinceNs_ == 0 || gapSeq_ != scanSeq_) {
+            gapSinceNs_ = nowNs;
+            gapSeq_ = scanSeq_;
+          }
+        } else {
+          gapSinceNs_ = 0;  // waiting for the rest of the frame, no hole yet
+        }
+        return;
+      }
+      if (p->ts != ts) {  // the next frame began without a marker on this one
+        gapSinceNs_ = 0;
+        scanValid_ = false;
+        const uint16_t last = static_cast<uint16_t>(scanSeq_ - 1);
+        EmitFrame(nextSeq_, last, nowNs);
+        nextSeq_ = floor_ = static_cast<uint16_t>(last + 1);
+        break;
+      }
+      if (p->marker) {
+        gapSinceNs_ = 0;
+        scanValid_ = false;
+        const uint16_t last = scanSeq_;
+        EmitFrame(nextSeq_, last, nowNs);
+        nextSeq_ = floor_ = static_cast<uint16_t>(last + 1);
+        break;
+      }
+      ++scanSeq_;
+    }
+  }
+}
+
+void FrameAssembler::EmitFrame(uint16_t first, uint16_t last, uint64_t nowNs) {
+  depacketizer_.BeginFrame(&accessUnit_);
+  bool ok = true;
+  uint64_t firstNs = UINT64_MAX, lastNs = 0;
+  const uint32_t ts = Get(first)->ts;
+  for (uint16_t s = first;; ++s) {
+    Slot* slot = Get(s);
+    if (ok) ok = depacketizer_.Append(slot->data, slot->size);
+    firstNs = std::min(firstNs, slot->arrivalNs);
+    lastNs = std::max(lastNs, slot->arrivalNs);
+    slot->used = false;
+    if (s == last) break;
+  }
+  ok = ok && depacketizer_.EndFrame() && !accessUnit_.empty();
+  if (!ok) {
+    stats_.framesMalformed.fetch_add(1, std::memory_order_relaxed);
+    waitingKeyFrame_ = true;
+    listener_->OnKeyFrameNeeded();
+    return;
+  }
+  if (waitingKeyFrame_) {
+    if (!depacketizer_.hasIdr()) {
+      stats_.framesWaitingKeyFrame.fetch_add(1, std::memory_order_relaxed);
+      return;
+    }
+    waitingKeyFrame_ = false;
+  }
+  stats_.framesAssembled.fetch_add(1, std::memory_order_relaxed);
+  AssembledFrame frame{accessUnit_.data(), accessUnit_.size(), ts, ssrc_, depacketizer_.hasIdr(),
+                       firstNs, lastNs, nowNs};
+  listener_->OnFrameAssembled(frame);
+}
+
+void FrameAssembler::OnTimer(uint64_t nowNs) {
+  if (synced_ && gapSinceNs_ != 0 && nowNs - gapSinceNs_ >= reorderWindowNs_) DeclareLoss(nowNs);
+}
+
+void FrameAssembler::DeclareLoss(uint64_t nowNs) {
+  // Drop the frame with the hole; the next frame boundary after it becomes the sync point.
+  stats_.framesIncomplete.fetch_add(1, std::memory_order_relaxed);
+  synced_ = scanValid_ = false;
+  gapSinceNs_ = 0;
+  floor_ = nextSeq_;
+  const bool wasWaiting = waitingKeyFrame_;
+  waitingKeyFrame_ = true;
+  if (!wasWaiting) listener_->OnKeyFrameNeeded();
+  // Find the first frame start already buffered after the hole.
+  for (uint16_t s = floor_; SeqManager::Diff(highest_, s) >= 0; ++s) {
+    if (TrySync(s)) break;
+  }
+  TryAssemble(nowNs);
+}
+
+}  // namespace callmedia

@@ -1,0 +1,96 @@
+#include "video/H264Decoder.h"
+
+extern "C" {
+#include <libavcodec/avcodec.h>
+#include <libavutil/frame.h>
+#include <libavutil/log.h>
+#include <libavutil/pixfmt.h>
+}
+
+static_assert(callmedia::H264Decoder::kInputPadding >= AV_INPUT_BUFFER_PADDING_SIZE,
+              "input padding must cover what libavcodec reads past the end");
+
+namespace callmedia {
+
+H264Decoder::H264Decoder() {
+  // Corrupt streams are expected input here; the engine counts them instead of logging.
+  av_log_set_level(AV_LOG_QUIET);
+  const AVCodec* codec = avcodec_find_decoder(AV_CODEC_ID_H264);
+  if (!codec) {
+    error_ = "libavcodec has no H.264 decoder";
+    return;
+  }
+  AVCodecContext* ctx = avcodec_alloc_context3(codec);
+  frame_ = av_frame_alloc();
+  packet_ = av_packet_alloc();
+  if (!ctx || !frame_ || !packet_) {
+    avcodec_free_context(&ctx);
+    error_ = "out of memory";
+    return;
+  }
+  ctx->thread_count = 1;
+  ctx->flags |= AV_CODEC_FLAG_LOW_DELAY;
+  ctx->flags2 |= AV_CODEC_FLAG2_CHUNKS;  // access units may arrive as several NAL chunks
+  if (avcodec_open2(ctx, codec, nullptr) < 0) {
+    avcodec_free_context(&ctx);
+    error_ = "cannot open the H.264 decoder";
+    return;
+  }
+  ctx_ = ctx;
+}
+
+H264Decoder::~H264Decoder() {
+  avcodec_free_context(&ctx_);
+  av_frame_free(&frame_);
+  av_packet_free(&packet_);
+}
+
+void H264Decoder::Flush() {
+  if (ctx_) avcodec_flush_buffers(ctx_);
+}
+
+H264Decoder::Result H264Decoder::Decode(const uint8_t* data, size_t size, int64_t pts,
+                                        const std::function<void(const DecodedPicture&)>& onPicture) {
+  if (!ctx_) return Result::Corrupt;
+  packet_->data = const_cast<uint8_t*>(data);
+  packet_->size = static_cast<int>(size);
+  packet_->pts = pts;
+  packet_->dts = pts;
+  Result result = Result::Ok;
+  int ret = avcodec_send_packet(ctx_, packet_);
+  av_packet_unref(packet_);
+  if (ret < 0 && ret != AVERROR(EAGAIN)) result = Result::Corrupt;
+  for (;;) {
+    ret = avcodec_receive_frame(ctx_, frame_);
+    if (ret == AVERROR(EAGAIN) || ret == AVERROR_EOF) break;
+    if (ret < 0) {
+      result = Result::Corrupt;
+      break;
+    }
+    const int format = frame_->format;
+    if (format != AV_PIX_FMT_YUV420P && format != AV_PIX_FMT_YUVJ420P) {
+      av_frame_unref(frame_);
+      result = Result::UnsupportedFormat;
+      continue;
+    }
+    if (frame_->decode_error_flags || (frame_->flags & AV_FRAME_FLAG_CORRUPT)) {
+      // A concealed picture is not the sender's picture: count it, do not deliver it.
+      av_frame_unref(frame_);
+      result = Result::Corrupt;
+      continue;
+    }
+    DecodedPicture picture;
+    picture.planes = I420Planes{frame_->data[0], frame_->linesize[0], frame_->data[1], frame_->linesize[1],
+                                frame_->data[2], frame_->linesize[2]};
+    picture.width = frame_->width;
+    picture.height = frame_->height;
+    picture.fullRange = format == AV_PIX_FMT_YUVJ420P || frame_->color_range == AVCOL_RANGE_JPEG;
+    picture.matrix = frame_->colorspace == AVCOL_SPC_BT709 ? ColorMatrix::Bt709 : ColorMatrix::Bt601;
+    picture.pts = frame_->pts;
+    onPicture(picture);
+    av_frame_unref(frame_);
+  }
+  return result;
+}
+
+}  // namespace callmedia

@@ -1,0 +1,47 @@
+// RFC 6184 depacketization (packetization-mode 1): single NAL unit packets, STAP-A aggregates
+// and FU-A fragments become one Annex-B access unit (start code + NAL, for each NAL).
+// Anything that breaks the RFC's rules makes the frame malformed instead of half-decoded.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+namespace callmedia {
+
+namespace h264 {
+enum NalType : uint8_t {
+  kSlice = 1, kIdr = 5, kSei = 6, kSps = 7, kPps = 8, kAud = 9, kStapA = 24, kFuA = 28,
+};
+// True when an RTP payload begins with an SPS, PPS, AUD or IDR start: a frame that a decoder
+// can begin on. Looks inside STAP-A aggregates and FU-A start fragments.
+bool PayloadStartsKeyFrame(const uint8_t* payload, size_t size);
+// True when a payload is the first packet of a NAL unit (not a FU-A continuation).
+bool PayloadStartsNal(const uint8_t* payload, size_t size);
+// Scans an Annex-B access unit for the NAL types it holds (bit n set for type n).
+uint32_t NalTypesInAnnexB(const uint8_t* data, size_t size);
+}  // namespace h264
+
+class H264Depacketizer {
+ public:
+  void BeginFrame(std::vector<uint8_t>* out);
+  // Appends one packet's NAL units; false when the payload breaks RFC 6184.
+  bool Append(const uint8_t* payload, size_t size);
+  // False when the frame ends inside an unfinished FU-A.
+  bool EndFrame();
+
+  bool hasIdr() const { return hasIdr_; }
+  bool hasSps() const { return hasSps_; }
+
+ private:
+  void StartNal(uint8_t header);
+  void AppendBytes(const uint8_t* data, size_t size);
+  void NoteType(uint8_t type);
+
+  std::vector<uint8_t>* out_ = nullptr;
+  bool inFragment_ = false;
+  uint8_t fragmentType_ = 0;
+  bool hasIdr_ = false;
+  bool hasSps_ = false;
+};
+
+}  // namespace callmedia

@@ -1,0 +1,281 @@
+#include "video/VideoReceiver.h"
+
+#include <cstring>
+#include <future>
+#include <random>
+
+#include "common/Clock.h"
+#include "net/MediaThread.h"
+#include "rtp/RtcpPacket.h"
+
+namespace callmedia {
+
+namespace {
+constexpr uint64_t kMs = 1000000;
+constexpr uint64_t kTickMs = 5;
+constexpr uint64_t kPliIntervalNs = 300 * kMs;       // re-ask while no key frame comes
+constexpr uint64_t kFirAfterNs = 1000 * kMs;         // escalate to FIR when PLIs go unanswered
+constexpr uint64_t kInitialKeyFrameWaitNs = 500 * kMs;
+constexpr uint64_t kReportIntervalNs = 1000 * kMs;
+
+uint32_t RandomSsrc() {
+  std::random_device rd;
+  return (static_cast<uint32_t>(rd()) | 1u);
+}
+}  // namespace
+
+VideoReceiver::VideoReceiver(const VideoReceiverOptions& options, VideoReceiverSink* sink)
+    : options_(options),
+      sink_(sink),
+      strand_(std::make_shared<Strand>()),
+      assembler_(this, options.packetCapacity, options.reorderWindowMs * kMs),
+      localSsrc_(RandomSsrc()) {}
+
+VideoReceiver::~VideoReceiver() = default;
+
+std::shared_ptr<VideoReceiver> VideoReceiver::Create(const VideoReceiverOptions& options, VideoReceiverSink* sink,
+                                                     std::string* error) {
+  std::shared_ptr<VideoReceiver> receiver(new VideoReceiver(options, sink));
+  if (options.format != PixelFormat::H264 && !receiver->decoder_.ok()) {
+    *error = receiver->decoder_.error();
+    return nullptr;
+  }
+  std::promise<bool> started;
+  auto future = started.get_future();
+  MediaThread::Instance().Post([&] { started.set_value(receiver->Start(error)); });
+  if (!future.get()) return nullptr;
+  return receiver;
+}
+
+bool VideoReceiver::Start(std::string* error) {
+  socket_ = new UdpSocket(this);
+  if (socket_->Bind(options_.address, options_.port, error) != 0) {
+    socket_->Close(nullptr);
+    socket_ = nullptr;
+    return false;
+  }
+  localPort_ = socket_->LocalPort();
+  timer_ = new uv_timer_t;
+  uv_timer_init(MediaThread::Instance().loop(), timer_);
+  timer_->data = this;
+  uv_timer_start(timer_, [](uv_timer_t* t) { static_cast<VideoReceiver*>(t->data)->OnTick(); }, kTickMs, kTickMs);
+  return true;
+}
+
+void VideoReceiver::Close() {
+  auto self = shared_from_this();
+  MediaThread::Instance().Post([self] {
+    if (self->closing_) return;
+    self->closing_ = true;
+    uv_timer_stop(self->timer_);
+    uv_close(reinterpret_cast<uv_handle_t*>(self->timer_), [](uv_handle_t* h) { delete reinterpret_cast<uv_timer_t*>(h); });
+    self->timer_ = nullptr;
+    self->socket_->Close([self] {
+      // Runs after every decode already queued: the sink hears nothing after OnClosed.
+      self->strand_->Post([self] { self->sink_->OnClosed(); });
+    });
+    self->socket_ = nullptr;
+  });
+}
+
+void VideoReceiver::RequestKeyFrame() {
+  auto self = shared_from_this();
+  MediaThread::Instance().Post([self] {
+    if (self->closing_) return;
+    self->assembler_.RequireKeyFrame();
+    self->NeedKeyFrame(NowNs(), "requested");
+  });
+}
+
+void VideoReceiver::OnDatagram(const uint8_t* data, size_t size, const sockaddr* from, uint64_t nowNs) {
+  datagrams_.fetch_add(1, std::memory_order_relaxed);
+  bytes_.fetch_add(size, std::memory_order_relaxed);
+  if (RtpPacket::LooksLikeRtcp(data, size)) {
+    OnRtcp(data, size, nowNs);
+    return;
+  }
+  RtpPacket packet;
+  if (!RtpPacket::Parse(data, size, &packet)) {
+    packetsMalformed_.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
+  if (options_.payloadType >= 0 && packet.payloadType != options_.payloadType) {
+    wrongPayloadType_.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
+  // Symmetric RTP: feedback goes back where the media comes from.
+  std::memcpy(&remote_, from, from->sa_family == AF_INET6 ? sizeof(sockaddr_in6) : sizeof(sockaddr_in));
+  haveRemote_ = true;
+  if (firstPacketNs_ == 0) firstPacketNs_ = nowNs;
+  stream_.ReceivePacket(packet, nowNs);
+  assembler_.Insert(packet, nowNs);
+}
+
+void VideoReceiver::OnRtcp(const uint8_t* data, size_t size, uint64_t nowNs) {
+  rtcpPackets_.fetch_add(1, std::memory_order_relaxed);
+  RtcpPacket::Handlers handlers;
+  handlers.onSenderReport = [&](const RtcpSenderReport& sr) {
+    if (sr.ssrc == stream_.ssrc()) stream_.ReceiveSenderReport(sr.ntpMiddle, nowNs);
+  };
+  if (!RtcpPacket::Parse(data, size, handlers)) packetsMalformed_.fetch_add(1, std::memory_order_relaxed);
+}
+
+void VideoReceiver::OnKeyFrameNeeded() { NeedKeyFrame(NowNs(), "loss"); }
+
+void VideoReceiver::NeedKeyFrame(uint64_t nowNs, const char* reason) {
+  if (keyFrameNeededSinceNs_ == 0) keyFrameNeededSinceNs_ = nowNs;
+  if (nowNs - lastPliNs_ >= kPliIntervalNs / 3) {  // a burst of losses asks once
+    SendFeedback(nowNs, true, false);
+    sink_->OnKeyFrameRequested(reason);
+  }
+}
+
+void VideoReceiver::SendFeedback(uint64_t nowNs, bool pli, bool fir) {
+  if (!haveRemote_ || !socket_) return;
+  // A compound packet starts with a report (RFC 3550 6.1); feedback rides behind it.
+  ReportBlock block = stream_.MakeReportBlock(nowNs);
+  size_t n = RtcpPacket::WriteReceiverReport(rtcpBuffer_, sizeof(rtcpBuffer_), localSsrc_, &block);
+  if (pli) n += RtcpPacket::WritePli(rtcpBuffer_ + n, sizeof(rtcpBuffer_) - n, localSsrc_, stream_.ssrc());
+  if (fir) n += RtcpPacket::WriteFir(rtcpBuffer_ + n, sizeof(rtcpBuffer_) - n, localSsrc_, stream_.ssrc(), firSeq_++);
+  if (!socket_->Send(rtcpBuffer_, n, reinterpret_cast<const sockaddr*>(&remote_))) return;
+  reportsSent_.fetch_add(1, std::memory_order_relaxed);
+  lastReportNs_ = nowNs;
+  if (pli) { pliSent_.fetch_add(1, std::memory_order_relaxed); lastPliNs_ = nowNs; }
+  if (fir) { firSent_.fetch_add(1, std::memory_order_relaxed); lastFirNs_ = nowNs; }
+}
+
+void VideoReceiver::OnTick() {
+  if (closing_) return;
+  const uint64_t now = NowNs();
+  assembler_.OnTimer(now);
+  if (!sawKeyFrame_ && firstPacketNs_ && now - firstPacketNs_ >= kInitialKeyFrameWaitNs && keyFrameNeededSinceNs_ == 0)
+    NeedKeyFrame(now, "no key frame yet");
+  if (keyFrameNeededSinceNs_ != 0) {
+    const bool fir = now - keyFrameNeededSinceNs_ >= kFirAfterNs && now - lastFirNs_ >= kFirAfterNs;
+    if (now - lastPliNs_ >= kPliIntervalNs || fir) {
+      SendFeedback(now, true, fir);
+      sink_->OnKeyFrameRequested(fir ? "no key frame after PLI (FIR sent)" : "still waiting for a key frame");
+    }
+  }
+  if (now - lastReportNs_ >= kReportIntervalNs) SendFeedback(now, false, false);
+}
+
+void VideoReceiver::OnFrameAssembled(const AssembledFrame& frame) {
+  if (frame.keyFrame) {
+    sawKeyFrame_ = true;
+    keyFrameNeededSinceNs_ = 0;
+  }
+  DeliveredFrame meta;
+  meta.format = options_.format;
+  meta.timestamp = frame.timestamp;
+  meta.ssrc = frame.ssrc;
+  meta.keyFrame = frame.keyFrame;
+  meta.stamps[kFirstPacket] = frame.firstPacketNs;
+  meta.stamps[kLastPacket] = frame.lastPacketNs;
+  meta.stamps[kAssembled] = frame.assembledNs;
+
+  if (options_.format == PixelFormat::H264) {
+    meta.buffer = PooledBuffer::Make(frame.size);
+    std::memcpy(meta.buffer.data(), frame.data, frame.size);
+    meta.stamps[kDecodeStart] = meta.stamps[kDecoded] = meta.stamps[kConverted] = NowNs();
+    sink_->OnFrame(std::move(meta));
+    return;
+  }
+  if (strand_->Pending() >= options_.maxDecodeQueue) {
+    // Dropping compressed frames breaks the reference chain: resume at the next key frame.
+    framesDroppedDecodeQueue_.fetch_add(1, std::memory_order_relaxed);
+    assembler_.RequireKeyFrame();
+    NeedKeyFrame(NowNs(), "decoder behind");
+    return;
+  }
+  PooledBuffer au = PooledBuffer::Make(frame.size, H264Decoder::kInputPadding);
+  std::memcpy(au.data(), frame.data, frame.size);
+  std::memset(au.data() + frame.size, 0, H264Decoder::kInputPadding);
+  const size_t size = frame.size;
+  auto self = shared_from_this();
+  // std::function needs a copyable callable: park the move-only buffers in a shared holder.
+  auto job = std::make_shared<std::pair<PooledBuffer, DeliveredFrame>>(std::move(au), std::move(meta));
+  strand_->Post([self, job, size] { self->Decode(std::move(job->first), size, std::move(job->second)); });
+}
+
+void VideoReceiver::Decode(PooledBuffer accessUnit, size_t size, DeliveredFrame meta) {
+  meta.stamps[kDecodeStart] = NowNs();
+  const int64_t pts = meta.timestamp;
+  Pending& slot = pending_[pendingNext_++ % kPendingCapacity];
+  slot.pts = pts;
+  slot.meta = std::move(meta);
+
+  const auto result = decoder_.Decode(accessUnit.data(), size, pts, [this](const DecodedPicture& picture) {
+    const uint64_t decodedNs = NowNs();
+    // Find the stamps of the access unit this picture came from (pictures may be reordered).
+    DeliveredFrame* source = nullptr;
+    for (auto& p : pending_)
+      if (p.pts == picture.pts && p.meta.stamps[kDecodeStart] != 0) { source = &p.meta; break; }
+    DeliveredFrame out;
+    if (source) {
+      out.timestamp = source->timestamp;
+      out.ssrc = source->ssrc;
+      out.keyFrame = source->keyFrame;
+      std::memcpy(out.stamps, source->stamps, sizeof(out.stamps));
+      source->stamps[kDecodeStart] = 0;
+    }
+    out.format = options_.format;
+    out.width = picture.width;
+    out.height = picture.height;
+    out.stamps[kDecoded] = decodedNs;
+    const size_t bytes = FrameSize(options_.format, picture.width, picture.height);
+    out.buffer = PooledBuffer::Make(bytes);
+    if (!FrameConverter::FromI420(picture.planes, picture.width, picture.height, picture.fullRange, picture.matrix,
+                                  options_.format, out.buffer.data())) {
+      decodeErrors_.fetch_add(1, std::memory_order_relaxed);
+      return;
+    }
+    out.stamps[kConverted] = NowNs();
+    framesDecoded_.fetch_add(1, std::memory_order_relaxed);
+    sink_->OnFrame(std::move(out));
+  });
+
+  if (result == H264Decoder::Result::Corrupt) {
+    decodeErrors_.fetch_add(1, std::memory_order_relaxed);
+    auto self = shared_from_this();
+    MediaThread::Instance().Post([self] {
+      if (self->closing_) return;
+      self->assembler_.RequireKeyFrame();
+      self->NeedKeyFrame(NowNs(), "corrupt bitstream");
+    });
+  } else if (result == H264Decoder::Result::UnsupportedFormat && !reportedUnsupported_) {
+    reportedUnsupported_ = true;
+    sink_->OnError("UNSUPPORTED_PIXEL_FORMAT", "the stream decodes to a pixel format other than 4:2:0 8-bit");
+  }
+}
+
+VideoReceiverStats VideoReceiver::Stats() const {
+  const auto& a = assembler_.stats();
+  auto r = [](const std::atomic<uint64_t>& v) { return v.load(std::memory_order_relaxed); };
+  VideoReceiverStats s{};
+  s.datagrams = r(datagrams_);
+  s.bytes = r(bytes_);
+  s.packetsMalformed = r(packetsMalformed_) + r(a.packetsMalformed);
+  s.packetsWrongPayloadType = r(wrongPayloadType_);
+  s.rtpPackets = stream_.PacketsReceived();
+  s.packetsLost = static_cast<uint64_t>(stream_.PacketsLost());
+  s.packetsLate = r(a.packetsLate);
+  s.packetsDuplicate = r(a.packetsDuplicate);
+  s.packetsDiscarded = r(a.packetsDiscarded);
+  s.rtcpPackets = r(rtcpPackets_);
+  s.pliSent = r(pliSent_);
+  s.firSent = r(firSent_);
+  s.receiverReportsSent = r(reportsSent_);
+  s.framesAssembled = r(a.framesAssembled);
+  s.framesIncomplete = r(a.framesIncomplete);
+  s.framesMalformed = r(a.framesMalformed);
+  s.framesWaitingKeyFrame = r(a.framesWaitingKeyFrame);
+  s.framesDroppedDecodeQueue = r(framesDroppedDecodeQueue_);
+  s.framesDecoded = r(framesDecoded_);
+  s.decodeErrors = r(decodeErrors_);
+  s.jitterMs = stream_.JitterMs();
+  s.ssrc = stream_.ssrc();
+  return s;
+}
+
+}  // namespace callmedia
