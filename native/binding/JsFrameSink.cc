@@ -53,6 +53,14 @@ void JsFrameSink::OnClosed() {
   tsfn_.Release();
 }
 
+void JsFrameSink::Abandon() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    closed_ = true;
+  }
+  tsfn_.Release();
+}
+
 void JsFrameSink::Drain(Napi::Env env, Napi::Function callback) {
   std::deque<DeliveredFrame> frames;
   std::deque<Event> events;

@@ -32,6 +32,8 @@ class JsFrameSink : public VideoReceiverSink {
   void OnKeyFrameRequested(const char* reason) override;
   void OnError(const char* code, const std::string& message) override;
   void OnClosed() override;
+  // For a receiver that never started: releases the thread-safe function without any event.
+  void Abandon();
 
   void Ref(Napi::Env env) { tsfn_.Ref(env); }
   void Unref(Napi::Env env) { tsfn_.Unref(env); }

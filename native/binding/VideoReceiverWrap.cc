@@ -43,7 +43,7 @@ VideoReceiverWrap::VideoReceiverWrap(const Napi::CallbackInfo& info) : Napi::Obj
   std::string error;
   receiver_ = VideoReceiver::Create(options, sink_, &error);
   if (!receiver_) {
-    sink_->OnClosed();  // releases the thread-safe function, which deletes the sink
+    sink_->Abandon();  // releases the thread-safe function, which deletes the sink
     sink_ = nullptr;
     closed_ = true;
     ThrowCodedError(env, "BIND_FAILED", error);
@@ -64,6 +64,7 @@ Napi::Value VideoReceiverWrap::Stats(const Napi::CallbackInfo& info) {
   set("bytes", s.bytes);
   set("packetsMalformed", s.packetsMalformed);
   set("packetsWrongPayloadType", s.packetsWrongPayloadType);
+  set("packetsOtherSsrc", s.packetsOtherSsrc);
   set("rtpPackets", s.rtpPackets);
   set("packetsLost", s.packetsLost);
   set("packetsLate", s.packetsLate);

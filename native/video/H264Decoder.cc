@@ -45,8 +45,11 @@ H264Decoder::~H264Decoder() {
   av_packet_free(&packet_);
 }
 
-void H264Decoder::Flush() {
-  if (ctx_) avcodec_flush_buffers(ctx_);
+void H264Decoder::Drain(const std::function<void(const DecodedPicture&)>& onPicture) {
+  if (!ctx_) return;
+  avcodec_send_packet(ctx_, nullptr);  // enter draining mode
+  ReceivePictures(onPicture);
+  avcodec_flush_buffers(ctx_);
 }
 
 H264Decoder::Result H264Decoder::Decode(const uint8_t* data, size_t size, int64_t pts,
@@ -56,11 +59,17 @@ H264Decoder::Result H264Decoder::Decode(const uint8_t* data, size_t size, int64_
   packet_->size = static_cast<int>(size);
   packet_->pts = pts;
   packet_->dts = pts;
-  Result result = Result::Ok;
-  int ret = avcodec_send_packet(ctx_, packet_);
+  const int ret = avcodec_send_packet(ctx_, packet_);
   av_packet_unref(packet_);
+  Result result = ReceivePictures(onPicture);
   if (ret < 0 && ret != AVERROR(EAGAIN)) result = Result::Corrupt;
+  return result;
+}
+
+H264Decoder::Result H264Decoder::ReceivePictures(const std::function<void(const DecodedPicture&)>& onPicture) {
+  Result result = Result::Ok;
   for (;;) {
+    int ret;
     ret = avcodec_receive_frame(ctx_, frame_);
     if (ret == AVERROR(EAGAIN) || ret == AVERROR_EOF) break;
     if (ret < 0) {

@@ -41,13 +41,16 @@ class H264Decoder {
   // `data` must be followed by kInputPadding readable bytes. Calls `onPicture` for each frame.
   Result Decode(const uint8_t* data, size_t size, int64_t pts,
                 const std::function<void(const DecodedPicture&)>& onPicture);
-  // Drops reference state, e.g. when the source changes.
-  void Flush();
+
+  // Returns the pictures the decoder still holds for reordering (streams with B-frames), then
+  // resets it: the next picture it can decode is a key frame.
+  void Drain(const std::function<void(const DecodedPicture&)>& onPicture);
 
  private:
   AVCodecContext* ctx_ = nullptr;
   AVFrame* frame_ = nullptr;
   AVPacket* packet_ = nullptr;
+  Result ReceivePictures(const std::function<void(const DecodedPicture&)>& onPicture);
   std::string error_;
 };
 

@@ -17,6 +17,8 @@ constexpr uint64_t kPliIntervalNs = 300 * kMs;       // re-ask while no key fram
 constexpr uint64_t kFirAfterNs = 1000 * kMs;         // escalate to FIR when PLIs go unanswered
 constexpr uint64_t kInitialKeyFrameWaitNs = 500 * kMs;
 constexpr uint64_t kReportIntervalNs = 1000 * kMs;
+constexpr uint64_t kIdleDrainNs = 150 * kMs;
+constexpr uint64_t kSourceSwitchNs = 500 * kMs;
 
 uint32_t RandomSsrc() {
   std::random_device rd;
@@ -72,7 +74,10 @@ void VideoReceiver::Close() {
     self->timer_ = nullptr;
     self->socket_->Close([self] {
       // Runs after every decode already queued: the sink hears nothing after OnClosed.
-      self->strand_->Post([self] { self->sink_->OnClosed(); });
+      self->strand_->Post([self] {
+        self->DrainDecoder();
+        self->sink_->OnClosed();
+      });
     });
     self->socket_ = nullptr;
   });
@@ -103,6 +108,53 @@ void VideoReceiver::OnDatagram(const uint8_t* data, size_t size, const sockaddr*
     wrongPayloadType_.fetch_add(1, std::memory_order_relaxed);
     return;
   }
+  if (!haveSource_ || packet.ssrc != currentSsrc_) {
+    if (haveSource_ && nowNs - lastRtpNs_ < kSourceSwitchNs) {
+      // One socket receives one source: a stray SSRC must not reset the stream it is receiving.
+      packetsOtherSsrc_.fetch_add(1, std::memory_order_relaxed);
+      return;
+    }
+    Probation(data, size, packet, from, nowNs);
+    return;
+  }
+  Accept(packet, from, nowNs);
+}
+
+// RFC 3550 A.1: a new source counts once a few of its packets came in sequence. Until then
+// its packets wait here, then they all go through in order (the stream's first packets carry
+// the parameter sets, so none may be lost).
+void VideoReceiver::Probation(const uint8_t* data, size_t size, const RtpPacket& packet, const sockaddr* from,
+                              uint64_t nowNs) {
+  const bool continues = probationCount_ > 0 && packet.ssrc == probationSsrc_ &&
+                         packet.sequenceNumber == static_cast<uint16_t>(probationSeq_ + 1);
+  if (!continues) {
+    packetsOtherSsrc_.fetch_add(probationCount_, std::memory_order_relaxed);
+    probationCount_ = 0;
+    probationSsrc_ = packet.ssrc;
+  }
+  if (size > sizeof(probation_[0].data)) {
+    packetsMalformed_.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
+  std::memcpy(probation_[probationCount_].data, data, size);
+  probation_[probationCount_].size = size;
+  probationCount_++;
+  probationSeq_ = packet.sequenceNumber;
+  if (probationCount_ < kProbationPackets) return;
+
+  haveSource_ = true;
+  currentSsrc_ = packet.ssrc;
+  const size_t count = probationCount_;
+  probationCount_ = 0;
+  for (size_t i = 0; i < count; ++i) {
+    RtpPacket held;
+    RtpPacket::Parse(probation_[i].data, probation_[i].size, &held);
+    Accept(held, from, nowNs);
+  }
+}
+
+void VideoReceiver::Accept(const RtpPacket& packet, const sockaddr* from, uint64_t nowNs) {
+  lastRtpNs_ = nowNs;
   // Symmetric RTP: feedback goes back where the media comes from.
   std::memcpy(&remote_, from, from->sa_family == AF_INET6 ? sizeof(sockaddr_in6) : sizeof(sockaddr_in));
   haveRemote_ = true;
@@ -158,9 +210,21 @@ void VideoReceiver::OnTick() {
     }
   }
   if (now - lastReportNs_ >= kReportIntervalNs) SendFeedback(now, false, false);
+  // A stream with B-frames leaves pictures inside the decoder when it pauses: hand them over.
+  if (!idleDrainPosted_ && lastAssembledNs_ && now - lastAssembledNs_ >= kIdleDrainNs &&
+      heldPictures_.load(std::memory_order_relaxed) > 0) {
+    idleDrainPosted_ = true;
+    auto self = shared_from_this();
+    strand_->Post([self] {
+      self->DrainDecoder();
+      MediaThread::Instance().Post([self] { self->assembler_.RequireKeyFrame(); });
+    });
+  }
 }
 
 void VideoReceiver::OnFrameAssembled(const AssembledFrame& frame) {
+  lastAssembledNs_ = frame.assembledNs;
+  idleDrainPosted_ = false;
   if (frame.keyFrame) {
     sawKeyFrame_ = true;
     keyFrameNeededSinceNs_ = 0;
@@ -205,35 +269,9 @@ void VideoReceiver::Decode(PooledBuffer accessUnit, size_t size, DeliveredFrame 
   slot.pts = pts;
   slot.meta = std::move(meta);
 
-  const auto result = decoder_.Decode(accessUnit.data(), size, pts, [this](const DecodedPicture& picture) {
-    const uint64_t decodedNs = NowNs();
-    // Find the stamps of the access unit this picture came from (pictures may be reordered).
-    DeliveredFrame* source = nullptr;
-    for (auto& p : pending_)
-      if (p.pts == picture.pts && p.meta.stamps[kDecodeStart] != 0) { source = &p.meta; break; }
-    DeliveredFrame out;
-    if (source) {
-      out.timestamp = source->timestamp;
-      out.ssrc = source->ssrc;
-      out.keyFrame = source->keyFrame;
-      std::memcpy(out.stamps, source->stamps, sizeof(out.stamps));
-      source->stamps[kDecodeStart] = 0;
-    }
-    out.format = options_.format;
-    out.width = picture.width;
-    out.height = picture.height;
-    out.stamps[kDecoded] = decodedNs;
-    const size_t bytes = FrameSize(options_.format, picture.width, picture.height);
-    out.buffer = PooledBuffer::Make(bytes);
-    if (!FrameConverter::FromI420(picture.planes, picture.width, picture.height, picture.fullRange, picture.matrix,
-                                  options_.format, out.buffer.data())) {
-      decodeErrors_.fetch_add(1, std::memory_order_relaxed);
-      return;
-    }
-    out.stamps[kConverted] = NowNs();
-    framesDecoded_.fetch_add(1, std::memory_order_relaxed);
-    sink_->OnFrame(std::move(out));
-  });
+  heldPictures_.fetch_add(1, std::memory_order_relaxed);
+  const auto result =
+      decoder_.Decode(accessUnit.data(), size, pts, [this](const DecodedPicture& picture) { OnPicture(picture); });
 
   if (result == H264Decoder::Result::Corrupt) {
     decodeErrors_.fetch_add(1, std::memory_order_relaxed);
@@ -249,6 +287,47 @@ void VideoReceiver::Decode(PooledBuffer accessUnit, size_t size, DeliveredFrame 
   }
 }
 
+void VideoReceiver::OnPicture(const DecodedPicture& picture) {
+  const uint64_t decodedNs = NowNs();
+  if (heldPictures_.load(std::memory_order_relaxed) > 0) heldPictures_.fetch_sub(1, std::memory_order_relaxed);
+  // Find the stamps of the access unit this picture came from (pictures may be reordered).
+  DeliveredFrame* source = nullptr;
+  for (auto& p : pending_) {
+    if (p.pts == picture.pts && p.meta.stamps[kDecodeStart] != 0) {
+      source = &p.meta;
+      break;
+    }
+  }
+  DeliveredFrame out;
+  if (source) {
+    out.timestamp = source->timestamp;
+    out.ssrc = source->ssrc;
+    out.keyFrame = source->keyFrame;
+    std::memcpy(out.stamps, source->stamps, sizeof(out.stamps));
+    source->stamps[kDecodeStart] = 0;
+  }
+  out.format = options_.format;
+  out.width = picture.width;
+  out.height = picture.height;
+  out.stamps[kDecoded] = decodedNs;
+  out.buffer = PooledBuffer::Make(FrameSize(options_.format, picture.width, picture.height));
+  if (!FrameConverter::FromI420(picture.planes, picture.width, picture.height, picture.fullRange, picture.matrix,
+                                options_.format, out.buffer.data())) {
+    decodeErrors_.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
+  out.stamps[kConverted] = NowNs();
+  framesDecoded_.fetch_add(1, std::memory_order_relaxed);
+  sink_->OnFrame(std::move(out));
+}
+
+void VideoReceiver::DrainDecoder() {
+  if (options_.format == PixelFormat::H264) return;
+  decoder_.Drain([this](const DecodedPicture& picture) { OnPicture(picture); });
+  heldPictures_.store(0, std::memory_order_relaxed);
+  for (auto& p : pending_) p.meta.stamps[kDecodeStart] = 0;
+}
+
 VideoReceiverStats VideoReceiver::Stats() const {
   const auto& a = assembler_.stats();
   auto r = [](const std::atomic<uint64_t>& v) { return v.load(std::memory_order_relaxed); };
@@ -257,6 +336,7 @@ VideoReceiverStats VideoReceiver::Stats() const {
   s.bytes = r(bytes_);
   s.packetsMalformed = r(packetsMalformed_) + r(a.packetsMalformed);
   s.packetsWrongPayloadType = r(wrongPayloadType_);
+  s.packetsOtherSsrc = r(packetsOtherSsrc_);
   s.rtpPackets = stream_.PacketsReceived();
   s.packetsLost = static_cast<uint64_t>(stream_.PacketsLost());
   s.packetsLate = r(a.packetsLate);

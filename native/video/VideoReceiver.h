@@ -54,7 +54,7 @@ struct VideoReceiverOptions {
 };
 
 struct VideoReceiverStats {
-  uint64_t datagrams, bytes, packetsMalformed, packetsWrongPayloadType;
+  uint64_t datagrams, bytes, packetsMalformed, packetsWrongPayloadType, packetsOtherSsrc;
   uint64_t rtpPackets, packetsLost, packetsLate, packetsDuplicate, packetsDiscarded;
   uint64_t rtcpPackets, pliSent, firSent, receiverReportsSent;
   uint64_t framesAssembled, framesIncomplete, framesMalformed, framesWaitingKeyFrame, framesDroppedDecodeQueue;
@@ -86,10 +86,14 @@ class VideoReceiver : public std::enable_shared_from_this<VideoReceiver>,
   void OnFrameAssembled(const AssembledFrame& frame) override;
   void OnKeyFrameNeeded() override;
   void OnRtcp(const uint8_t* data, size_t size, uint64_t nowNs);
+  void Probation(const uint8_t* data, size_t size, const RtpPacket& packet, const sockaddr* from, uint64_t nowNs);
+  void Accept(const RtpPacket& packet, const sockaddr* from, uint64_t nowNs);
   void OnTick();
   void NeedKeyFrame(uint64_t nowNs, const char* reason);
   void SendFeedback(uint64_t nowNs, bool pli, bool fir);
   void Decode(PooledBuffer accessUnit, size_t size, DeliveredFrame meta);
+  void OnPicture(const DecodedPicture& picture);
+  void DrainDecoder();
 
   const VideoReceiverOptions options_;
   VideoReceiverSink* sink_;
@@ -106,6 +110,15 @@ class VideoReceiver : public std::enable_shared_from_this<VideoReceiver>,
   bool haveRemote_ = false;
   uint32_t localSsrc_;
   uint64_t firstPacketNs_ = 0;
+  uint64_t lastRtpNs_ = 0;
+  bool haveSource_ = false;
+  uint32_t currentSsrc_ = 0;
+  static constexpr size_t kProbationPackets = 3;
+  struct HeldPacket { uint8_t data[1600]; size_t size; };
+  HeldPacket probation_[kProbationPackets];
+  size_t probationCount_ = 0;
+  uint32_t probationSsrc_ = 0;
+  uint16_t probationSeq_ = 0;
   bool sawKeyFrame_ = false;
   uint64_t keyFrameNeededSinceNs_ = 0;
   uint64_t lastPliNs_ = 0;
@@ -113,6 +126,8 @@ class VideoReceiver : public std::enable_shared_from_this<VideoReceiver>,
   uint64_t lastReportNs_ = 0;
   uint8_t firSeq_ = 0;
   uint8_t rtcpBuffer_[128];
+  uint64_t lastAssembledNs_ = 0;
+  bool idleDrainPosted_ = false;
 
   // Worker state (only the strand touches it).
   H264Decoder decoder_;
@@ -121,8 +136,10 @@ class VideoReceiver : public std::enable_shared_from_this<VideoReceiver>,
   Pending pending_[kPendingCapacity];
   size_t pendingNext_ = 0;
   bool reportedUnsupported_ = false;
+  std::atomic<int> heldPictures_{0};  // access units in the decoder minus pictures out
 
-  std::atomic<uint64_t> datagrams_{0}, bytes_{0}, packetsMalformed_{0}, wrongPayloadType_{0}, rtcpPackets_{0};
+  std::atomic<uint64_t> datagrams_{0}, bytes_{0}, packetsMalformed_{0}, wrongPayloadType_{0}, packetsOtherSsrc_{0};
+  std::atomic<uint64_t> rtcpPackets_{0};
   std::atomic<uint64_t> pliSent_{0}, firSent_{0}, reportsSent_{0};
   std::atomic<uint64_t> framesDroppedDecodeQueue_{0}, framesDecoded_{0}, decodeErrors_{0};
 };

@@ -1,0 +1,142 @@
+import { ChildProcess, spawn, spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+
+/**
+ * The ffmpeg CLI as a media peer: test sources, RTP senders and reference decodes.
+ * Uses ffmpeg-static's binary when that package is installed, else `ffmpeg` on PATH.
+ */
+export function ffmpegPath(): string {
+  try {
+    const p = require('ffmpeg-static') as string | null;
+    if (p && fs.existsSync(p)) return p;
+  } catch {
+    /* not installed: fall through to PATH */
+  }
+  return process.env.FFMPEG_PATH || 'ffmpeg';
+}
+
+export function ffprobePath(): string {
+  const ff = ffmpegPath();
+  return ff === 'ffmpeg' ? 'ffprobe' : path.join(path.dirname(ff), 'ffprobe');
+}
+
+export type H264Profile = 'baseline' | 'main' | 'high';
+
+export interface ClipOptions {
+  width: number;
+  height: number;
+  fps?: number;
+  seconds: number;
+  profile?: H264Profile;
+  /** Key frame interval in frames (default: one per second). */
+  gop?: number;
+  /** ffmpeg lavfi source (default testsrc2, a moving pattern). */
+  source?: string;
+  /** Extra x264 options, e.g. ['-tune', 'zerolatency']. */
+  x264Args?: string[];
+}
+
+const clipCache = new Map<string, string>();
+
+/** Encodes a test clip with x264 into an Annex-B .h264 file (cached per process). */
+export function makeH264Clip(options: ClipOptions): string {
+  const fps = options.fps ?? 30;
+  const profile = options.profile ?? 'baseline';
+  const gop = options.gop ?? fps;
+  const source = options.source ?? 'testsrc2';
+  const extra = options.x264Args ?? [];
+  const key = JSON.stringify({ ...options, fps, profile, gop, source, extra });
+  const cached = clipCache.get(key);
+  if (cached && fs.existsSync(cached)) return cached;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'callmedia-clip-'));
+  const file = path.join(dir, `${source}_${options.width}x${options.height}_${fps}_${profile}.h264`);
+  run(ffmpegPath(), [
+    '-hide_banner', '-loglevel', 'error', '-y',
+    '-f', 'lavfi', '-i', `${source}=size=${options.width}x${options.height}:rate=${fps}`,
+    '-t', String(options.seconds),
+    '-c:v', 'libx264', '-profile:v', profile, '-pix_fmt', 'yuv420p', '-g', String(gop), '-keyint_min', String(gop),
+    ...extra,
+    '-bsf:v', 'h264_mp4toannexb', '-f', 'h264', file,
+  ]);
+  clipCache.set(key, file);
+  return file;
+}
+
+export interface RtpSendOptions {
+  /** Destinations on this machine; several ones get the same packets (ffmpeg's tee muxer). */
+  ports: number[];
+  host?: string;
+  /** Read at native frame rate (default true): a real-time sender. */
+  realtime?: boolean;
+  payloadSize?: number;
+  /** Source port of the RTP packets (RTCP on the next port). */
+  localPort?: number;
+}
+
+/** Sends an H.264 clip as RTP (RFC 6184, packetization-mode 1) without re-encoding. */
+export function sendRtp(file: string, options: RtpSendOptions): ChildProcess {
+  const host = options.host ?? '127.0.0.1';
+  const size = options.payloadSize ?? 1200;
+  const url = (port: number) => {
+    const local = options.localPort ? `&localrtpport=${options.localPort}` : '';
+    return `rtp://${host}:${port}?pkt_size=${size}${local}`;
+  };
+  const output =
+    options.ports.length === 1
+      ? ['-f', 'rtp', url(options.ports[0])]
+      : ['-f', 'tee', options.ports.map((p) => `[f=rtp]${url(p)}`).join('|')];
+  const args = ['-hide_banner', '-loglevel', 'error', ...(options.realtime === false ? [] : ['-re']), '-i', file,
+    '-map', '0:v', '-c', 'copy', ...output];
+  return spawn(ffmpegPath(), args, { stdio: ['ignore', 'ignore', 'pipe'] });
+}
+
+/** Resolves when the process exits; rejects on a non-zero exit with its stderr. */
+export function exited(child: ChildProcess): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let stderr = '';
+    child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('exit', (code, signal) => {
+      if (code === 0 || signal === 'SIGTERM' || signal === 'SIGINT') resolve();
+      else reject(new Error(`ffmpeg exited with ${code ?? signal}: ${stderr.trim()}`));
+    });
+  });
+}
+
+export type FfmpegPixelFormat = 'yuv420p' | 'nv12' | 'rgb24' | 'rgba' | 'bgra';
+
+/**
+ * ffmpeg's own decode of a clip, converted by swscale to `pixFmt`: the reference a receiver
+ * is compared with. `every` keeps one frame in N (frame 0, N, 2N, ...).
+ */
+export function decodeReference(file: string, pixFmt: FfmpegPixelFormat, every = 1): Buffer {
+  const select = every > 1 ? ['-vf', `select=not(mod(n\\,${every}))`, '-fps_mode', 'passthrough'] : [];
+  return run(ffmpegPath(), ['-hide_banner', '-loglevel', 'error', '-threads', '1', '-i', file, ...select,
+    '-pix_fmt', pixFmt, '-f', 'rawvideo', '-']);
+}
+
+/** Counts the frames ffprobe decodes in an H.264 file. */
+export function countFrames(file: string): number {
+  const out = run(ffprobePath(), ['-v', 'error', '-count_frames', '-select_streams', 'v:0',
+    '-show_entries', 'stream=nb_read_frames', '-of', 'csv=p=0', file]);
+  return parseInt(out.toString().trim(), 10);
+}
+
+/** Per-frame decode time of ffmpeg itself (`-benchmark`, one thread): user CPU time / frames. */
+export function ffmpegDecodeMsPerFrame(file: string, frames: number): number {
+  const r = spawnSync(ffmpegPath(), ['-hide_banner', '-benchmark', '-threads', '1', '-i', file, '-f', 'null', '-'], {
+    encoding: 'utf8',
+  });
+  const m = /bench: utime=([\d.]+)s/.exec(r.stderr ?? '');
+  if (!m) throw new Error(`ffmpeg -benchmark printed no utime: ${r.stderr}`);
+  return (parseFloat(m[1]) * 1000) / frames;
+}
+
+export function run(cmd: string, args: string[]): Buffer {
+  const r = spawnSync(cmd, args, { maxBuffer: 2 * 1024 * 1024 * 1024 });
+  if (r.error) throw r.error;
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed: ${r.stderr?.toString()}`);
+  return r.stdout;
+}

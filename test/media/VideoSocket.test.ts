@@ -1,0 +1,290 @@
+import * as assert from 'assert';
+import * as dgram from 'dgram';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { setTimeout as delay } from 'timers/promises';
+import { CallMediaError, RawVideoFormat, VideoFormat, VideoFrame, VideoSocket, frameSize } from '../../src/media';
+import { FfmpegPixelFormat, countFrames, decodeReference, exited, makeH264Clip, sendRtp } from '../../src/peers/ffmpeg';
+import { psnr } from '../helpers/psnr';
+import { UdpRelay, mulberry32 } from '../helpers/UdpRelay';
+
+const FFMPEG_FORMAT: Record<RawVideoFormat, FfmpegPixelFormat> = {
+  I420: 'yuv420p',
+  NV12: 'nv12',
+  RGB24: 'rgb24',
+  RGBA: 'rgba',
+  BGRA: 'bgra',
+};
+const RAW_FORMATS: RawVideoFormat[] = ['I420', 'NV12', 'RGB24', 'RGBA', 'BGRA'];
+
+/** Frame index from the RTP timestamp (90 kHz clock, 30 fps → 3000 per frame). */
+function frameIndex(frame: VideoFrame, firstTimestamp: number): number {
+  return Math.round(((frame.timestamp - firstTimestamp) >>> 0) / 3000);
+}
+
+function referenceFrame(reference: Buffer, format: RawVideoFormat, w: number, h: number, i: number): Buffer {
+  const size = frameSize(format, w, h);
+  return reference.subarray(i * size, (i + 1) * size);
+}
+
+async function closeAll(sockets: VideoSocket[]): Promise<void> {
+  await Promise.all(sockets.map((s) => s.close()));
+}
+
+describe('media/VideoSocket: receive from ffmpeg RTP H.264', function () {
+  this.timeout(90_000);
+
+  const SAMPLE_EVERY = 10;
+  const configs = [
+    { width: 640, height: 360, profile: 'baseline' as const },
+    { width: 640, height: 360, profile: 'high' as const },
+    { width: 1280, height: 720, profile: 'baseline' as const },
+    { width: 1280, height: 720, profile: 'high' as const },
+  ];
+
+  for (const { width, height, profile } of configs) {
+    it(`${width}x${height} ${profile}: all 300 frames in every format match ffmpeg's decode, passthrough decodes to 300`, async () => {
+      const clip = makeH264Clip({ width, height, seconds: 10, profile });
+      const formats: VideoFormat[] = [...RAW_FORMATS, 'H264'];
+      const sockets = formats.map((format) => new VideoSocket({ format, maxQueuedFrames: 8 }));
+      const samples = new Map<VideoFormat, Buffer[]>(formats.map((f) => [f, []]));
+      const counts = new Map<VideoFormat, number>(formats.map((f) => [f, 0]));
+      const accessUnits: Buffer[] = [];
+      for (const socket of sockets) {
+        socket.on('frame', (frame) => {
+          const n = counts.get(socket.format) as number;
+          counts.set(socket.format, n + 1);
+          if (socket.format === 'H264') {
+            accessUnits.push(frame.data);
+            return;
+          }
+          assert.strictEqual(frame.width, width);
+          assert.strictEqual(frame.height, height);
+          assert.strictEqual(frame.data.length, frameSize(socket.format as RawVideoFormat, width, height));
+          // Output is in display order: the n-th frame is ffmpeg's n-th decoded frame.
+          if (n % SAMPLE_EVERY === 0) (samples.get(socket.format) as Buffer[]).push(frame.data);
+        });
+      }
+      await exited(sendRtp(clip, { ports: sockets.map((s) => s.port) }));
+      await delay(300);
+      const stats = sockets.map((s) => s.stats());
+      await closeAll(sockets);
+
+      for (const [i, format] of formats.entries()) {
+        assert.strictEqual(counts.get(format), 300, `${format}: ${JSON.stringify({ ...stats[i], latency: undefined })}`);
+        assert.strictEqual(stats[i].packetsLost, 0);
+      }
+
+      const referenceI420 = decodeReference(clip, 'yuv420p', SAMPLE_EVERY);
+      for (const format of RAW_FORMATS) {
+        const reference = format === 'I420' ? referenceI420 : decodeReference(clip, FFMPEG_FORMAT[format], SAMPLE_EVERY);
+        const ours = samples.get(format) as Buffer[];
+        assert.strictEqual(ours.length, 300 / SAMPLE_EVERY);
+        let worstDirect = Infinity;
+        let worstBack = Infinity;
+        ours.forEach((data, i) => {
+          worstDirect = Math.min(worstDirect, psnr(data, referenceFrame(reference, format, width, height, i)));
+          const back = new VideoFrame(format, width, height, 0, 0, data, false, undefined as never).convert('I420');
+          worstBack = Math.min(worstBack, psnr(back.data, referenceFrame(referenceI420, 'I420', width, height, i)));
+        });
+        assert.ok(worstDirect >= 40, `${format}: PSNR against ffmpeg's ${FFMPEG_FORMAT[format]} is ${worstDirect.toFixed(1)} dB`);
+        assert.ok(worstBack >= 40, `${format}: PSNR after converting back to I420 is ${worstBack.toFixed(1)} dB`);
+      }
+
+      const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'callmedia-au-')), 'passthrough.h264');
+      fs.writeFileSync(file, Buffer.concat(accessUnits));
+      assert.strictEqual(countFrames(file), 300);
+    });
+  }
+});
+
+describe('media/VideoSocket: loss, reordering and bad input', function () {
+  this.timeout(60_000);
+
+  it('2 % loss and reordering: loss counted, PLI reaches the sender, decoding resumes at each IDR with the right pictures', async () => {
+    const [width, height] = [640, 360];
+    const clip = makeH264Clip({ width, height, seconds: 8, profile: 'baseline' });
+    const socket = new VideoSocket({ format: 'I420' });
+    const relay = new UdpRelay({ target: socket.port, loss: 0.02, reorder: 0.05, reorderDelayMs: 3, warmupPackets: 40, seed: 7 });
+    const port = await relay.listen();
+    const frames: VideoFrame[] = [];
+    const keyFrameRequests: string[] = [];
+    socket.on('frame', (f) => frames.push(f));
+    socket.on('keyFrameNeeded', (reason) => keyFrameRequests.push(reason));
+    await exited(sendRtp(clip, { ports: [port] }));
+    await delay(400);
+    const stats = socket.stats();
+    await socket.close();
+    relay.close();
+
+    assert.ok(relay.dropped > 0 && relay.reordered > 0, 'the relay dropped and reordered packets');
+    assert.ok(stats.packetsLost > 0, 'packets lost are counted');
+    assert.ok(stats.framesIncomplete > 0, 'frames with a missing packet are dropped, not decoded');
+    assert.ok(stats.pliSent > 0 && relay.pliCount() > 0, `PLI sent (${stats.pliSent}) and seen by the relay (${relay.pliCount()})`);
+    assert.ok(keyFrameRequests.length > 0);
+    assert.strictEqual(stats.decodeErrors, 0, 'no broken frame ever reached the decoder');
+
+    // Decoding resumed after losses: several key frames delivered, each followed by frames.
+    const first = frames[0].timestamp;
+    const indices = frames.map((f) => frameIndex(f, first));
+    const keyIndices = frames.filter((f) => f.keyFrame).map((f) => frameIndex(f, first));
+    assert.ok(keyIndices.length >= 3, `delivered key frames at ${keyIndices.join(',')}`);
+    assert.ok(frames.length >= 40, `delivered ${frames.length} of 240 frames`);
+    // Every delivered picture is the sender's picture, not a concealed one.
+    const reference = decodeReference(clip, 'yuv420p');
+    let worst = Infinity;
+    frames.forEach((f, i) => (worst = Math.min(worst, psnr(f.data, referenceFrame(reference, 'I420', width, height, indices[i])))));
+    assert.ok(worst >= 40, `worst delivered frame PSNR ${worst.toFixed(1)} dB`);
+  });
+
+  it('garbage, truncated RTP, bad FU-A sequences and corrupt slices: counted drops, the socket keeps working', async () => {
+    const [width, height] = [640, 360];
+    const clip = makeH264Clip({ width, height, seconds: 6, profile: 'baseline' });
+    const socket = new VideoSocket({ format: 'I420' });
+    const random = mulberry32(99);
+    const [badFrom, badTo] = [80, 320];
+    const relay = new UdpRelay({
+      target: socket.port,
+      mutate: (packet, i) => {
+        if (i < badFrom || i >= badTo || packet.length < 20) return packet;
+        const fuA = (packet[12] & 0x1f) === 28;
+        if (fuA && packet[13] & 0x80 && i % 3 === 0) packet[13] &= ~0x80; // start fragment loses its S bit
+        else if (fuA && i % 5 === 0) packet[13] |= 0xc0; // S and E both set
+        else if (i % 7 === 0) for (let k = 16; k < packet.length; k += 3) packet[k] ^= 0x5a; // corrupt slice data
+        return packet;
+      },
+    });
+    const port = await relay.listen();
+    const frames: VideoFrame[] = [];
+    socket.on('frame', (f) => frames.push(f));
+    const injector = setInterval(() => {
+      relay.inject(Buffer.from(Array.from({ length: 1 + Math.floor(random() * 1400) }, () => Math.floor(random() * 256))));
+      relay.inject(Buffer.from([0x80, 0x60, 0x00, 0x01, 0, 0, 0, 1])); // truncated RTP header
+      relay.inject(Buffer.from([0x8f, 0x60, 0x00, 0x02, 0, 0, 0, 2, 0, 0, 0, 3, 1, 2])); // CSRC count past the end
+      relay.inject(Buffer.from([0x90, 0x60, 0, 3, 0, 0, 0, 3, 0, 0, 0, 4, 0xbe, 0xde, 0xff, 0xff])); // extension past the end
+      relay.inject(Buffer.from([0x81, 0xc8, 0x00, 0x30, 1, 2, 3, 4])); // RTCP SR with a bogus length
+      relay.inject(Buffer.from([0x80, 0x60, 0x12, 0x34, 0, 0, 0, 9, 0xde, 0xad, 0xbe, 0xef, 0x7c, 0x85, 1, 2])); // another SSRC
+    }, 20);
+    await exited(sendRtp(clip, { ports: [port] }));
+    clearInterval(injector);
+    await delay(400);
+    const stats = socket.stats();
+    await socket.close();
+    relay.close();
+
+    assert.ok(stats.packetsMalformed > 0, 'malformed datagrams are counted ' + JSON.stringify({ ...stats, latency: 0 }));
+    assert.ok(stats.framesMalformed > 0, 'frames that break RFC 6184 are counted ' + JSON.stringify({ ...stats, latency: 0 }));
+    assert.ok(stats.packetsOtherSsrc > 0, 'a stray SSRC does not take over the stream');
+    // After the bad stretch ends the stream is clean again: pictures must come back right.
+    const first = frames[0].timestamp;
+    const reference = decodeReference(clip, 'yuv420p');
+    const late = frames.filter((f) => frameIndex(f, first) >= 120);
+    assert.ok(late.length >= 30, `frames after the bad stretch: ${late.length}`);
+    for (const f of late) {
+      const i = frameIndex(f, first);
+      const quality = psnr(f.data, referenceFrame(reference, 'I420', width, height, i));
+      assert.ok(quality >= 40, `frame ${i}: PSNR ${quality.toFixed(1)} dB`);
+    }
+  });
+
+  it('a consumer that never reads: memory stays flat and the dropped frames are counted', async () => {
+    const clip = makeH264Clip({ width: 1280, height: 720, seconds: 6, profile: 'baseline' });
+    const socket = new VideoSocket({ format: 'I420' });
+    const frames = socket.frames(); // held, never read
+    const memory = () => process.memoryUsage().rss + process.memoryUsage().external;
+    const sender = sendRtp(clip, { ports: [socket.port] });
+    await delay(1500);
+    const before = memory();
+    let peak = before;
+    const sampler = setInterval(() => (peak = Math.max(peak, memory())), 100);
+    await exited(sender);
+    clearInterval(sampler);
+    const stats = socket.stats();
+    await socket.close();
+    await frames.return?.();
+    // 180 frames of 1.4 MB each would be 250 MB if they were kept.
+    assert.ok(peak - before < 80 * 1024 * 1024, `memory grew by ${((peak - before) / 1048576).toFixed(1)} MB`);
+    assert.ok(stats.framesDroppedConsumer >= 150, `dropped for the idle consumer: ${stats.framesDroppedConsumer}`);
+  });
+
+  it('an event loop blocked for a second: the engine drops the oldest frames, counted, then delivery resumes', async () => {
+    const clip = makeH264Clip({ width: 640, height: 360, seconds: 4, profile: 'baseline' });
+    const socket = new VideoSocket({ format: 'I420', maxQueuedFrames: 3 });
+    let received = 0;
+    socket.on('frame', () => received++);
+    const sender = sendRtp(clip, { ports: [socket.port] });
+    await delay(1000);
+    const end = Date.now() + 1000;
+    while (Date.now() < end) {
+      /* busy: JavaScript does not run */
+    }
+    const afterBlock = received;
+    await exited(sender);
+    await delay(300);
+    const stats = socket.stats();
+    await socket.close();
+    assert.ok(stats.framesDroppedDelivery >= 20, `dropped while blocked: ${stats.framesDroppedDelivery}`);
+    assert.ok(received - afterBlock >= 30, 'frames keep coming after the block');
+    assert.strictEqual(stats.framesDecoded, received + stats.framesDroppedDelivery);
+  });
+});
+
+describe('media/VideoSocket: API', function () {
+  it('async iteration and the Readable view yield frames; close ends them', async () => {
+    const clip = makeH264Clip({ width: 320, height: 180, seconds: 2, profile: 'baseline' });
+    const socket = new VideoSocket({ format: 'RGBA' });
+    const readable = socket.readable();
+    const viaStream: VideoFrame[] = [];
+    readable.on('data', (f: VideoFrame) => viaStream.push(f));
+    const sender = sendRtp(clip, { ports: [socket.port] });
+    const viaIterator: VideoFrame[] = [];
+    for await (const frame of socket) {
+      viaIterator.push(frame);
+      if (viaIterator.length === 20) break;
+    }
+    await exited(sender);
+    await socket.close();
+    await new Promise((resolve) => readable.on('end', resolve));
+    assert.strictEqual(viaIterator.length, 20);
+    assert.ok(viaStream.length >= 55, `Readable gave ${viaStream.length} frames`);
+    for (const f of viaIterator) {
+      assert.strictEqual(f.format, 'RGBA');
+      assert.strictEqual(f.data.length, 320 * 180 * 4);
+      assert.ok(f.stamps.firstPacket <= f.stamps.assembled && f.stamps.assembled <= f.stamps.decoded);
+      assert.ok(f.stamps.decoded <= f.stamps.converted && f.stamps.converted <= f.stamps.delivered);
+    }
+    const stats = socket.stats();
+    assert.ok(stats.latency.total.count > 0 && stats.latency.total.p50 > 0);
+  });
+
+  it('refuses bad options, a taken port and use after close with coded errors', async () => {
+    assert.throws(() => new VideoSocket({ format: 'YUY2' as VideoFormat }), (e: CallMediaError) => e.code === 'INVALID_ARGUMENT');
+    assert.throws(() => new VideoSocket({ maxQueuedFrames: 0 }), (e: CallMediaError) => e.code === 'INVALID_ARGUMENT');
+    const taken = dgram.createSocket('udp4');
+    await new Promise<void>((resolve) => taken.bind(0, '127.0.0.1', resolve));
+    assert.throws(() => new VideoSocket({ port: taken.address().port }), (e: CallMediaError) => e.code === 'BIND_FAILED');
+    taken.close();
+    const socket = new VideoSocket();
+    await socket.close();
+    assert.throws(() => socket.requestKeyFrame(), (e: CallMediaError) => e.code === 'SOCKET_CLOSED');
+    assert.ok(socket.isClosed);
+  });
+
+  it('VideoFrame.convert keeps every layout byte-exact in order (red stays red)', () => {
+    const [w, h] = [16, 8];
+    const rgba = Buffer.alloc(w * h * 4);
+    for (let i = 0; i < w * h; i++) rgba.set([255, 0, 0, 255], i * 4);
+    const frame = new VideoFrame('RGBA', w, h, 0, 0, rgba, true, undefined as never);
+    const rgb = frame.convert('RGB24').data;
+    const bgra = frame.convert('BGRA').data;
+    assert.ok(rgb[0] > 240 && rgb[1] < 15 && rgb[2] < 15, `RGB24 ${rgb.subarray(0, 3).join(',')}`);
+    assert.ok(bgra[0] < 15 && bgra[1] < 15 && bgra[2] > 240 && bgra[3] === 255, `BGRA ${bgra.subarray(0, 4).join(',')}`);
+    const back = frame.convert('NV12').convert('RGBA').data;
+    assert.ok(psnr(back, rgba) > 35);
+    assert.throws(
+      () => new VideoFrame('RGBA', w, h, 0, 0, Buffer.alloc(10), true, undefined as never).convert('I420'),
+      (e: CallMediaError) => e.code === 'INVALID_FRAME_SIZE',
+    );
+  });
+});
