@@ -2,12 +2,12 @@
 #include <napi.h>
 
 #include "binding/Convert.h"
-#include "binding/VideoReceiverWrap.h"
+#include "binding/VideoChannelWrap.h"
 
 namespace {
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
-  callmedia::VideoReceiverWrap::Init(env, exports);
+  callmedia::VideoChannelWrap::Init(env, exports);
   callmedia::InitConvert(env, exports);
   return exports;
 }

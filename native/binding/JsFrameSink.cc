@@ -29,17 +29,10 @@ void JsFrameSink::OnFrame(DeliveredFrame&& frame) {
   Wake();
 }
 
-void JsFrameSink::OnKeyFrameRequested(const char* reason) {
+void JsFrameSink::OnEvent(const char* kind, const char* code, const std::string& message) {
   std::lock_guard<std::mutex> lock(mutex_);
-  if (closed_ || events_.size() >= 64) return;
-  events_.push_back(Event{"keyFrameRequested", "", reason});
-  Wake();
-}
-
-void JsFrameSink::OnError(const char* code, const std::string& message) {
-  std::lock_guard<std::mutex> lock(mutex_);
-  if (closed_ || events_.size() >= 64) return;
-  events_.push_back(Event{"error", code, message});
+  if (closed_ || events_.size() >= 64) return;  // events are rare; a flood is cut, not queued
+  events_.push_back(Event{kind, code, message});
   Wake();
 }
 

@@ -12,6 +12,7 @@
 #include <mutex>
 #include <string>
 
+#include "video/ChannelContext.h"
 #include "video/VideoReceiver.h"
 
 namespace callmedia {
@@ -22,15 +23,14 @@ struct DeliveryCounters {
   std::atomic<uint64_t> dropped{0};
 };
 
-class JsFrameSink : public VideoReceiverSink {
+class JsFrameSink : public ChannelSink {
  public:
-  // `callback(kind, payload)`: kind 'frames' with an array of frame objects, 'keyFrameRequested'
-  // with a reason, 'error' with { code, message }, 'closed'.
+  // `callback(kind, payload)`: kind 'frames' with an array of frame objects; 'keyFrameRequested'
+  // and 'keyFrameNeeded' with a reason; 'error' with { code, message }; 'closed'.
   static JsFrameSink* Create(Napi::Env env, Napi::Function callback, size_t maxQueuedFrames);
 
   void OnFrame(DeliveredFrame&& frame) override;
-  void OnKeyFrameRequested(const char* reason) override;
-  void OnError(const char* code, const std::string& message) override;
+  void OnEvent(const char* kind, const char* code, const std::string& message) override;
   void OnClosed() override;
   // For a receiver that never started: releases the thread-safe function without any event.
   void Abandon();

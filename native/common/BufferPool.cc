@@ -32,6 +32,7 @@ uint8_t* BufferPool::Acquire(size_t size) {
     if (it != free_.end() && !it->second.empty()) {
       uint8_t* block = it->second.back();
       it->second.pop_back();
+      freeBytes_ -= size;
       return block;
     }
     ++allocations_;
@@ -51,9 +52,9 @@ void BufferPool::Release(uint8_t* block, size_t size) {
   if (!block) return;
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    auto& list = free_[size];
-    if (list.size() < maxFreePerSize_) {
-      list.push_back(block);
+    if (freeBytes_ + size <= maxFreeBytes_) {
+      free_[size].push_back(block);
+      freeBytes_ += size;
       return;
     }
   }

@@ -14,7 +14,7 @@ class BufferPool {
  public:
   static BufferPool& Instance();
 
-  explicit BufferPool(size_t maxFreePerSize = 12) : maxFreePerSize_(maxFreePerSize) {}
+  explicit BufferPool(size_t maxFreeBytes = 192u << 20) : maxFreeBytes_(maxFreeBytes) {}
   ~BufferPool();
   BufferPool(const BufferPool&) = delete;
   BufferPool& operator=(const BufferPool&) = delete;
@@ -27,7 +27,8 @@ class BufferPool {
   size_t Allocations() const { return allocations_; }
 
  private:
-  const size_t maxFreePerSize_;
+  const size_t maxFreeBytes_;
+  size_t freeBytes_ = 0;
   mutable std::mutex mutex_;
   std::unordered_map<size_t, std::vector<uint8_t*>> free_;
   size_t allocations_ = 0;

@@ -66,7 +66,7 @@ void UdpSocket::OnRecv(uv_udp_t* handle, ssize_t nread, const uv_buf_t* buf, con
   auto* self = static_cast<UdpSocket*>(handle->data);
   if (nread <= 0 || !from) return;  // 0 with no sender: nothing more to read now
   if (flags & UV_UDP_PARTIAL) {     // larger than any media packet: not ours
-    self->truncated_.fetch_add(1, std::memory_order_relaxed);
+    self->listener_->OnTruncated();
     return;
   }
   self->listener_->OnDatagram(reinterpret_cast<const uint8_t*>(buf->base), static_cast<size_t>(nread), from, NowNs());

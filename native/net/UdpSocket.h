@@ -15,6 +15,8 @@ class UdpSocket {
   struct Listener {
     virtual ~Listener() = default;
     virtual void OnDatagram(const uint8_t* data, size_t size, const sockaddr* from, uint64_t nowNs) = 0;
+    // A datagram larger than the receive buffer arrived and was cut: not media of ours.
+    virtual void OnTruncated() {}
   };
 
   explicit UdpSocket(Listener* listener);
@@ -25,7 +27,6 @@ class UdpSocket {
   // Stops receiving, closes the handle, then calls `onClosed` and deletes this object.
   void Close(std::function<void()> onClosed);
 
-  uint64_t truncated() const { return truncated_.load(std::memory_order_relaxed); }
   uint64_t sendErrors() const { return sendErrors_.load(std::memory_order_relaxed); }
 
  private:
@@ -37,7 +38,6 @@ class UdpSocket {
   uv_udp_t handle_;
   bool bound_ = false;
   std::function<void()> onClosed_;
-  std::atomic<uint64_t> truncated_{0};
   std::atomic<uint64_t> sendErrors_{0};
   alignas(16) uint8_t buffer_[4096];
 };

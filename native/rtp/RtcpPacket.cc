@@ -18,7 +18,36 @@ inline void WriteHeader(uint8_t* p, uint8_t countOrFmt, uint8_t type, size_t byt
   p[1] = type;
   Write16(p + 2, static_cast<uint16_t>(bytes / 4 - 1));
 }
+bool ParseReportBlocks(const uint8_t* p, size_t bytes, uint8_t count, const RtcpPacket::Handlers& handlers) {
+  if (bytes < static_cast<size_t>(count) * 24) return false;
+  for (uint8_t i = 0; i < count; ++i, p += 24) {
+    ReportBlock block;
+    block.ssrc = Read32(p);
+    block.fractionLost = p[4];
+    int32_t lost = (p[5] << 16) | (p[6] << 8) | p[7];
+    if (lost & 0x800000) lost |= ~0xFFFFFF;  // 24-bit signed
+    block.cumulativeLost = lost;
+    block.extendedHighestSeq = Read32(p + 8);
+    block.jitter = Read32(p + 12);
+    block.lastSr = Read32(p + 16);
+    block.delaySinceLastSr = Read32(p + 20);
+    if (handlers.onReportBlock) handlers.onReportBlock(block);
+  }
+  return true;
+}
 }  // namespace
+
+size_t RtcpPacket::WriteSenderReport(uint8_t* out, size_t capacity, const RtcpSenderReport& sr) {
+  if (capacity < 28) return 0;
+  WriteHeader(out, 0, kSr, 28);
+  Write32(out + 4, sr.ssrc);
+  Write32(out + 8, sr.ntpSeconds);
+  Write32(out + 12, sr.ntpFraction);
+  Write32(out + 16, sr.rtpTimestamp);
+  Write32(out + 20, sr.packetCount);
+  Write32(out + 24, sr.octetCount);
+  return 28;
+}
 
 size_t RtcpPacket::WriteReceiverReport(uint8_t* out, size_t capacity, uint32_t senderSsrc, const ReportBlock* block) {
   const size_t bytes = 8 + (block ? 24 : 0);
@@ -71,11 +100,16 @@ bool RtcpPacket::Parse(const uint8_t* data, size_t size, const Handlers& handler
       if (length < 28) return false;
       RtcpSenderReport sr;
       sr.ssrc = Read32(p + 4);
+      sr.ntpSeconds = Read32(p + 8);
+      sr.ntpFraction = Read32(p + 12);
       sr.ntpMiddle = (Read32(p + 8) << 16) | (Read32(p + 12) >> 16);
       sr.rtpTimestamp = Read32(p + 16);
       sr.packetCount = Read32(p + 20);
       sr.octetCount = Read32(p + 24);
       if (handlers.onSenderReport) handlers.onSenderReport(sr);
+      if (!ParseReportBlocks(p + 28, length - 28, fmt, handlers)) return false;
+    } else if (type == kRr) {
+      if (length < 8 || !ParseReportBlocks(p + 8, length - 8, fmt, handlers)) return false;
     } else if (type == kPsfb || type == kRtpfb) {
       if (length < 12) return false;
       RtcpFeedback fb;

@@ -12,6 +12,8 @@ namespace callmedia {
 
 struct RtcpSenderReport {
   uint32_t ssrc = 0;
+  uint32_t ntpSeconds = 0;
+  uint32_t ntpFraction = 0;
   uint32_t ntpMiddle = 0;  // middle 32 bits of the NTP timestamp, echoed as LSR
   uint32_t rtpTimestamp = 0;
   uint32_t packetCount = 0;
@@ -26,6 +28,7 @@ struct RtcpFeedback {
 
 class RtcpPacket {
  public:
+  static size_t WriteSenderReport(uint8_t* out, size_t capacity, const RtcpSenderReport& sr);
   static size_t WriteReceiverReport(uint8_t* out, size_t capacity, uint32_t senderSsrc, const ReportBlock* block);
   static size_t WritePli(uint8_t* out, size_t capacity, uint32_t senderSsrc, uint32_t mediaSsrc);
   static size_t WriteFir(uint8_t* out, size_t capacity, uint32_t senderSsrc, uint32_t mediaSsrc, uint8_t seqNr);
@@ -33,6 +36,8 @@ class RtcpPacket {
   struct Handlers {
     std::function<void(const RtcpSenderReport&)> onSenderReport;
     std::function<void(const RtcpFeedback&)> onFeedback;
+    // Report blocks of receiver and sender reports: how the far end receives our stream.
+    std::function<void(const ReportBlock&)> onReportBlock;
   };
   // Walks a compound packet; returns false at the first malformed part (parts before it count).
   static bool Parse(const uint8_t* data, size_t size, const Handlers& handlers);

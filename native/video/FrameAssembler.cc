@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "common/Clock.h"
 #include "rtp/SeqManager.h"
 
 namespace callmedia {
@@ -136,7 +137,7 @@ void FrameAssembler::TryAssemble(uint64_t nowNs) {
         gapSinceNs_ = 0;
         scanValid_ = false;
         const uint16_t last = static_cast<uint16_t>(scanSeq_ - 1);
-        EmitFrame(nextSeq_, last, nowNs);
+        EmitFrame(nextSeq_, last);
         nextSeq_ = floor_ = static_cast<uint16_t>(last + 1);
         break;
       }
@@ -144,7 +145,7 @@ void FrameAssembler::TryAssemble(uint64_t nowNs) {
         gapSinceNs_ = 0;
         scanValid_ = false;
         const uint16_t last = scanSeq_;
-        EmitFrame(nextSeq_, last, nowNs);
+        EmitFrame(nextSeq_, last);
         nextSeq_ = floor_ = static_cast<uint16_t>(last + 1);
         break;
       }
@@ -153,7 +154,7 @@ void FrameAssembler::TryAssemble(uint64_t nowNs) {
   }
 }
 
-void FrameAssembler::EmitFrame(uint16_t first, uint16_t last, uint64_t nowNs) {
+void FrameAssembler::EmitFrame(uint16_t first, uint16_t last) {
   depacketizer_.BeginFrame(&accessUnit_);
   bool ok = true;
   uint64_t firstNs = UINT64_MAX, lastNs = 0;
@@ -182,7 +183,7 @@ void FrameAssembler::EmitFrame(uint16_t first, uint16_t last, uint64_t nowNs) {
   }
   stats_.framesAssembled.fetch_add(1, std::memory_order_relaxed);
   AssembledFrame frame{accessUnit_.data(), accessUnit_.size(), ts, ssrc_, depacketizer_.hasIdr(),
-                       firstNs, lastNs, nowNs};
+                       firstNs, lastNs, NowNs()};
   listener_->OnFrameAssembled(frame);
 }
 

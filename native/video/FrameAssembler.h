@@ -76,7 +76,7 @@ class FrameAssembler {
   bool TrySync(uint16_t seq);
   void Release(uint16_t from, uint16_t to);  // [from, to)
   void TryAssemble(uint64_t nowNs);
-  void EmitFrame(uint16_t first, uint16_t last, uint64_t nowNs);
+  void EmitFrame(uint16_t first, uint16_t last);
   void DeclareLoss(uint64_t nowNs);
 
   Listener* listener_;

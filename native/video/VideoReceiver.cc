@@ -1,7 +1,6 @@
 #include "video/VideoReceiver.h"
 
 #include <cstring>
-#include <future>
 #include <random>
 
 #include "common/Clock.h"
@@ -12,7 +11,6 @@ namespace callmedia {
 
 namespace {
 constexpr uint64_t kMs = 1000000;
-constexpr uint64_t kTickMs = 5;
 constexpr uint64_t kPliIntervalNs = 300 * kMs;       // re-ask while no key frame comes
 constexpr uint64_t kFirAfterNs = 1000 * kMs;         // escalate to FIR when PLIs go unanswered
 constexpr uint64_t kInitialKeyFrameWaitNs = 500 * kMs;
@@ -26,105 +24,58 @@ uint32_t RandomSsrc() {
 }
 }  // namespace
 
-VideoReceiver::VideoReceiver(const VideoReceiverOptions& options, VideoReceiverSink* sink)
+VideoReceiver::VideoReceiver(const VideoReceiverOptions& options, ChannelContext* context)
     : options_(options),
-      sink_(sink),
+      context_(context),
       strand_(std::make_shared<Strand>()),
       assembler_(this, options.packetCapacity, options.reorderWindowMs * kMs),
       localSsrc_(RandomSsrc()) {}
 
-VideoReceiver::~VideoReceiver() = default;
-
-std::shared_ptr<VideoReceiver> VideoReceiver::Create(const VideoReceiverOptions& options, VideoReceiverSink* sink,
-                                                     std::string* error) {
-  std::shared_ptr<VideoReceiver> receiver(new VideoReceiver(options, sink));
-  if (options.format != PixelFormat::H264 && !receiver->decoder_.ok()) {
-    *error = receiver->decoder_.error();
-    return nullptr;
-  }
-  std::promise<bool> started;
-  auto future = started.get_future();
-  MediaThread::Instance().Post([&] { started.set_value(receiver->Start(error)); });
-  if (!future.get()) return nullptr;
-  return receiver;
-}
-
-bool VideoReceiver::Start(std::string* error) {
-  socket_ = new UdpSocket(this);
-  if (socket_->Bind(options_.address, options_.port, error) != 0) {
-    socket_->Close(nullptr);
-    socket_ = nullptr;
+bool VideoReceiver::ok(std::string* error) const {
+  if (options_.format != PixelFormat::H264 && !decoder_.ok()) {
+    *error = decoder_.error();
     return false;
   }
-  localPort_ = socket_->LocalPort();
-  timer_ = new uv_timer_t;
-  uv_timer_init(MediaThread::Instance().loop(), timer_);
-  timer_->data = this;
-  uv_timer_start(timer_, [](uv_timer_t* t) { static_cast<VideoReceiver*>(t->data)->OnTick(); }, kTickMs, kTickMs);
   return true;
 }
 
-void VideoReceiver::Close() {
-  auto self = shared_from_this();
-  MediaThread::Instance().Post([self] {
-    if (self->closing_) return;
-    self->closing_ = true;
-    uv_timer_stop(self->timer_);
-    uv_close(reinterpret_cast<uv_handle_t*>(self->timer_), [](uv_handle_t* h) { delete reinterpret_cast<uv_timer_t*>(h); });
-    self->timer_ = nullptr;
-    self->socket_->Close([self] {
-      // Runs after every decode already queued: the sink hears nothing after OnClosed.
-      self->strand_->Post([self] {
-        self->DrainDecoder();
-        self->sink_->OnClosed();
-      });
-    });
-    self->socket_ = nullptr;
+void VideoReceiver::Finish(std::function<void()> done) {
+  strand_->Post([this, done] {
+    DrainDecoder();
+    done();
   });
 }
 
-void VideoReceiver::RequestKeyFrame() {
-  auto self = shared_from_this();
-  MediaThread::Instance().Post([self] {
-    if (self->closing_) return;
-    self->assembler_.RequireKeyFrame();
-    self->NeedKeyFrame(NowNs(), "requested");
-  });
+void VideoReceiver::RequestKeyFrame(uint64_t nowNs) {
+  assembler_.RequireKeyFrame();
+  NeedKeyFrame(nowNs, "requested");
 }
 
-void VideoReceiver::OnDatagram(const uint8_t* data, size_t size, const sockaddr* from, uint64_t nowNs) {
-  datagrams_.fetch_add(1, std::memory_order_relaxed);
-  bytes_.fetch_add(size, std::memory_order_relaxed);
-  if (RtpPacket::LooksLikeRtcp(data, size)) {
-    OnRtcp(data, size, nowNs);
-    return;
-  }
-  RtpPacket packet;
-  if (!RtpPacket::Parse(data, size, &packet)) {
-    packetsMalformed_.fetch_add(1, std::memory_order_relaxed);
-    return;
-  }
+void VideoReceiver::OnSenderReport(const RtcpSenderReport& sr, uint64_t nowNs) {
+  if (sr.ssrc == stream_.ssrc()) stream_.ReceiveSenderReport(sr.ntpMiddle, nowNs);
+}
+
+bool VideoReceiver::OnRtp(const uint8_t* data, size_t size, const RtpPacket& packet, uint64_t nowNs) {
   if (options_.payloadType >= 0 && packet.payloadType != options_.payloadType) {
     wrongPayloadType_.fetch_add(1, std::memory_order_relaxed);
-    return;
+    return false;
   }
   if (!haveSource_ || packet.ssrc != currentSsrc_) {
     if (haveSource_ && nowNs - lastRtpNs_ < kSourceSwitchNs) {
       // One socket receives one source: a stray SSRC must not reset the stream it is receiving.
       packetsOtherSsrc_.fetch_add(1, std::memory_order_relaxed);
-      return;
+      return false;
     }
-    Probation(data, size, packet, from, nowNs);
-    return;
+    return Probation(data, size, packet, nowNs);
   }
-  Accept(packet, from, nowNs);
+  Accept(packet, nowNs);
+  return true;
 }
 
 // RFC 3550 A.1: a new source counts once a few of its packets came in sequence. Until then
 // its packets wait here, then they all go through in order (the stream's first packets carry
 // the parameter sets, so none may be lost).
-void VideoReceiver::Probation(const uint8_t* data, size_t size, const RtpPacket& packet, const sockaddr* from,
-                              uint64_t nowNs) {
+bool VideoReceiver::Probation(const uint8_t* data, size_t size, const RtpPacket& packet, uint64_t nowNs) {
   const bool continues = probationCount_ > 0 && packet.ssrc == probationSsrc_ &&
                          packet.sequenceNumber == static_cast<uint16_t>(probationSeq_ + 1);
   if (!continues) {
@@ -134,13 +85,13 @@ void VideoReceiver::Probation(const uint8_t* data, size_t size, const RtpPacket&
   }
   if (size > sizeof(probation_[0].data)) {
     packetsMalformed_.fetch_add(1, std::memory_order_relaxed);
-    return;
+    return false;
   }
   std::memcpy(probation_[probationCount_].data, data, size);
   probation_[probationCount_].size = size;
   probationCount_++;
   probationSeq_ = packet.sequenceNumber;
-  if (probationCount_ < kProbationPackets) return;
+  if (probationCount_ < kProbationPackets) return false;
 
   haveSource_ = true;
   currentSsrc_ = packet.ssrc;
@@ -149,27 +100,16 @@ void VideoReceiver::Probation(const uint8_t* data, size_t size, const RtpPacket&
   for (size_t i = 0; i < count; ++i) {
     RtpPacket held;
     RtpPacket::Parse(probation_[i].data, probation_[i].size, &held);
-    Accept(held, from, nowNs);
+    Accept(held, nowNs);
   }
+  return true;
 }
 
-void VideoReceiver::Accept(const RtpPacket& packet, const sockaddr* from, uint64_t nowNs) {
+void VideoReceiver::Accept(const RtpPacket& packet, uint64_t nowNs) {
   lastRtpNs_ = nowNs;
-  // Symmetric RTP: feedback goes back where the media comes from.
-  std::memcpy(&remote_, from, from->sa_family == AF_INET6 ? sizeof(sockaddr_in6) : sizeof(sockaddr_in));
-  haveRemote_ = true;
   if (firstPacketNs_ == 0) firstPacketNs_ = nowNs;
   stream_.ReceivePacket(packet, nowNs);
   assembler_.Insert(packet, nowNs);
-}
-
-void VideoReceiver::OnRtcp(const uint8_t* data, size_t size, uint64_t nowNs) {
-  rtcpPackets_.fetch_add(1, std::memory_order_relaxed);
-  RtcpPacket::Handlers handlers;
-  handlers.onSenderReport = [&](const RtcpSenderReport& sr) {
-    if (sr.ssrc == stream_.ssrc()) stream_.ReceiveSenderReport(sr.ntpMiddle, nowNs);
-  };
-  if (!RtcpPacket::Parse(data, size, handlers)) packetsMalformed_.fetch_add(1, std::memory_order_relaxed);
 }
 
 void VideoReceiver::OnKeyFrameNeeded() { NeedKeyFrame(NowNs(), "loss"); }
@@ -178,27 +118,25 @@ void VideoReceiver::NeedKeyFrame(uint64_t nowNs, const char* reason) {
   if (keyFrameNeededSinceNs_ == 0) keyFrameNeededSinceNs_ = nowNs;
   if (nowNs - lastPliNs_ >= kPliIntervalNs / 3) {  // a burst of losses asks once
     SendFeedback(nowNs, true, false);
-    sink_->OnKeyFrameRequested(reason);
+    context_->sink->OnEvent("keyFrameRequested", "", reason);
   }
 }
 
 void VideoReceiver::SendFeedback(uint64_t nowNs, bool pli, bool fir) {
-  if (!haveRemote_ || !socket_) return;
+  if (!context_->transport->HasRemote()) return;
   // A compound packet starts with a report (RFC 3550 6.1); feedback rides behind it.
   ReportBlock block = stream_.MakeReportBlock(nowNs);
   size_t n = RtcpPacket::WriteReceiverReport(rtcpBuffer_, sizeof(rtcpBuffer_), localSsrc_, &block);
   if (pli) n += RtcpPacket::WritePli(rtcpBuffer_ + n, sizeof(rtcpBuffer_) - n, localSsrc_, stream_.ssrc());
   if (fir) n += RtcpPacket::WriteFir(rtcpBuffer_ + n, sizeof(rtcpBuffer_) - n, localSsrc_, stream_.ssrc(), firSeq_++);
-  if (!socket_->Send(rtcpBuffer_, n, reinterpret_cast<const sockaddr*>(&remote_))) return;
+  if (!context_->transport->SendPacket(rtcpBuffer_, n)) return;
   reportsSent_.fetch_add(1, std::memory_order_relaxed);
   lastReportNs_ = nowNs;
   if (pli) { pliSent_.fetch_add(1, std::memory_order_relaxed); lastPliNs_ = nowNs; }
   if (fir) { firSent_.fetch_add(1, std::memory_order_relaxed); lastFirNs_ = nowNs; }
 }
 
-void VideoReceiver::OnTick() {
-  if (closing_) return;
-  const uint64_t now = NowNs();
+void VideoReceiver::OnTick(uint64_t now) {
   assembler_.OnTimer(now);
   if (!sawKeyFrame_ && firstPacketNs_ && now - firstPacketNs_ >= kInitialKeyFrameWaitNs && keyFrameNeededSinceNs_ == 0)
     NeedKeyFrame(now, "no key frame yet");
@@ -206,7 +144,7 @@ void VideoReceiver::OnTick() {
     const bool fir = now - keyFrameNeededSinceNs_ >= kFirAfterNs && now - lastFirNs_ >= kFirAfterNs;
     if (now - lastPliNs_ >= kPliIntervalNs || fir) {
       SendFeedback(now, true, fir);
-      sink_->OnKeyFrameRequested(fir ? "no key frame after PLI (FIR sent)" : "still waiting for a key frame");
+      context_->sink->OnEvent("keyFrameRequested", "", fir ? "no key frame after PLI (FIR sent)" : "still waiting for a key frame");
     }
   }
   if (now - lastReportNs_ >= kReportIntervalNs) SendFeedback(now, false, false);
@@ -214,10 +152,12 @@ void VideoReceiver::OnTick() {
   if (!idleDrainPosted_ && lastAssembledNs_ && now - lastAssembledNs_ >= kIdleDrainNs &&
       heldPictures_.load(std::memory_order_relaxed) > 0) {
     idleDrainPosted_ = true;
-    auto self = shared_from_this();
-    strand_->Post([self] {
-      self->DrainDecoder();
-      MediaThread::Instance().Post([self] { self->assembler_.RequireKeyFrame(); });
+    auto keep = context_->owner.lock();
+    strand_->Post([this, keep] {
+      DrainDecoder();
+      MediaThread::Instance().Post([this, keep] {
+        if (!context_->closing) assembler_.RequireKeyFrame();
+      });
     });
   }
 }
@@ -242,7 +182,7 @@ void VideoReceiver::OnFrameAssembled(const AssembledFrame& frame) {
     meta.buffer = PooledBuffer::Make(frame.size);
     std::memcpy(meta.buffer.data(), frame.data, frame.size);
     meta.stamps[kDecodeStart] = meta.stamps[kDecoded] = meta.stamps[kConverted] = NowNs();
-    sink_->OnFrame(std::move(meta));
+    context_->sink->OnFrame(std::move(meta));
     return;
   }
   if (strand_->Pending() >= options_.maxDecodeQueue) {
@@ -256,10 +196,10 @@ void VideoReceiver::OnFrameAssembled(const AssembledFrame& frame) {
   std::memcpy(au.data(), frame.data, frame.size);
   std::memset(au.data() + frame.size, 0, H264Decoder::kInputPadding);
   const size_t size = frame.size;
-  auto self = shared_from_this();
+  auto keep = context_->owner.lock();
   // std::function needs a copyable callable: park the move-only buffers in a shared holder.
   auto job = std::make_shared<std::pair<PooledBuffer, DeliveredFrame>>(std::move(au), std::move(meta));
-  strand_->Post([self, job, size] { self->Decode(std::move(job->first), size, std::move(job->second)); });
+  strand_->Post([this, keep, job, size] { Decode(std::move(job->first), size, std::move(job->second)); });
 }
 
 void VideoReceiver::Decode(PooledBuffer accessUnit, size_t size, DeliveredFrame meta) {
@@ -275,15 +215,15 @@ void VideoReceiver::Decode(PooledBuffer accessUnit, size_t size, DeliveredFrame 
 
   if (result == H264Decoder::Result::Corrupt) {
     decodeErrors_.fetch_add(1, std::memory_order_relaxed);
-    auto self = shared_from_this();
-    MediaThread::Instance().Post([self] {
-      if (self->closing_) return;
-      self->assembler_.RequireKeyFrame();
-      self->NeedKeyFrame(NowNs(), "corrupt bitstream");
+    auto keep = context_->owner.lock();
+    MediaThread::Instance().Post([this, keep] {
+      if (context_->closing) return;
+      assembler_.RequireKeyFrame();
+      NeedKeyFrame(NowNs(), "corrupt bitstream");
     });
   } else if (result == H264Decoder::Result::UnsupportedFormat && !reportedUnsupported_) {
     reportedUnsupported_ = true;
-    sink_->OnError("UNSUPPORTED_PIXEL_FORMAT", "the stream decodes to a pixel format other than 4:2:0 8-bit");
+    context_->sink->OnEvent("error", "UNSUPPORTED_PIXEL_FORMAT", "the stream decodes to a pixel format other than 4:2:0 8-bit");
   }
 }
 
@@ -305,6 +245,8 @@ void VideoReceiver::OnPicture(const DecodedPicture& picture) {
     out.keyFrame = source->keyFrame;
     std::memcpy(out.stamps, source->stamps, sizeof(out.stamps));
     source->stamps[kDecodeStart] = 0;
+  } else {
+    for (int i = kFirstPacket; i < kDecoded; ++i) out.stamps[i] = decodedNs;  // origin unknown: no fake age
   }
   out.format = options_.format;
   out.width = picture.width;
@@ -318,7 +260,7 @@ void VideoReceiver::OnPicture(const DecodedPicture& picture) {
   }
   out.stamps[kConverted] = NowNs();
   framesDecoded_.fetch_add(1, std::memory_order_relaxed);
-  sink_->OnFrame(std::move(out));
+  context_->sink->OnFrame(std::move(out));
 }
 
 void VideoReceiver::DrainDecoder() {
@@ -332,8 +274,6 @@ VideoReceiverStats VideoReceiver::Stats() const {
   const auto& a = assembler_.stats();
   auto r = [](const std::atomic<uint64_t>& v) { return v.load(std::memory_order_relaxed); };
   VideoReceiverStats s{};
-  s.datagrams = r(datagrams_);
-  s.bytes = r(bytes_);
   s.packetsMalformed = r(packetsMalformed_) + r(a.packetsMalformed);
   s.packetsWrongPayloadType = r(wrongPayloadType_);
   s.packetsOtherSsrc = r(packetsOtherSsrc_);
@@ -342,7 +282,6 @@ VideoReceiverStats VideoReceiver::Stats() const {
   s.packetsLate = r(a.packetsLate);
   s.packetsDuplicate = r(a.packetsDuplicate);
   s.packetsDiscarded = r(a.packetsDiscarded);
-  s.rtcpPackets = r(rtcpPackets_);
   s.pliSent = r(pliSent_);
   s.firSent = r(firSent_);
   s.receiverReportsSent = r(reportsSent_);

@@ -1,9 +1,7 @@
-// The receive half of a video socket: UDP → RTP stream stats → frame assembly (media thread)
-// → decode → convert (a worker strand) → the sink, which hands frames to JavaScript.
-// Each stage stamps the frame so latency is measured per stage.
+// The receive half of a video channel: RTP → stream statistics → frame assembly (media thread)
+// → decode → convert (a worker strand) → the sink. Each stage stamps the frame, so latency is
+// measured per stage. Feedback (receiver reports, PLI, FIR) goes out through the transport.
 #pragma once
-#include <uv.h>
-
 #include <atomic>
 #include <cstdint>
 #include <memory>
@@ -11,15 +9,14 @@
 
 #include "common/BufferPool.h"
 #include "common/WorkerPool.h"
-#include "net/UdpSocket.h"
+#include "rtp/RtcpPacket.h"
 #include "rtp/RtpStreamRecv.h"
+#include "video/ChannelContext.h"
 #include "video/FrameAssembler.h"
 #include "video/H264Decoder.h"
 #include "video/PixelFormat.h"
 
 namespace callmedia {
-
-enum Stamp { kFirstPacket = 0, kLastPacket, kAssembled, kDecodeStart, kDecoded, kConverted, kDelivered, kStampCount };
 
 struct DeliveredFrame {
   PooledBuffer buffer;
@@ -32,20 +29,7 @@ struct DeliveredFrame {
   uint64_t stamps[kStampCount] = {};
 };
 
-class VideoReceiverSink {
- public:
-  virtual ~VideoReceiverSink() = default;
-  // Called from the media thread or a worker; must not block.
-  virtual void OnFrame(DeliveredFrame&& frame) = 0;
-  virtual void OnKeyFrameRequested(const char* reason) = 0;
-  virtual void OnError(const char* code, const std::string& message) = 0;
-  // The last call: nothing reaches the sink after it.
-  virtual void OnClosed() = 0;
-};
-
 struct VideoReceiverOptions {
-  std::string address = "127.0.0.1";
-  int port = 0;
   PixelFormat format = PixelFormat::I420;
   int payloadType = -1;  // -1 accepts any payload type
   uint64_t reorderWindowMs = 50;
@@ -54,41 +38,38 @@ struct VideoReceiverOptions {
 };
 
 struct VideoReceiverStats {
-  uint64_t datagrams, bytes, packetsMalformed, packetsWrongPayloadType, packetsOtherSsrc;
+  uint64_t packetsMalformed, packetsWrongPayloadType, packetsOtherSsrc;
   uint64_t rtpPackets, packetsLost, packetsLate, packetsDuplicate, packetsDiscarded;
-  uint64_t rtcpPackets, pliSent, firSent, receiverReportsSent;
+  uint64_t pliSent, firSent, receiverReportsSent;
   uint64_t framesAssembled, framesIncomplete, framesMalformed, framesWaitingKeyFrame, framesDroppedDecodeQueue;
   uint64_t framesDecoded, decodeErrors;
   double jitterMs;
   uint32_t ssrc;
 };
 
-class VideoReceiver : public std::enable_shared_from_this<VideoReceiver>,
-                      private UdpSocket::Listener,
-                      private FrameAssembler::Listener {
+class VideoReceiver : private FrameAssembler::Listener {
  public:
-  // Binds the socket on the media thread and waits for the outcome (a few microseconds).
-  static std::shared_ptr<VideoReceiver> Create(const VideoReceiverOptions& options, VideoReceiverSink* sink,
-                                               std::string* error);
-  ~VideoReceiver() override;
+  VideoReceiver(const VideoReceiverOptions& options, ChannelContext* context);
+  bool ok(std::string* error) const;
 
-  int localPort() const { return localPort_; }
-  void RequestKeyFrame();
-  // Asynchronous: the sink's OnClosed follows once every pending frame has gone through.
-  void Close();
+  // Media thread.
+  // True when the packet belongs to the stream being received.
+  bool OnRtp(const uint8_t* data, size_t size, const RtpPacket& packet, uint64_t nowNs);
+  void CountMalformed() { packetsMalformed_.fetch_add(1, std::memory_order_relaxed); }
+  void OnSenderReport(const RtcpSenderReport& sr, uint64_t nowNs);
+  void OnTick(uint64_t nowNs);
+  void RequestKeyFrame(uint64_t nowNs);
+  uint32_t localSsrc() const { return localSsrc_; }
+
+  // Posts the decoder's last pictures, then `done`, behind every queued decode.
+  void Finish(std::function<void()> done);
   VideoReceiverStats Stats() const;
 
  private:
-  explicit VideoReceiver(const VideoReceiverOptions& options, VideoReceiverSink* sink);
-  bool Start(std::string* error);
-
-  void OnDatagram(const uint8_t* data, size_t size, const sockaddr* from, uint64_t nowNs) override;
   void OnFrameAssembled(const AssembledFrame& frame) override;
   void OnKeyFrameNeeded() override;
-  void OnRtcp(const uint8_t* data, size_t size, uint64_t nowNs);
-  void Probation(const uint8_t* data, size_t size, const RtpPacket& packet, const sockaddr* from, uint64_t nowNs);
-  void Accept(const RtpPacket& packet, const sockaddr* from, uint64_t nowNs);
-  void OnTick();
+  bool Probation(const uint8_t* data, size_t size, const RtpPacket& packet, uint64_t nowNs);
+  void Accept(const RtpPacket& packet, uint64_t nowNs);
   void NeedKeyFrame(uint64_t nowNs, const char* reason);
   void SendFeedback(uint64_t nowNs, bool pli, bool fir);
   void Decode(PooledBuffer accessUnit, size_t size, DeliveredFrame meta);
@@ -96,19 +77,13 @@ class VideoReceiver : public std::enable_shared_from_this<VideoReceiver>,
   void DrainDecoder();
 
   const VideoReceiverOptions options_;
-  VideoReceiverSink* sink_;
+  ChannelContext* context_;
   std::shared_ptr<Strand> strand_;
-  UdpSocket* socket_ = nullptr;
-  uv_timer_t* timer_ = nullptr;
-  int localPort_ = 0;
-  bool closing_ = false;
 
   // Media thread state.
   RtpStreamRecv stream_;
   FrameAssembler assembler_;
-  sockaddr_storage remote_{};
-  bool haveRemote_ = false;
-  uint32_t localSsrc_;
+  const uint32_t localSsrc_;
   uint64_t firstPacketNs_ = 0;
   uint64_t lastRtpNs_ = 0;
   bool haveSource_ = false;
@@ -138,8 +113,7 @@ class VideoReceiver : public std::enable_shared_from_this<VideoReceiver>,
   bool reportedUnsupported_ = false;
   std::atomic<int> heldPictures_{0};  // access units in the decoder minus pictures out
 
-  std::atomic<uint64_t> datagrams_{0}, bytes_{0}, packetsMalformed_{0}, wrongPayloadType_{0}, packetsOtherSsrc_{0};
-  std::atomic<uint64_t> rtcpPackets_{0};
+  std::atomic<uint64_t> packetsMalformed_{0}, wrongPayloadType_{0}, packetsOtherSsrc_{0};
   std::atomic<uint64_t> pliSent_{0}, firSent_{0}, reportsSent_{0};
   std::atomic<uint64_t> framesDroppedDecodeQueue_{0}, framesDecoded_{0}, decodeErrors_{0};
 };

@@ -25,7 +25,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<void> {
     frames++;
     size = `${f.width}x${f.height}`;
   });
-  socket.on('keyFrameNeeded', (reason) => console.log(`  key frame requested: ${reason}`));
+  socket.on('keyFrameNeeded', (e) => console.log(`  key frame needed (${e.direction}): ${e.reason}`));
   const started = Date.now();
   const timer = setInterval(() => {
     const s = socket.stats();

@@ -1,16 +1,41 @@
 import { EventEmitter } from 'events';
-import { Readable } from 'stream';
+import { Readable, Writable } from 'stream';
 import { CallMediaError } from './errors';
 import { FrameQueue } from './FrameQueue';
-import { LatencyWindow, Percentiles } from './LatencyStats';
-import { NativeFrame, NativeReceiverStats, NativeVideoReceiver, native } from './native';
-import { VIDEO_FORMATS, VideoFormat, VideoFrame, formatCode } from './VideoFrame';
+import { LatencyWindow, Percentiles, summarize } from './LatencyStats';
+import { NativeFrame, NativeReceiverStats, NativeSendStats, NativeVideoChannel, monotonicNowMs, native } from './native';
+import { RawVideoFormat, VIDEO_FORMATS, VideoFormat, VideoFrame, formatCode } from './VideoFrame';
+
+export type VideoEncoderName = 'openh264' | 'x264';
+
+/** Settings of the send half. */
+export interface VideoSendOptions {
+  width: number;
+  height: number;
+  /** Frames per second the encoder plans for (default 30). */
+  fps?: number;
+  /** Target bitrate in bit/s (default 2 Mbit/s). */
+  bitrate?: number;
+  /** Frames between IDRs (default 2 s of frames). */
+  keyFrameInterval?: number;
+  /** H.264 encoder (default OpenH264: constrained baseline, decodable by every WebRTC endpoint). */
+  encoder?: VideoEncoderName;
+  payloadType?: number;
+  /** Raw frames waiting for the encoder before the oldest is dropped (default 3). */
+  maxSendQueue?: number;
+  /** Scale frames of another size instead of refusing them (default false). */
+  scale?: boolean;
+  /** Tune the encoder for screen content (set by VbssSocket). */
+  screenContent?: boolean;
+}
 
 export interface VideoSocketOptions {
   /** Local address to bind (default 127.0.0.1; '0.0.0.0' or '::' for all). */
   address?: string;
   /** Local UDP port (default 0: the system picks one; read it from `socket.port`). */
   port?: number;
+  /** Where RTP and RTCP go. Without it, feedback goes back to whoever sends media. */
+  remote?: { address?: string; port: number };
   /** What bot code receives: a raw layout, or 'H264' access units without decoding. Default I420. */
   format?: VideoFormat;
   /** Accept only this RTP payload type (default: any). */
@@ -23,9 +48,11 @@ export interface VideoSocketOptions {
   maxBufferedFrames?: number;
   /** Compressed frames waiting for the decoder before frames are dropped until a key frame (default 6). */
   maxDecodeQueue?: number;
+  /** Settings to send video; without them the socket only receives. */
+  send?: VideoSendOptions;
 }
 
-/** Latency of each stage in ms (network: first→last packet of a frame; overhead: everything but decode). */
+/** Latency of each receive stage in ms (network: first→last packet of a frame; overhead: all but decode). */
 export interface VideoLatency {
   network: Percentiles;
   assemble: Percentiles;
@@ -37,12 +64,40 @@ export interface VideoLatency {
   overhead: Percentiles;
 }
 
-export interface VideoSocketStats extends NativeReceiverStats {
+export interface VideoSendStats extends Omit<NativeSendStats, 'encodeMs' | 'sendMs'> {
+  /** Bitrate sent since the previous stats() call, bit/s. */
+  bitrate: number;
+  /** Time in the encoder (conversion included), ms. */
+  encode: Percentiles;
+  /** send() called → last packet of the frame on the wire, ms. */
+  sendLatency: Percentiles;
+}
+
+export interface VideoSocketStats extends Omit<NativeReceiverStats, 'send'> {
   /** Frames dropped because an iterator or Readable consumer did not keep up. */
   framesDroppedConsumer: number;
   /** Frames received by bot code (events, iterators). */
   framesReceived: number;
   latency: VideoLatency;
+  send?: VideoSendStats;
+}
+
+/** Why a key frame is needed: 'receive' = this socket asked its sender; 'send' = the far end asked us. */
+export interface KeyFrameNeededEvent {
+  direction: 'receive' | 'send';
+  reason: string;
+}
+
+export type SendStatus = 'active' | 'inactive';
+
+/** A frame to send: raw pixels of any layout, or one H.264 access unit (Annex-B). */
+export interface OutgoingVideoFrame {
+  format: VideoFormat;
+  width?: number;
+  height?: number;
+  data: Buffer;
+  /** RTP timestamp (90 kHz); default: from the engine's monotonic clock. */
+  timestamp?: number;
 }
 
 type Stage = keyof VideoLatency;
@@ -50,27 +105,32 @@ const STAGES: Stage[] = ['network', 'assemble', 'queue', 'decode', 'convert', 'd
 
 export interface VideoSocketEvents {
   frame: [VideoFrame];
-  /** The socket asked the sender for a key frame (loss, corrupt data, or requestKeyFrame()). */
-  keyFrameNeeded: [string];
+  keyFrameNeeded: [KeyFrameNeededEvent];
+  sendStatusChanged: [SendStatus];
   error: [CallMediaError];
   close: [];
 }
 
 /**
- * A video channel. Receive: frames of one RTP H.264 stream, decoded and converted to the
- * format asked for, as 'frame' events, an async iterator, or a Readable.
+ * A video channel on one UDP port. Receive: the frames of one RTP H.264 stream, decoded and
+ * converted to the format asked for, as 'frame' events, an async iterator or a Readable.
+ * Send (with `send` settings): raw frames or H.264 access units out as RTP H.264.
  */
 export class VideoSocket extends EventEmitter implements AsyncIterable<VideoFrame> {
   readonly format: VideoFormat;
-  private readonly receiver: NativeVideoReceiver;
+  protected readonly channel: NativeVideoChannel;
   private readonly latency = new Map<Stage, LatencyWindow>(STAGES.map((s) => [s, new LatencyWindow()]));
   private readonly queues = new Set<FrameQueue<VideoFrame>>();
   private readonly maxBufferedFrames: number;
+  private readonly sending: boolean;
+  private readonly timestampBase = Math.floor(Math.random() * 0x7fffffff);
   private droppedByQueuesClosed = 0;
   private received = 0;
   private closing?: Promise<void>;
   private closed = false;
   private finalStats?: NativeReceiverStats;
+  private remoteKnown = false;
+  private lastBitrateSample?: { at: number; bytes: number };
 
   constructor(options: VideoSocketOptions = {}) {
     super();
@@ -79,44 +139,110 @@ export class VideoSocket extends EventEmitter implements AsyncIterable<VideoFram
       throw new CallMediaError('INVALID_ARGUMENT', `format must be one of ${VIDEO_FORMATS.join(', ')}`);
     }
     this.maxBufferedFrames = positiveInt(options.maxBufferedFrames, 4, 'maxBufferedFrames');
+    this.sending = options.send !== undefined;
     const nativeOptions = {
       address: options.address ?? '127.0.0.1',
       port: options.port ?? 0,
+      remoteAddress: options.remote ? options.remote.address ?? '127.0.0.1' : '',
+      remotePort: options.remote?.port ?? 0,
       format: formatCode(this.format),
       payloadType: options.payloadType ?? -1,
       reorderWindowMs: positiveInt(options.reorderWindowMs, 50, 'reorderWindowMs'),
       maxQueuedFrames: positiveInt(options.maxQueuedFrames, 4, 'maxQueuedFrames'),
       maxDecodeQueue: positiveInt(options.maxDecodeQueue, 6, 'maxDecodeQueue'),
+      send: options.send ? nativeSendOptions(options.send) : undefined,
     };
     try {
-      this.receiver = new (native().VideoReceiver)(nativeOptions, (kind, payload) => this.onNative(kind, payload));
+      this.channel = new (native().VideoChannel)(nativeOptions, (kind, payload) => this.onNative(kind, payload));
     } catch (err) {
       throw CallMediaError.fromNative(err);
+    }
+    if (options.remote) {
+      this.remoteKnown = true;
+      if (this.sending) process.nextTick(() => this.emit('sendStatusChanged', 'active'));
     }
   }
 
   /** The local UDP port the socket receives on. */
   get port(): number {
-    return this.receiver.localPort();
+    return this.channel.localPort();
   }
 
   get isClosed(): boolean {
     return this.closed;
   }
 
-  /** Asks the sender for a key frame (RTCP PLI) and holds frames back until one arrives. */
+  /** Sends RTP (and RTCP feedback) to this address from now on. */
+  connect(port: number, address = '127.0.0.1'): this {
+    this.assertOpen();
+    try {
+      this.channel.setRemote(address, port);
+    } catch (err) {
+      throw CallMediaError.fromNative(err);
+    }
+    if (!this.remoteKnown && this.sending) process.nextTick(() => this.emit('sendStatusChanged', 'active'));
+    this.remoteKnown = true;
+    return this;
+  }
+
+  /**
+   * Sends one frame: raw pixels (converted and encoded on a worker) or an H.264 access unit
+   * (packetized as it is). Returns the RTP timestamp it goes out with. Never blocks: when the
+   * encoder is behind, the oldest waiting raw frame is dropped and counted.
+   */
+  send(frame: OutgoingVideoFrame | VideoFrame): number {
+    this.assertOpen();
+    if (!this.sending) throw new CallMediaError('NOT_SENDING', 'the socket was opened without send settings');
+    const timestamp = frame.timestamp !== undefined && !(frame instanceof VideoFrame) ? frame.timestamp >>> 0 : this.rtpNow();
+    if (!frame.data || !Buffer.isBuffer(frame.data) || frame.data.length === 0) {
+      throw new CallMediaError('INVALID_FRAME_SIZE', 'a frame needs a non-empty Buffer of data');
+    }
+    try {
+      if (frame.format === 'H264') {
+        this.channel.sendAccessUnit(frame.data, timestamp);
+      } else {
+        if (!Number.isInteger(frame.width) || !Number.isInteger(frame.height)) {
+          throw new CallMediaError('INVALID_ARGUMENT', 'a raw frame needs an integer width and height');
+        }
+        this.channel.sendFrame(formatCode(frame.format), frame.data, frame.width as number, frame.height as number, timestamp);
+      }
+    } catch (err) {
+      throw CallMediaError.fromNative(err);
+    }
+    return timestamp;
+  }
+
+  /** The RTP timestamp (90 kHz) for a moment on the engine's monotonic clock (default: now). */
+  rtpNow(atMs = monotonicNowMs()): number {
+    return (this.timestampBase + Math.round(atMs * 90)) >>> 0;
+  }
+
+  /** The monotonic time (ms) at which a timestamp this socket sent was taken. */
+  rtpToMonotonicMs(timestamp: number): number {
+    return ((timestamp - this.timestampBase) >>> 0) / 90;
+  }
+
+  /**
+   * Asks for a key frame in each direction the socket works in: its sender gets a PLI, and
+   * the next frame this socket encodes is an IDR.
+   */
   requestKeyFrame(): void {
     this.assertOpen();
-    this.receiver.requestKeyFrame();
+    this.channel.requestKeyFrame();
   }
 
   stats(): VideoSocketStats {
-    const base = this.finalStats ?? this.receiver.stats();
+    const { send, ...base } = this.finalStats ?? this.channel.stats();
     let droppedConsumer = this.droppedByQueuesClosed;
     for (const q of this.queues) droppedConsumer += q.dropped;
     const latency = {} as VideoLatency;
     for (const stage of STAGES) latency[stage] = (this.latency.get(stage) as LatencyWindow).summary();
-    return { ...base, framesDroppedConsumer: droppedConsumer, framesReceived: this.received, latency };
+    const stats: VideoSocketStats = { ...base, framesDroppedConsumer: droppedConsumer, framesReceived: this.received, latency };
+    if (send) {
+      const { encodeMs, sendMs, ...counts } = send;
+      stats.send = { ...counts, bitrate: this.bitrate(counts.bytesSent), encode: summarize(encodeMs), sendLatency: summarize(sendMs) };
+    }
+    return stats;
   }
 
   /** Frames as an async iterator. Frames that arrive while nobody reads are bounded (oldest dropped). */
@@ -134,27 +260,43 @@ export class VideoSocket extends EventEmitter implements AsyncIterable<VideoFram
     return this.frames();
   }
 
-  /** A Readable (object mode) of frames, for piping into Writables and transforms. */
+  /** A Readable (object mode) of received frames, for piping into Writables and transforms. */
   readable(): Readable {
     return Readable.from(this.frames(), { objectMode: true, highWaterMark: 1 });
   }
 
+  /** A Writable (object mode) that sends each frame written to it (an ffmpeg pipe, a renderer). */
+  writable(): Writable {
+    return new Writable({
+      objectMode: true,
+      highWaterMark: 2,
+      write: (frame: OutgoingVideoFrame, _encoding, callback) => {
+        try {
+          this.send(frame);
+          callback();
+        } catch (err) {
+          callback(err as Error);
+        }
+      },
+    });
+  }
+
   /** Lets the process exit while the socket is open (like net.Socket#unref). */
   unref(): this {
-    if (!this.closed) this.receiver.unref();
+    if (!this.closed) this.channel.unref();
     return this;
   }
 
   ref(): this {
-    if (!this.closed) this.receiver.ref();
+    if (!this.closed) this.channel.ref();
     return this;
   }
 
-  /** Stops receiving. Resolves once every frame in flight has been delivered or dropped. */
+  /** Stops receiving and sending. Resolves once every frame in flight was delivered, sent or dropped. */
   close(): Promise<void> {
     if (!this.closing) {
       this.closing = new Promise((resolve) => this.once('close', resolve));
-      this.receiver.close();
+      this.channel.close();
     }
     return this.closing;
   }
@@ -171,6 +313,14 @@ export class VideoSocket extends EventEmitter implements AsyncIterable<VideoFram
     if (this.closed || this.closing) throw new CallMediaError('SOCKET_CLOSED', 'the video socket is closed');
   }
 
+  private bitrate(bytesSent: number): number {
+    const now = monotonicNowMs();
+    const last = this.lastBitrateSample;
+    this.lastBitrateSample = { at: now, bytes: bytesSent };
+    if (!last || now - last.at <= 0) return 0;
+    return ((bytesSent - last.bytes) * 8 * 1000) / (now - last.at);
+  }
+
   private onNative(kind: string, payload: unknown): void {
     // Bot code errors must not unwind into the addon: rethrow them on a clean stack.
     try {
@@ -179,18 +329,21 @@ export class VideoSocket extends EventEmitter implements AsyncIterable<VideoFram
           for (const f of payload as NativeFrame[]) this.deliver(f);
           break;
         case 'keyFrameRequested':
-          this.emit('keyFrameNeeded', payload as string);
+          this.emit('keyFrameNeeded', { direction: 'receive', reason: payload as string });
+          break;
+        case 'keyFrameNeeded':
+          this.emit('keyFrameNeeded', { direction: 'send', reason: payload as string });
           break;
         case 'error': {
-          const e = payload as { code: string; message: string };
-          const err = CallMediaError.fromNative(e);
+          const err = CallMediaError.fromNative(payload);
           if (this.listenerCount('error') > 0) this.emit('error', err);
           break;
         }
         case 'closed':
-          this.finalStats = this.receiver.stats();
+          this.finalStats = this.channel.stats();
           this.closed = true;
           for (const q of this.queues) q.end();
+          if (this.sending && this.remoteKnown) this.emit('sendStatusChanged', 'inactive');
           this.emit('close');
           break;
       }
@@ -234,8 +387,34 @@ export class VideoSocket extends EventEmitter implements AsyncIterable<VideoFram
   }
 }
 
+function nativeSendOptions(o: VideoSendOptions): Record<string, unknown> {
+  if (!Number.isInteger(o.width) || !Number.isInteger(o.height) || o.width < 16 || o.height < 16 || o.width > 4096 || o.height > 4096) {
+    throw new CallMediaError('INVALID_ARGUMENT', 'send.width and send.height must be integers in 16..4096');
+  }
+  const fps = o.fps ?? 30;
+  if (!(fps > 0 && fps <= 120)) throw new CallMediaError('INVALID_ARGUMENT', 'send.fps must be in (0, 120]');
+  const bitrate = o.bitrate ?? 2_000_000;
+  if (!(bitrate >= 10_000)) throw new CallMediaError('INVALID_ARGUMENT', 'send.bitrate must be at least 10000 bit/s');
+  const encoder = o.encoder ?? 'openh264';
+  if (encoder !== 'openh264' && encoder !== 'x264') throw new CallMediaError('INVALID_ARGUMENT', "send.encoder is 'openh264' or 'x264'");
+  return {
+    encoder,
+    width: o.width,
+    height: o.height,
+    fps,
+    bitrateKbps: Math.round(bitrate / 1000),
+    keyFrameInterval: positiveInt(o.keyFrameInterval, Math.round(fps * 2), 'send.keyFrameInterval'),
+    payloadType: o.payloadType ?? 96,
+    maxSendQueue: positiveInt(o.maxSendQueue, 3, 'send.maxSendQueue'),
+    scale: o.scale ?? false,
+    screenContent: o.screenContent ?? false,
+  };
+}
+
 function positiveInt(value: number | undefined, fallback: number, name: string): number {
   if (value === undefined) return fallback;
   if (!Number.isInteger(value) || value < 1) throw new CallMediaError('INVALID_ARGUMENT', `${name} must be a positive integer`);
   return value;
 }
+
+export type { RawVideoFormat };

@@ -2,5 +2,17 @@ export { CallMediaError, CallMediaErrorCode } from './errors';
 export { FrameQueue } from './FrameQueue';
 export { LatencyWindow, Percentiles, percentile, summarize } from './LatencyStats';
 export { monotonicNowMs } from './native';
+export { VbssSocket, VBSS_MAX_FPS, VBSS_MAX_HEIGHT, VBSS_MAX_WIDTH } from './VbssSocket';
 export { VideoFormat, RawVideoFormat, VideoFrame, FrameStamps, frameSize, VIDEO_FORMATS } from './VideoFrame';
-export { VideoSocket, VideoSocketOptions, VideoSocketStats, VideoLatency } from './VideoSocket';
+export {
+  KeyFrameNeededEvent,
+  OutgoingVideoFrame,
+  SendStatus,
+  VideoEncoderName,
+  VideoLatency,
+  VideoSendOptions,
+  VideoSendStats,
+  VideoSocket,
+  VideoSocketOptions,
+  VideoSocketStats,
+} from './VideoSocket';

@@ -14,8 +14,33 @@ export interface NativeFrame {
   stamps: Float64Array;
 }
 
+export interface NativeSendStats {
+  framesIn: number;
+  framesDroppedQueue: number;
+  framesEncoded: number;
+  keyFramesEncoded: number;
+  framesSkipped: number;
+  encodeErrors: number;
+  accessUnitsIn: number;
+  packetsSent: number;
+  bytesSent: number;
+  sendErrors: number;
+  senderReportsSent: number;
+  pliReceived: number;
+  firReceived: number;
+  remoteFractionLost: number;
+  remoteJitterMs: number;
+  roundTripMs: number;
+  ssrc: number;
+  encodeMs: Float64Array;
+  sendMs: Float64Array;
+}
+
 export interface NativeReceiverStats {
   datagrams: number;
+  rtcpPackets: number;
+  rtcpMalformed: number;
+  datagramsTruncated: number;
   bytes: number;
   packetsMalformed: number;
   packetsWrongPayloadType: number;
@@ -25,7 +50,6 @@ export interface NativeReceiverStats {
   packetsLate: number;
   packetsDuplicate: number;
   packetsDiscarded: number;
-  rtcpPackets: number;
   pliSent: number;
   firSent: number;
   receiverReportsSent: number;
@@ -40,13 +64,20 @@ export interface NativeReceiverStats {
   ssrc: number;
   framesDelivered: number;
   framesDroppedDelivery: number;
+  send?: NativeSendStats;
 }
 
-export type NativeEventCallback = (kind: 'frames' | 'keyFrameRequested' | 'error' | 'closed', payload: unknown) => void;
+export type NativeEventCallback = (
+  kind: 'frames' | 'keyFrameRequested' | 'keyFrameNeeded' | 'error' | 'closed',
+  payload: unknown,
+) => void;
 
-export interface NativeVideoReceiver {
+export interface NativeVideoChannel {
   localPort(): number;
   stats(): NativeReceiverStats;
+  setRemote(address: string, port: number): void;
+  sendFrame(format: number, data: Buffer, width: number, height: number, rtpTimestamp: number): void;
+  sendAccessUnit(data: Buffer, rtpTimestamp: number): void;
   requestKeyFrame(): void;
   close(): void;
   ref(): void;
@@ -54,7 +85,7 @@ export interface NativeVideoReceiver {
 }
 
 export interface NativeAddon {
-  VideoReceiver: new (options: Record<string, unknown>, callback: NativeEventCallback) => NativeVideoReceiver;
+  VideoChannel: new (options: Record<string, unknown>, callback: NativeEventCallback) => NativeVideoChannel;
   convert(srcFormat: number, data: Buffer, width: number, height: number, dstFormat: number): Buffer;
   benchConvert(dstFormat: number, width: number, height: number, iterations: number): {
     engine: Float64Array;

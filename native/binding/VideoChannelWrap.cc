@@ -1,0 +1,241 @@
+#include "binding/VideoChannelWrap.h"
+
+#include "binding/Errors.h"
+
+namespace callmedia {
+
+namespace {
+
+Napi::Float64Array ToArray(Napi::Env env, const std::vector<double>& values) {
+  Napi::Float64Array a = Napi::Float64Array::New(env, values.size());
+  for (size_t i = 0; i < values.size(); ++i) a[i] = values[i];
+  return a;
+}
+
+// Native errors carry "CODE:message"; split them for ThrowCodedError.
+void ThrowFromMessage(Napi::Env env, const std::string& error) {
+  const size_t colon = error.find(':');
+  if (colon == std::string::npos) {
+    ThrowCodedError(env, "INVALID_ARGUMENT", error);
+    return;
+  }
+  ThrowCodedError(env, error.substr(0, colon).c_str(), error.substr(colon + 1));
+}
+
+}  // namespace
+
+void VideoChannelWrap::Init(Napi::Env env, Napi::Object exports) {
+  Napi::Function ctor = DefineClass(env, "VideoChannel", {
+      InstanceMethod("localPort", &VideoChannelWrap::LocalPort),
+      InstanceMethod("stats", &VideoChannelWrap::Stats),
+      InstanceMethod("setRemote", &VideoChannelWrap::SetRemote),
+      InstanceMethod("sendFrame", &VideoChannelWrap::SendFrame),
+      InstanceMethod("sendAccessUnit", &VideoChannelWrap::SendAccessUnit),
+      InstanceMethod("requestKeyFrame", &VideoChannelWrap::RequestKeyFrame),
+      InstanceMethod("close", &VideoChannelWrap::Close),
+      InstanceMethod("ref", &VideoChannelWrap::Ref),
+      InstanceMethod("unref", &VideoChannelWrap::Unref),
+  });
+  exports.Set("VideoChannel", ctor);
+}
+
+// new VideoChannel({ address, port, remoteAddress, remotePort, format, payloadType, reorderWindowMs,
+//   maxQueuedFrames, maxDecodeQueue, send?: { encoder, width, height, fps, bitrateKbps,
+//   keyFrameInterval, screenContent, payloadType, maxSendQueue, scale } }, callback)
+VideoChannelWrap::VideoChannelWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<VideoChannelWrap>(info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 2 || !info[0].IsObject() || !info[1].IsFunction()) {
+    ThrowCodedError(env, "INVALID_ARGUMENT", "VideoChannel(options, callback)");
+    return;
+  }
+  Napi::Object o = info[0].As<Napi::Object>();
+  VideoChannelOptions options;
+  options.address = OptString(o, "address", "127.0.0.1");
+  options.port = OptInt(o, "port", 0);
+  options.remoteAddress = OptString(o, "remoteAddress", "");
+  options.remotePort = OptInt(o, "remotePort", 0);
+  VideoReceiverOptions& r = options.receive;
+  r.format = static_cast<PixelFormat>(OptInt(o, "format", 0));
+  r.payloadType = OptInt(o, "payloadType", -1);
+  r.reorderWindowMs = static_cast<uint64_t>(OptInt(o, "reorderWindowMs", 50));
+  r.maxDecodeQueue = static_cast<size_t>(OptInt(o, "maxDecodeQueue", 6));
+  const int maxQueued = OptInt(o, "maxQueuedFrames", 4);
+  if (options.port < 0 || options.port > 65535 || static_cast<int>(r.format) < 0 ||
+      static_cast<int>(r.format) > static_cast<int>(PixelFormat::H264) || maxQueued < 1 || r.maxDecodeQueue < 1) {
+    ThrowCodedError(env, "INVALID_ARGUMENT", "VideoChannel: option out of range");
+    return;
+  }
+  Napi::Value send = o.Get("send");
+  if (send.IsObject()) {
+    Napi::Object so = send.As<Napi::Object>();
+    options.send = true;
+    VideoSenderOptions& s = options.sendOptions;
+    s.encoder = OptString(so, "encoder", "openh264");
+    s.encoderConfig.width = OptInt(so, "width", 1280);
+    s.encoderConfig.height = OptInt(so, "height", 720);
+    Napi::Value fps = so.Get("fps");
+    s.encoderConfig.fps = fps.IsNumber() ? fps.As<Napi::Number>().DoubleValue() : 30.0;
+    s.encoderConfig.bitrateKbps = OptInt(so, "bitrateKbps", 2000);
+    s.encoderConfig.keyFrameInterval = OptInt(so, "keyFrameInterval", 60);
+    s.encoderConfig.screenContent = so.Get("screenContent").ToBoolean();
+    s.payloadType = OptInt(so, "payloadType", 96);
+    s.maxSendQueue = static_cast<size_t>(std::max(1, OptInt(so, "maxSendQueue", 3)));
+    s.scale = so.Get("scale").ToBoolean();
+  }
+  sink_ = JsFrameSink::Create(env, info[1].As<Napi::Function>(), static_cast<size_t>(maxQueued));
+  counters_ = sink_->counters();
+  std::string error;
+  channel_ = VideoChannel::Create(options, sink_, &error);
+  if (!channel_) {
+    sink_->Abandon();  // releases the thread-safe function, which deletes the sink
+    sink_ = nullptr;
+    closed_ = true;
+    ThrowCodedError(env, error.rfind("cannot bind", 0) == 0 ? "BIND_FAILED" : "INVALID_ARGUMENT", error);
+  }
+}
+
+Napi::Value VideoChannelWrap::LocalPort(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), channel_ ? channel_->localPort() : 0);
+}
+
+Napi::Value VideoChannelWrap::Stats(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Object o = Napi::Object::New(env);
+  if (!channel_) return o;
+  const VideoChannelStats c = channel_->Stats();
+  const VideoReceiverStats& s = c.receive;
+  auto set = [&](Napi::Object& t, const char* k, double v) { t.Set(k, Napi::Number::New(env, v)); };
+  set(o, "datagrams", c.datagrams);
+  set(o, "bytes", c.bytes);
+  set(o, "rtcpPackets", c.rtcpPackets);
+  set(o, "rtcpMalformed", c.rtcpMalformed);
+  set(o, "datagramsTruncated", c.datagramsTruncated);
+  set(o, "packetsMalformed", s.packetsMalformed);
+  set(o, "packetsWrongPayloadType", s.packetsWrongPayloadType);
+  set(o, "packetsOtherSsrc", s.packetsOtherSsrc);
+  set(o, "rtpPackets", s.rtpPackets);
+  set(o, "packetsLost", s.packetsLost);
+  set(o, "packetsLate", s.packetsLate);
+  set(o, "packetsDuplicate", s.packetsDuplicate);
+  set(o, "packetsDiscarded", s.packetsDiscarded);
+  set(o, "pliSent", s.pliSent);
+  set(o, "firSent", s.firSent);
+  set(o, "receiverReportsSent", s.receiverReportsSent);
+  set(o, "framesAssembled", s.framesAssembled);
+  set(o, "framesIncomplete", s.framesIncomplete);
+  set(o, "framesMalformed", s.framesMalformed);
+  set(o, "framesWaitingKeyFrame", s.framesWaitingKeyFrame);
+  set(o, "framesDroppedDecodeQueue", s.framesDroppedDecodeQueue);
+  set(o, "framesDecoded", s.framesDecoded);
+  set(o, "decodeErrors", s.decodeErrors);
+  set(o, "jitterMs", s.jitterMs);
+  set(o, "ssrc", s.ssrc);
+  set(o, "framesDelivered", counters_->delivered.load(std::memory_order_relaxed));
+  set(o, "framesDroppedDelivery", counters_->dropped.load(std::memory_order_relaxed));
+  if (c.sending) {
+    const VideoSenderStats& t = c.send;
+    Napi::Object so = Napi::Object::New(env);
+    set(so, "framesIn", t.framesIn);
+    set(so, "framesDroppedQueue", t.framesDroppedQueue);
+    set(so, "framesEncoded", t.framesEncoded);
+    set(so, "keyFramesEncoded", t.keyFramesEncoded);
+    set(so, "framesSkipped", t.framesSkipped);
+    set(so, "encodeErrors", t.encodeErrors);
+    set(so, "accessUnitsIn", t.accessUnitsIn);
+    set(so, "packetsSent", t.packetsSent);
+    set(so, "bytesSent", t.bytesSent);
+    set(so, "sendErrors", t.sendErrors);
+    set(so, "senderReportsSent", t.senderReportsSent);
+    set(so, "pliReceived", t.pliReceived);
+    set(so, "firReceived", t.firReceived);
+    set(so, "remoteFractionLost", t.remoteFractionLost);
+    set(so, "remoteJitterMs", t.remoteJitterMs);
+    set(so, "roundTripMs", t.roundTripMs);
+    set(so, "ssrc", t.ssrc);
+    so.Set("encodeMs", ToArray(env, channel_->sender()->encodeTimes().Snapshot()));
+    so.Set("sendMs", ToArray(env, channel_->sender()->sendTimes().Snapshot()));
+    o.Set("send", so);
+  }
+  return o;
+}
+
+void VideoChannelWrap::SetRemote(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 2 || !info[0].IsString() || !info[1].IsNumber()) {
+    ThrowCodedError(env, "INVALID_ARGUMENT", "setRemote(address, port)");
+    return;
+  }
+  if (closed_) {
+    ThrowCodedError(env, "SOCKET_CLOSED", "the video socket is closed");
+    return;
+  }
+  std::string error;
+  channel_->SetRemote(info[0].As<Napi::String>().Utf8Value(), info[1].As<Napi::Number>().Int32Value(), &error);
+  if (!error.empty()) ThrowCodedError(env, "INVALID_ARGUMENT", error);
+}
+
+bool VideoChannelWrap::CheckSending(Napi::Env env) {
+  if (closed_) {
+    ThrowCodedError(env, "SOCKET_CLOSED", "the video socket is closed");
+    return false;
+  }
+  if (!channel_->sender()) {
+    ThrowCodedError(env, "NOT_SENDING", "the socket was opened without send settings");
+    return false;
+  }
+  return true;
+}
+
+// sendFrame(format, data, width, height, rtpTimestamp)
+void VideoChannelWrap::SendFrame(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 5 || !info[0].IsNumber() || !info[1].IsBuffer() || !info[2].IsNumber() || !info[3].IsNumber() ||
+      !info[4].IsNumber()) {
+    ThrowCodedError(env, "INVALID_ARGUMENT", "sendFrame(format, data, width, height, rtpTimestamp)");
+    return;
+  }
+  if (!CheckSending(env)) return;
+  auto data = info[1].As<Napi::Buffer<uint8_t>>();
+  std::string error;
+  if (!channel_->sender()->QueueRaw(static_cast<PixelFormat>(info[0].As<Napi::Number>().Int32Value()), data.Data(),
+                                    data.Length(), info[2].As<Napi::Number>().Int32Value(),
+                                    info[3].As<Napi::Number>().Int32Value(),
+                                    info[4].As<Napi::Number>().Uint32Value(), &error)) {
+    ThrowFromMessage(env, error);
+  }
+}
+
+// sendAccessUnit(data, rtpTimestamp)
+void VideoChannelWrap::SendAccessUnit(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 2 || !info[0].IsBuffer() || !info[1].IsNumber()) {
+    ThrowCodedError(env, "INVALID_ARGUMENT", "sendAccessUnit(data, rtpTimestamp)");
+    return;
+  }
+  if (!CheckSending(env)) return;
+  auto data = info[0].As<Napi::Buffer<uint8_t>>();
+  std::string error;
+  if (!channel_->sender()->QueueAccessUnit(data.Data(), data.Length(), info[1].As<Napi::Number>().Uint32Value(), &error))
+    ThrowFromMessage(env, error);
+}
+
+void VideoChannelWrap::RequestKeyFrame(const Napi::CallbackInfo&) {
+  if (channel_ && !closed_) channel_->RequestKeyFrame();
+}
+
+void VideoChannelWrap::Close(const Napi::CallbackInfo&) {
+  if (closed_) return;
+  closed_ = true;
+  sink_ = nullptr;  // deleted once its thread-safe function drains
+  channel_->Close();
+}
+
+void VideoChannelWrap::Ref(const Napi::CallbackInfo& info) {
+  if (sink_ && !closed_) sink_->Ref(info.Env());
+}
+
+void VideoChannelWrap::Unref(const Napi::CallbackInfo& info) {
+  if (sink_ && !closed_) sink_->Unref(info.Env());
+}
+
+}  // namespace callmedia

@@ -1,0 +1,44 @@
+// What the parts of a media channel (receiver, sender) share: the way out to the network, the
+// way up to JavaScript, and a keep-alive for work they post to other threads.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "common/BufferPool.h"
+
+namespace callmedia {
+
+enum Stamp { kFirstPacket = 0, kLastPacket, kAssembled, kDecodeStart, kDecoded, kConverted, kDelivered, kStampCount };
+
+struct DeliveredFrame;
+
+// Receives frames and events for JavaScript. Called from the media thread or a worker; never blocks.
+class ChannelSink {
+ public:
+  virtual ~ChannelSink() = default;
+  virtual void OnFrame(DeliveredFrame&& frame) = 0;
+  // kind: "keyFrameRequested" (we asked our sender), "keyFrameNeeded" (our receiver asked us),
+  // "error" (code + message).
+  virtual void OnEvent(const char* kind, const char* code, const std::string& message) = 0;
+  // The last call: nothing reaches the sink after it.
+  virtual void OnClosed() = 0;
+};
+
+// The channel's transport, media thread only.
+class PacketTransport {
+ public:
+  virtual ~PacketTransport() = default;
+  virtual bool SendPacket(const uint8_t* data, size_t size) = 0;
+  virtual bool HasRemote() const = 0;
+};
+
+struct ChannelContext {
+  std::weak_ptr<void> owner;  // lock() it to keep the channel alive across threads
+  PacketTransport* transport = nullptr;
+  ChannelSink* sink = nullptr;
+  bool closing = false;  // media thread
+};
+
+}  // namespace callmedia

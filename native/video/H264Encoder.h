@@ -1,0 +1,38 @@
+// H.264 encoders for the send path, behind one interface: OpenH264 (constrained baseline, the
+// profile every WebRTC endpoint decodes, as libwebrtc configures it) and x264 through libavcodec
+// (tune=zerolatency: no lookahead, no B-frames). Both take I420 written straight into their
+// input picture, so conversion from the bot's layout is the only pass over the pixels.
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "video/FrameConverter.h"
+
+namespace callmedia {
+
+struct EncoderConfig {
+  int width = 1280;
+  int height = 720;
+  double fps = 30;
+  int bitrateKbps = 2000;
+  int keyFrameInterval = 60;   // frames between IDRs
+  bool screenContent = false;  // screen share: tuned for text and sharp edges
+};
+
+class H264Encoder {
+ public:
+  // name: "openh264" or "x264".
+  static std::unique_ptr<H264Encoder> Create(const std::string& name, const EncoderConfig& config, std::string* error);
+  virtual ~H264Encoder() = default;
+
+  // Planes to write the next picture into (valid until Encode).
+  virtual bool PrepareInput(I420Target* target) = 0;
+  // Encodes the picture written into the input. `out` receives one Annex-B access unit (empty
+  // when the encoder skipped the frame). Returns false on an encoder error.
+  virtual bool Encode(int64_t pts, bool forceKeyFrame, std::vector<uint8_t>* out, bool* keyFrame) = 0;
+  virtual const char* name() const = 0;
+};
+
+}  // namespace callmedia

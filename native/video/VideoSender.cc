@@ -1,0 +1,282 @@
+#include "video/VideoSender.h"
+
+#include <chrono>
+#include <cstring>
+#include <random>
+
+#include "common/Clock.h"
+#include "net/MediaThread.h"
+
+namespace callmedia {
+
+namespace {
+constexpr uint64_t kMs = 1000000;
+constexpr uint64_t kReportIntervalNs = 1000 * kMs;
+constexpr size_t kBurstPackets = 8;  // a frame this small goes out at once
+
+uint32_t Random32() {
+  std::random_device rd;
+  return static_cast<uint32_t>(rd());
+}
+
+// The wall clock as NTP (RFC 3550 4): seconds since 1900 and a 32-bit fraction.
+void NtpNow(uint32_t* seconds, uint32_t* fraction) {
+  const auto now = std::chrono::system_clock::now().time_since_epoch();
+  const uint64_t us = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(now).count());
+  *seconds = static_cast<uint32_t>(us / 1000000 + 2208988800ull);
+  *fraction = static_cast<uint32_t>(((us % 1000000) << 32) / 1000000);
+}
+}  // namespace
+
+VideoSender::VideoSender(const VideoSenderOptions& options, ChannelContext* context)
+    : options_(options),
+      context_(context),
+      strand_(std::make_shared<Strand>()),
+      ssrc_(Random32() | 1u),
+      packetizer_(options.maxPayload),
+      seq_(static_cast<uint16_t>(Random32())) {}
+
+VideoSender::~VideoSender() = default;
+
+bool VideoSender::Init(std::string* error) {
+  encoder_ = H264Encoder::Create(options_.encoder, options_.encoderConfig, error);
+  if (!encoder_) return false;
+  accessUnit_.reserve(512 * 1024);
+  return true;
+}
+
+void VideoSender::Start(uv_loop_t* loop) {
+  paceTimer_ = new uv_timer_t;
+  uv_timer_init(loop, paceTimer_);
+  paceTimer_->data = this;
+}
+
+void VideoSender::Stop() {
+  if (!paceTimer_) return;
+  uv_timer_stop(paceTimer_);
+  uv_close(reinterpret_cast<uv_handle_t*>(paceTimer_), [](uv_handle_t* h) { delete reinterpret_cast<uv_timer_t*>(h); });
+  paceTimer_ = nullptr;
+}
+
+bool VideoSender::QueueRaw(PixelFormat format, const uint8_t* data, size_t size, int width, int height,
+                           uint32_t rtpTimestamp, std::string* error) {
+  const EncoderConfig& c = options_.encoderConfig;
+  const size_t expected = FrameSize(format, width, height);
+  if (!IsRawFormat(format) || expected == 0) {
+    *error = "INVALID_ARGUMENT:a raw frame needs a raw format and a size of 1..16384 pixels";
+    return false;
+  }
+  if (size != expected) {
+    *error = "INVALID_FRAME_SIZE:" + std::to_string(width) + "x" + std::to_string(height) + " needs " +
+             std::to_string(expected) + " bytes, got " + std::to_string(size);
+    return false;
+  }
+  if ((width != c.width || height != c.height) && !options_.scale) {
+    *error = "INVALID_FRAME_SIZE:the socket sends " + std::to_string(c.width) + "x" + std::to_string(c.height) +
+             ", the frame is " + std::to_string(width) + "x" + std::to_string(height) + " (open it with scale: true to scale)";
+    return false;
+  }
+  RawFrame frame{PooledBuffer::Make(size), format, width, height, rtpTimestamp, NowNs(), false};
+  std::memcpy(frame.data.data(), data, size);
+  framesIn_.fetch_add(1, std::memory_order_relaxed);
+  Enqueue(std::move(frame));
+  return true;
+}
+
+bool VideoSender::QueueAccessUnit(const uint8_t* data, size_t size, uint32_t rtpTimestamp, std::string* error) {
+  if (size < 4) {
+    *error = "INVALID_FRAME_SIZE:an H.264 access unit needs at least one NAL unit with its start code";
+    return false;
+  }
+  RawFrame frame{PooledBuffer::Make(size), PixelFormat::H264, 0, 0, rtpTimestamp, NowNs(), true};
+  std::memcpy(frame.data.data(), data, size);
+  accessUnitsIn_.fetch_add(1, std::memory_order_relaxed);
+  Enqueue(std::move(frame));
+  return true;
+}
+
+void VideoSender::Enqueue(RawFrame frame) {
+  {
+    std::lock_guard<std::mutex> lock(queueMutex_);
+    if (queue_.size() >= options_.maxSendQueue && !frame.accessUnit) {
+      // The encoder is behind: the oldest raw picture is the one nobody needs any more.
+      // Access units are never dropped here: losing one would break the far end's decoding.
+      for (auto it = queue_.begin(); it != queue_.end(); ++it) {
+        if (!it->accessUnit) {
+          queue_.erase(it);
+          framesDroppedQueue_.fetch_add(1, std::memory_order_relaxed);
+          break;
+        }
+      }
+    }
+    queue_.push_back(std::move(frame));
+  }
+  auto keep = context_->owner.lock();
+  strand_->Post([this, keep] { ProcessNext(); });
+}
+
+void VideoSender::ProcessNext() {
+  RawFrame frame;
+  {
+    std::lock_guard<std::mutex> lock(queueMutex_);
+    if (queue_.empty()) return;  // its frame was dropped for a newer one
+    frame = std::move(queue_.front());
+    queue_.pop_front();
+  }
+  if (frame.accessUnit) {
+    Ship(frame.data.data(), frame.data.size(), frame.timestamp, frame.queuedNs);
+    return;
+  }
+  const uint64_t startNs = NowNs();
+  const EncoderConfig& c = options_.encoderConfig;
+  I420Target target;
+  bool converted = encoder_->PrepareInput(&target);
+  if (converted && frame.width == c.width && frame.height == c.height) {
+    converted = FrameConverter::ToI420(frame.format, frame.data.data(), frame.width, frame.height, target);
+  } else if (converted) {
+    const size_t scratchSize = FrameSize(PixelFormat::I420, frame.width, frame.height);
+    if (scratch_.size() != scratchSize) scratch_ = PooledBuffer::Make(scratchSize);
+    converted = FrameConverter::ScaleToI420(frame.format, frame.data.data(), frame.width, frame.height, target, c.width,
+                                            c.height, scratch_.data());
+  }
+  frame.data.Reset();
+  bool keyFrame = false;
+  const bool force = keyFrameRequested_.exchange(false);
+  if (!converted || !encoder_->Encode(frame.timestamp, force, &accessUnit_, &keyFrame)) {
+    encodeErrors_.fetch_add(1, std::memory_order_relaxed);
+    if (force) keyFrameRequested_.store(true);
+    return;
+  }
+  encodeMs_.Add((NowNs() - startNs) / 1e6);
+  if (accessUnit_.empty()) {
+    framesSkipped_.fetch_add(1, std::memory_order_relaxed);
+    if (force) keyFrameRequested_.store(true);
+    return;
+  }
+  framesEncoded_.fetch_add(1, std::memory_order_relaxed);
+  if (keyFrame) keyFramesEncoded_.fetch_add(1, std::memory_order_relaxed);
+  Ship(accessUnit_.data(), accessUnit_.size(), frame.timestamp, frame.queuedNs);
+}
+
+void VideoSender::Ship(const uint8_t* au, size_t size, uint32_t timestamp, uint64_t queuedNs) {
+  auto batch = std::make_shared<PacketBatch>();
+  RtpHeaderFields header{static_cast<uint8_t>(options_.payloadType), ssrc_, timestamp};
+  if (!packetizer_.Packetize(au, size, header, &seq_, batch.get())) {
+    encodeErrors_.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
+  auto keep = context_->owner.lock();
+  MediaThread::Instance().Post([this, keep, batch, queuedNs] {
+    if (!context_->closing) StartPacing(batch, queuedNs);
+  });
+}
+
+void VideoSender::StartPacing(std::shared_ptr<PacketBatch> batch, uint64_t queuedNs) {
+  const uint64_t now = NowNs();
+  if (pacing_) PaceOut(UINT64_MAX);  // the previous frame goes out whole before this one starts
+  pacing_ = std::move(batch);
+  pacingStartNs_ = now;
+  pacingQueuedNs_ = queuedNs;
+  lastTimestamp_ = pacing_->timestamp;
+  lastTimestampNs_ = now;
+  PaceOut(now);
+  if (pacing_ && paceTimer_) {
+    uv_timer_start(paceTimer_, [](uv_timer_t* t) { static_cast<VideoSender*>(t->data)->PaceOut(NowNs()); }, 1, 1);
+  }
+}
+
+// Spreads a large frame (a key frame is many packets) over a quarter of the frame interval,
+// so its burst does not overflow queues on the way; small frames leave at once.
+void VideoSender::PaceOut(uint64_t nowNs) {
+  if (!pacing_) return;
+  PacketBatch& b = *pacing_;
+  const size_t total = b.packets.size();
+  const double windowNs = 1e9 / options_.encoderConfig.fps / 4;
+  size_t allowed = total;
+  if (nowNs != UINT64_MAX) {
+    const double elapsed = static_cast<double>(nowNs - pacingStartNs_) + 1e6;  // one tick ahead
+    allowed = std::max(kBurstPackets, static_cast<size_t>(total * std::min(1.0, elapsed / windowNs) + 0.999));
+    allowed = std::min(allowed, total);
+  }
+  const bool canSend = context_->transport->HasRemote();
+  for (; b.next < allowed; ++b.next) {
+    const auto& p = b.packets[b.next];
+    if (canSend && context_->transport->SendPacket(b.block.data() + p.first, p.second)) {
+      packetsSent_.fetch_add(1, std::memory_order_relaxed);
+      bytesSent_.fetch_add(p.second, std::memory_order_relaxed);
+    } else {
+      sendErrors_.fetch_add(1, std::memory_order_relaxed);
+    }
+  }
+  if (b.next == total) {
+    sendMs_.Add((NowNs() - pacingQueuedNs_) / 1e6);
+    pacing_.reset();
+    if (paceTimer_) uv_timer_stop(paceTimer_);
+  }
+}
+
+void VideoSender::OnFeedback(const RtcpFeedback& feedback) {
+  if (feedback.mediaSsrc != ssrc_ && feedback.mediaSsrc != 0) return;
+  if (feedback.kind == RtcpFeedback::Kind::Pli) pliReceived_.fetch_add(1, std::memory_order_relaxed);
+  else if (feedback.kind == RtcpFeedback::Kind::Fir) firReceived_.fetch_add(1, std::memory_order_relaxed);
+  else return;
+  keyFrameRequested_.store(true);
+  context_->sink->OnEvent("keyFrameNeeded", "", feedback.kind == RtcpFeedback::Kind::Pli ? "PLI" : "FIR");
+}
+
+void VideoSender::OnReportBlock(const ReportBlock& block, uint64_t nowNs) {
+  if (block.ssrc != ssrc_) return;
+  remoteFractionLost_.store(block.fractionLost, std::memory_order_relaxed);
+  remoteJitter_.store(block.jitter, std::memory_order_relaxed);
+  if (block.lastSr != 0) {
+    // RFC 3550 6.4.1: round trip = now − LSR − DLSR, in 1/65536 s.
+    uint32_t seconds, fraction;
+    NtpNow(&seconds, &fraction);
+    const uint32_t middle = (seconds << 16) | (fraction >> 16);
+    const uint32_t rtt = middle - block.lastSr - block.delaySinceLastSr;
+    if (rtt < 65536u * 10) roundTripMs_.store(rtt * 1000.0 / 65536.0, std::memory_order_relaxed);
+  }
+}
+
+void VideoSender::OnTick(uint64_t nowNs) {
+  if (nowNs - lastReportNs_ < kReportIntervalNs || lastTimestampNs_ == 0 || !context_->transport->HasRemote()) return;
+  RtcpSenderReport sr;
+  sr.ssrc = ssrc_;
+  NtpNow(&sr.ntpSeconds, &sr.ntpFraction);
+  // The RTP time that corresponds to now, extrapolated from the last frame sent.
+  sr.rtpTimestamp = lastTimestamp_ + static_cast<uint32_t>((nowNs - lastTimestampNs_) * 90 / 1000000);
+  sr.packetCount = static_cast<uint32_t>(packetsSent_.load(std::memory_order_relaxed));
+  sr.octetCount = static_cast<uint32_t>(bytesSent_.load(std::memory_order_relaxed));
+  const size_t n = RtcpPacket::WriteSenderReport(rtcpBuffer_, sizeof(rtcpBuffer_), sr);
+  if (context_->transport->SendPacket(rtcpBuffer_, n)) reportsSent_.fetch_add(1, std::memory_order_relaxed);
+  lastReportNs_ = nowNs;
+}
+
+void VideoSender::Finish(std::function<void()> done) {
+  strand_->Post(std::move(done));
+}
+
+VideoSenderStats VideoSender::Stats() const {
+  auto r = [](const std::atomic<uint64_t>& v) { return v.load(std::memory_order_relaxed); };
+  VideoSenderStats s{};
+  s.framesIn = r(framesIn_);
+  s.framesDroppedQueue = r(framesDroppedQueue_);
+  s.framesEncoded = r(framesEncoded_);
+  s.keyFramesEncoded = r(keyFramesEncoded_);
+  s.framesSkipped = r(framesSkipped_);
+  s.encodeErrors = r(encodeErrors_);
+  s.accessUnitsIn = r(accessUnitsIn_);
+  s.packetsSent = r(packetsSent_);
+  s.bytesSent = r(bytesSent_);
+  s.sendErrors = r(sendErrors_);
+  s.senderReportsSent = r(reportsSent_);
+  s.pliReceived = r(pliReceived_);
+  s.firReceived = r(firReceived_);
+  s.remoteFractionLost = remoteFractionLost_.load(std::memory_order_relaxed) / 256.0;
+  s.remoteJitterMs = remoteJitter_.load(std::memory_order_relaxed) / 90.0;
+  s.roundTripMs = roundTripMs_.load(std::memory_order_relaxed);
+  s.ssrc = ssrc_;
+  return s;
+}
+
+}  // namespace callmedia

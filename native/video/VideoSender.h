@@ -1,0 +1,119 @@
+// The send half of a video channel: raw frames from bot code are converted (libyuv) straight
+// into the encoder's input, encoded (OpenH264 or x264) on a worker strand, packetized per
+// RFC 6184 and paced out on the media thread. H.264 access units from bot code skip the
+// encoder. RTCP PLI / FIR from the far end make the next encoded frame an IDR.
+#pragma once
+#include <uv.h>
+
+#include <atomic>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "common/BufferPool.h"
+#include "common/SampleRing.h"
+#include "common/WorkerPool.h"
+#include "rtp/RtcpPacket.h"
+#include "video/ChannelContext.h"
+#include "video/H264Encoder.h"
+#include "video/H264Packetizer.h"
+#include "video/PixelFormat.h"
+
+namespace callmedia {
+
+struct VideoSenderOptions {
+  std::string encoder = "openh264";
+  EncoderConfig encoderConfig;
+  int payloadType = 96;
+  size_t maxPayload = 1200;
+  size_t maxSendQueue = 3;  // raw frames waiting for the encoder; the oldest drops first
+  bool scale = false;       // frames of another size are scaled instead of refused
+};
+
+struct VideoSenderStats {
+  uint64_t framesIn, framesDroppedQueue, framesEncoded, keyFramesEncoded, framesSkipped, encodeErrors;
+  uint64_t accessUnitsIn, packetsSent, bytesSent, sendErrors, senderReportsSent, pliReceived, firReceived;
+  double remoteFractionLost, remoteJitterMs, roundTripMs;
+  uint32_t ssrc;
+};
+
+class VideoSender {
+ public:
+  VideoSender(const VideoSenderOptions& options, ChannelContext* context);
+  ~VideoSender();
+  bool Init(std::string* error);
+
+  // Node thread. Copies the frame, queues it for the encoder; false with `error` when refused.
+  bool QueueRaw(PixelFormat format, const uint8_t* data, size_t size, int width, int height, uint32_t rtpTimestamp,
+                std::string* error);
+  bool QueueAccessUnit(const uint8_t* data, size_t size, uint32_t rtpTimestamp, std::string* error);
+  void ForceKeyFrame() { keyFrameRequested_.store(true); }
+
+  // Media thread.
+  void Start(uv_loop_t* loop);
+  void Stop();  // closes the pacing timer
+  void OnFeedback(const RtcpFeedback& feedback);
+  void OnReportBlock(const ReportBlock& block, uint64_t nowNs);
+  void OnTick(uint64_t nowNs);
+
+  void Finish(std::function<void()> done);  // behind every queued encode
+  VideoSenderStats Stats() const;
+  const SampleRing& encodeTimes() const { return encodeMs_; }
+  const SampleRing& sendTimes() const { return sendMs_; }
+  uint32_t ssrc() const { return ssrc_; }
+
+ private:
+  struct RawFrame {
+    PooledBuffer data;
+    PixelFormat format;
+    int width, height;
+    uint32_t timestamp;
+    uint64_t queuedNs;
+    bool accessUnit;
+  };
+
+  void Enqueue(RawFrame frame);
+  void ProcessNext();                             // strand
+  void Ship(const uint8_t* au, size_t size, uint32_t timestamp, uint64_t queuedNs);  // strand
+  void StartPacing(std::shared_ptr<PacketBatch> batch, uint64_t queuedNs);  // media thread
+  void PaceOut(uint64_t nowNs);
+
+  const VideoSenderOptions options_;
+  ChannelContext* context_;
+  std::shared_ptr<Strand> strand_;
+  const uint32_t ssrc_;
+
+  std::mutex queueMutex_;
+  std::deque<RawFrame> queue_;
+  std::atomic<bool> keyFrameRequested_{true};  // the first frame is a key frame
+
+  // Strand state.
+  std::unique_ptr<H264Encoder> encoder_;
+  H264Packetizer packetizer_;
+  std::vector<uint8_t> accessUnit_;
+  PooledBuffer scratch_;
+  uint16_t seq_;
+
+  // Media thread state.
+  uv_timer_t* paceTimer_ = nullptr;
+  std::shared_ptr<PacketBatch> pacing_;
+  uint64_t pacingStartNs_ = 0;
+  uint64_t pacingQueuedNs_ = 0;
+  uint64_t lastReportNs_ = 0;
+  uint32_t lastTimestamp_ = 0;
+  uint64_t lastTimestampNs_ = 0;
+  uint8_t rtcpBuffer_[64];
+
+  SampleRing encodeMs_;  // encode start → access unit out
+  SampleRing sendMs_;    // send() called → last packet on the wire
+  std::atomic<uint64_t> framesIn_{0}, framesDroppedQueue_{0}, framesEncoded_{0}, keyFramesEncoded_{0};
+  std::atomic<uint64_t> framesSkipped_{0}, encodeErrors_{0}, accessUnitsIn_{0};
+  std::atomic<uint64_t> packetsSent_{0}, bytesSent_{0}, sendErrors_{0}, reportsSent_{0}, pliReceived_{0}, firReceived_{0};
+  std::atomic<uint32_t> remoteFractionLost_{0}, remoteJitter_{0};
+  std::atomic<double> roundTripMs_{0};
+};
+
+}  // namespace callmedia
