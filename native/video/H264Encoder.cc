@@ -27,6 +27,8 @@ class OpenH264Encoder : public H264Encoder {
       *error = "cannot create the OpenH264 encoder";
       return false;
     }
+    int quiet = WELS_LOG_QUIET;  // its warnings would go to the bot's stderr
+    encoder_->SetOption(ENCODER_OPTION_TRACE_LEVEL, &quiet);
     SEncParamExt p;
     encoder_->GetDefaultParams(&p);
     p.iUsageType = c.screenContent ? SCREEN_CONTENT_REAL_TIME : CAMERA_VIDEO_REAL_TIME;
@@ -84,7 +86,7 @@ class OpenH264Encoder : public H264Encoder {
     pic.pData[0] = t.y;
     pic.pData[1] = t.u;
     pic.pData[2] = t.v;
-    pic.uiTimeStamp = pts / 90;  // ms
+    pic.uiTimeStamp = pts / 90;  // ms; rate control reads the frame rate from these
     if (forceKeyFrame) encoder_->ForceIntraFrame(true);
     SFrameBSInfo info{};
     if (encoder_->EncodeFrame(&pic, &info) != cmResultSuccess) return false;

@@ -29,7 +29,8 @@ class H264Encoder {
 
   // Planes to write the next picture into (valid until Encode).
   virtual bool PrepareInput(I420Target* target) = 0;
-  // Encodes the picture written into the input. `out` receives one Annex-B access unit (empty
+  // Encodes the picture written into the input. `pts` is in 90 kHz units, starting near 0 and
+  // increasing. `out` receives one Annex-B access unit (empty
   // when the encoder skipped the frame). Returns false on an encoder error.
   virtual bool Encode(int64_t pts, bool forceKeyFrame, std::vector<uint8_t>* out, bool* keyFrame) = 0;
   virtual const char* name() const = 0;

@@ -142,7 +142,14 @@ void VideoSender::ProcessNext() {
   frame.data.Reset();
   bool keyFrame = false;
   const bool force = keyFrameRequested_.exchange(false);
-  if (!converted || !encoder_->Encode(frame.timestamp, force, &accessUnit_, &keyFrame)) {
+  // Encoders want a pts that starts near zero and only grows; RTP timestamps start anywhere and wrap.
+  if (!havePts_) {
+    havePts_ = true;
+    lastPtsTimestamp_ = frame.timestamp;
+  }
+  pts_ += static_cast<int32_t>(frame.timestamp - lastPtsTimestamp_) > 0 ? frame.timestamp - lastPtsTimestamp_ : 1;
+  lastPtsTimestamp_ = frame.timestamp;
+  if (!converted || !encoder_->Encode(pts_, force, &accessUnit_, &keyFrame)) {
     encodeErrors_.fetch_add(1, std::memory_order_relaxed);
     if (force) keyFrameRequested_.store(true);
     return;

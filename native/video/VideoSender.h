@@ -96,6 +96,9 @@ class VideoSender {
   std::vector<uint8_t> accessUnit_;
   PooledBuffer scratch_;
   uint16_t seq_;
+  bool havePts_ = false;
+  uint32_t lastPtsTimestamp_ = 0;
+  int64_t pts_ = 0;
 
   // Media thread state.
   uv_timer_t* paceTimer_ = nullptr;

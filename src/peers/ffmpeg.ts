@@ -140,3 +140,46 @@ export function run(cmd: string, args: string[]): Buffer {
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed: ${r.stderr?.toString()}`);
   return r.stdout;
 }
+
+/** `count` raw frames of an ffmpeg test source (testsrc2 by default), tightly packed. */
+export function rawTestFrames(width: number, height: number, count: number, pixFmt: FfmpegPixelFormat, source = 'testsrc2'): Buffer {
+  return run(ffmpegPath(), ['-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', `${source}=size=${width}x${height}:rate=30`,
+    '-frames:v', String(count), '-pix_fmt', pixFmt, '-f', 'rawvideo', '-']);
+}
+
+export interface RtpReceiver {
+  /** Stops ffmpeg (as 'q' on its console would) and returns what it decoded. */
+  stop(): Promise<Buffer>;
+}
+
+/**
+ * ffmpeg as an RTP H.264 receiver: it reads an SDP file naming `port`, decodes, and writes
+ * raw frames in `pixFmt`, one output frame per decoded frame.
+ */
+export async function receiveRtpWithFfmpeg(port: number, pixFmt: FfmpegPixelFormat, payloadType = 96): Promise<RtpReceiver> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'callmedia-rx-'));
+  const sdp = path.join(dir, 'stream.sdp');
+  const out = path.join(dir, 'decoded.raw');
+  fs.writeFileSync(sdp, ['v=0', 'o=- 0 0 IN IP4 127.0.0.1', 's=callmedia', 'c=IN IP4 127.0.0.1', 't=0 0',
+    `m=video ${port} RTP/AVP ${payloadType}`, `a=rtpmap:${payloadType} H264/90000`,
+    `a=fmtp:${payloadType} packetization-mode=1`, ''].join('\r\n'));
+  const child = spawn(ffmpegPath(), ['-hide_banner', '-loglevel', 'error', '-protocol_whitelist', 'file,udp,rtp',
+    '-reorder_queue_size', '0', '-threads', '1', '-flags', 'low_delay', '-i', sdp, '-fps_mode', 'passthrough', '-pix_fmt', pixFmt, '-f', 'rawvideo', '-y', out],
+  { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+  const done = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  // ffmpeg opens its socket within a few hundred ms; media sent before that would be lost.
+  await new Promise((resolve) => setTimeout(resolve, 800));
+  if (child.exitCode !== null) throw new Error(`ffmpeg could not receive: ${stderr.trim()}`);
+  return {
+    async stop() {
+      // Waiting for packets, ffmpeg does not read its console: an interrupt ends it cleanly
+      // (exit 255), and rawvideo output is complete up to the last decoded frame.
+      child.kill('SIGINT');
+      const code = await done;
+      if (code !== 0 && code !== 255) throw new Error(`ffmpeg exited with ${code}: ${stderr.trim()}`);
+      return fs.readFileSync(out);
+    },
+  };
+}
