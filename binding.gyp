@@ -9,7 +9,7 @@
         "native/addon.cc",
         "native/binding/Convert.cc",
         "native/binding/JsFrameSink.cc",
-        "native/binding/VideoReceiverWrap.cc",
+        "native/binding/VideoChannelWrap.cc",
         "native/common/BufferPool.cc",
         "native/common/WorkerPool.cc",
         "native/net/MediaThread.cc",
@@ -21,7 +21,11 @@
         "native/video/FrameConverter.cc",
         "native/video/H264Decoder.cc",
         "native/video/H264Depacketizer.cc",
-        "native/video/VideoReceiver.cc"
+        "native/video/H264Encoder.cc",
+        "native/video/H264Packetizer.cc",
+        "native/video/VideoChannel.cc",
+        "native/video/VideoReceiver.cc",
+        "native/video/VideoSender.cc"
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")",
@@ -33,8 +37,8 @@
       "cflags_cc": ["-std=c++17", "-O2", "-Wall", "-Wextra", "-Wno-unused-parameter"],
       "conditions": [
         ["OS=='linux' or OS=='mac'", {
-          "cflags_cc": ["<!@(pkg-config --cflags libavcodec libavutil opus libsrtp2)"],
-          "libraries": ["<!@(pkg-config --libs libavcodec libavutil opus libsrtp2)", "-lyuv"]
+          "cflags_cc": ["<!@(pkg-config --cflags libavcodec libavutil opus libsrtp2 openh264)"],
+          "libraries": ["<!@(pkg-config --libs libavcodec libavutil opus libsrtp2 openh264)", "-lyuv"]
         }],
         ["OS=='mac'", {
           "xcode_settings": {
@@ -50,7 +54,8 @@
             "<(vcpkg_root)/installed/x64-windows/lib/avutil.lib",
             "<(vcpkg_root)/installed/x64-windows/lib/yuv.lib",
             "<(vcpkg_root)/installed/x64-windows/lib/opus.lib",
-            "<(vcpkg_root)/installed/x64-windows/lib/srtp2.lib"
+            "<(vcpkg_root)/installed/x64-windows/lib/srtp2.lib",
+            "<(vcpkg_root)/installed/x64-windows/lib/openh264.lib"
           ],
           "msvs_settings": {
             "VCCLCompilerTool": { "ExceptionHandling": 1, "AdditionalOptions": ["/std:c++17"] }
