@@ -1,6 +1,8 @@
 // Frame buffers handed to JavaScript as external buffers. The finalizer of a buffer returns it
-// here, so steady-state delivery allocates nothing: frames of one size recycle the same blocks.
-// The free list per size is bounded; outstanding buffers are owned by JavaScript until collected.
+// here, so frames of one size recycle the same blocks. JavaScript hands buffers back in bursts,
+// when its garbage collector runs, so the free lists keep up to a byte budget rather than a few
+// blocks: a fresh block costs page faults on first touch, a recycled one does not.
+// Outstanding buffers are owned by JavaScript until collected.
 #pragma once
 #include <cstddef>
 #include <cstdint>

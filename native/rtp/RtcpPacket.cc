@@ -106,6 +106,7 @@ bool RtcpPacket::Parse(const uint8_t* data, size_t size, const Handlers& handler
       sr.rtpTimestamp = Read32(p + 16);
       sr.packetCount = Read32(p + 20);
       sr.octetCount = Read32(p + 24);
+      if (length < 28 + static_cast<size_t>(fmt) * 24) return false;  // check the whole report first
       if (handlers.onSenderReport) handlers.onSenderReport(sr);
       if (!ParseReportBlocks(p + 28, length - 28, fmt, handlers)) return false;
     } else if (type == kRr) {

@@ -84,7 +84,8 @@ bool RtpStreamRecv::ReceivePacket(const RtpPacket& packet, uint64_t arrivalNs) {
   const int64_t arrival = static_cast<int64_t>(arrivalNs / 1000) * clockRate_ / 1000000;
   const int64_t transit = arrival - static_cast<int64_t>(packet.timestamp);
   if (haveTransit_) {
-    int64_t d = transit - lastTransit_;
+    // Differences in 32-bit RTP time: the sender's timestamp wraps at 2^32.
+    int64_t d = static_cast<int32_t>(static_cast<uint32_t>(transit - lastTransit_));
     if (d < 0) d = -d;
     // Frames share one timestamp across many packets; d is then the packets' spacing, as the RFC intends.
     const int64_t j = jitter_.load(std::memory_order_relaxed);

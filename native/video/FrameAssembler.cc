@@ -8,8 +8,18 @@
 
 namespace callmedia {
 
+namespace {
+// Slots are indexed by seq % capacity; only a power of two divides 2^16, so that a sequence
+// number wrap never maps two pending packets to one slot.
+size_t SlotCount(size_t capacity) {
+  size_t n = 2;
+  while (n < capacity && n < 32768) n <<= 1;
+  return n;
+}
+}  // namespace
+
 FrameAssembler::FrameAssembler(Listener* listener, size_t capacity, uint64_t reorderWindowNs)
-    : listener_(listener), slots_(capacity), reorderWindowNs_(reorderWindowNs) {
+    : listener_(listener), slots_(SlotCount(capacity)), reorderWindowNs_(reorderWindowNs) {
   accessUnit_.reserve(256 * 1024);
 }
 
@@ -40,11 +50,23 @@ void FrameAssembler::Insert(const RtpPacket& packet, uint64_t nowNs) {
     floor_ = highest_ = seq;
   }
   const uint16_t reference = synced_ ? nextSeq_ : floor_;
-  if (SeqManager::Diff(seq, reference) < 0) {
-    stats_.packetsLate.fetch_add(1, std::memory_order_relaxed);
-    return;
+  const int32_t distance = SeqManager::Diff(seq, reference);
+  bool restart = static_cast<size_t>(distance) >= slots_.size() && distance > 0;
+  if (distance < 0) {
+    // Far behind, twice in a row: the sender restarted its numbering (RFC 3550 A.1 bad_seq).
+    // Merely late otherwise.
+    if (static_cast<size_t>(-distance) < slots_.size() || !haveRestartSeq_ || seq != restartSeq_) {
+      if (static_cast<size_t>(-distance) >= slots_.size()) {
+        restartSeq_ = static_cast<uint16_t>(seq + 1);
+        haveRestartSeq_ = true;
+      }
+      stats_.packetsLate.fetch_add(1, std::memory_order_relaxed);
+      return;
+    }
+    restart = true;
   }
-  if (static_cast<size_t>(SeqManager::Diff(seq, reference)) >= slots_.size()) {
+  haveRestartSeq_ = false;
+  if (restart) {
     // The hole is wider than the buffer: whatever was pending cannot complete.
     if (synced_) stats_.framesIncomplete.fetch_add(1, std::memory_order_relaxed);
     for (auto& slot : slots_) {
@@ -200,8 +222,14 @@ void FrameAssembler::DeclareLoss(uint64_t nowNs) {
   const bool wasWaiting = waitingKeyFrame_;
   waitingKeyFrame_ = true;
   if (!wasWaiting) listener_->OnKeyFrameNeeded();
-  // Find the first frame start already buffered after the hole.
+  // Find the first frame start already buffered after the hole, outside the broken frame:
+  // a key frame that lost a packet must not be picked again as the place to restart.
+  const Slot* broken = Get(nextSeq_);
+  const bool haveBroken = broken != nullptr;
+  const uint32_t brokenTs = haveBroken ? broken->ts : 0;
   for (uint16_t s = floor_; SeqManager::Diff(highest_, s) >= 0; ++s) {
+    const Slot* candidate = Get(s);
+    if (haveBroken && candidate && candidate->ts == brokenTs) continue;
     if (TrySync(s)) break;
   }
   TryAssemble(nowNs);

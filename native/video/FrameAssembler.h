@@ -48,6 +48,7 @@ class FrameAssembler {
     std::atomic<uint64_t> packetsMalformed{0};
   };
 
+  // `capacity` (packets) is rounded up to a power of two, at most 32768.
   FrameAssembler(Listener* listener, size_t capacity, uint64_t reorderWindowNs);
 
   void Insert(const RtpPacket& packet, uint64_t nowNs);
@@ -98,6 +99,8 @@ class FrameAssembler {
   bool scanValid_ = false;
   uint64_t gapSinceNs_ = 0;
   uint16_t gapSeq_ = 0;
+  bool haveRestartSeq_ = false;
+  uint16_t restartSeq_ = 0;
   Stats stats_;
 };
 

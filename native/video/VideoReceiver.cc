@@ -125,8 +125,10 @@ void VideoReceiver::NeedKeyFrame(uint64_t nowNs, const char* reason) {
 void VideoReceiver::SendFeedback(uint64_t nowNs, bool pli, bool fir) {
   if (!context_->transport->HasRemote()) return;
   // A compound packet starts with a report (RFC 3550 6.1); feedback rides behind it.
+  // No report block until a source is confirmed: it would report phantom loss.
   ReportBlock block = stream_.MakeReportBlock(nowNs);
-  size_t n = RtcpPacket::WriteReceiverReport(rtcpBuffer_, sizeof(rtcpBuffer_), localSsrc_, &block);
+  const bool haveBlock = haveSource_ && stream_.PacketsReceived() > 0;
+  size_t n = RtcpPacket::WriteReceiverReport(rtcpBuffer_, sizeof(rtcpBuffer_), localSsrc_, haveBlock ? &block : nullptr);
   if (pli) n += RtcpPacket::WritePli(rtcpBuffer_ + n, sizeof(rtcpBuffer_) - n, localSsrc_, stream_.ssrc());
   if (fir) n += RtcpPacket::WriteFir(rtcpBuffer_ + n, sizeof(rtcpBuffer_) - n, localSsrc_, stream_.ssrc(), firSeq_++);
   if (!context_->transport->SendPacket(rtcpBuffer_, n)) return;
