@@ -13,6 +13,7 @@
         "native/common/BufferPool.cc",
         "native/common/WorkerPool.cc",
         "native/net/MediaThread.cc",
+        "native/net/RtpChannel.cc",
         "native/net/UdpSocket.cc",
         "native/rtp/RtcpPacket.cc",
         "native/rtp/RtpPacket.cc",

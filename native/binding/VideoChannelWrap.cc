@@ -12,6 +12,18 @@ Napi::Float64Array ToArray(Napi::Env env, const std::vector<double>& values) {
   return a;
 }
 
+}  // namespace
+
+void SetTransportStats(Napi::Env env, Napi::Object& o, const RtpChannelStats& t) {
+  o.Set("datagrams", Napi::Number::New(env, t.datagrams));
+  o.Set("bytes", Napi::Number::New(env, t.bytes));
+  o.Set("rtcpPackets", Napi::Number::New(env, t.rtcpPackets));
+  o.Set("rtcpMalformed", Napi::Number::New(env, t.rtcpMalformed));
+  o.Set("datagramsTruncated", Napi::Number::New(env, t.datagramsTruncated));
+}
+
+namespace {
+
 // Native errors carry "CODE:message"; split them for ThrowCodedError.
 void ThrowFromMessage(Napi::Env env, const std::string& error) {
   const size_t colon = error.find(':');
@@ -50,17 +62,18 @@ VideoChannelWrap::VideoChannelWrap(const Napi::CallbackInfo& info) : Napi::Objec
   }
   Napi::Object o = info[0].As<Napi::Object>();
   VideoChannelOptions options;
-  options.address = OptString(o, "address", "127.0.0.1");
-  options.port = OptInt(o, "port", 0);
-  options.remoteAddress = OptString(o, "remoteAddress", "");
-  options.remotePort = OptInt(o, "remotePort", 0);
+  RtpChannelOptions& t = options.transport;
+  t.address = OptString(o, "address", "127.0.0.1");
+  t.port = OptInt(o, "port", 0);
+  t.remoteAddress = OptString(o, "remoteAddress", "");
+  t.remotePort = OptInt(o, "remotePort", 0);
   VideoReceiverOptions& r = options.receive;
   r.format = static_cast<PixelFormat>(OptInt(o, "format", 0));
   r.payloadType = OptInt(o, "payloadType", -1);
   r.reorderWindowMs = static_cast<uint64_t>(OptInt(o, "reorderWindowMs", 50));
   r.maxDecodeQueue = static_cast<size_t>(OptInt(o, "maxDecodeQueue", 6));
   const int maxQueued = OptInt(o, "maxQueuedFrames", 4);
-  if (options.port < 0 || options.port > 65535 || static_cast<int>(r.format) < 0 ||
+  if (t.port < 0 || t.port > 65535 || static_cast<int>(r.format) < 0 ||
       static_cast<int>(r.format) > static_cast<int>(PixelFormat::H264) || maxQueued < 1 || r.maxDecodeQueue < 1) {
     ThrowCodedError(env, "INVALID_ARGUMENT", "VideoChannel: option out of range");
     return;
@@ -105,11 +118,7 @@ Napi::Value VideoChannelWrap::Stats(const Napi::CallbackInfo& info) {
   const VideoChannelStats c = channel_->Stats();
   const VideoReceiverStats& s = c.receive;
   auto set = [&](Napi::Object& t, const char* k, double v) { t.Set(k, Napi::Number::New(env, v)); };
-  set(o, "datagrams", c.datagrams);
-  set(o, "bytes", c.bytes);
-  set(o, "rtcpPackets", c.rtcpPackets);
-  set(o, "rtcpMalformed", c.rtcpMalformed);
-  set(o, "datagramsTruncated", c.datagramsTruncated);
+  SetTransportStats(env, o, c.transport);
   set(o, "packetsMalformed", s.packetsMalformed);
   set(o, "packetsWrongPayloadType", s.packetsWrongPayloadType);
   set(o, "packetsOtherSsrc", s.packetsOtherSsrc);

@@ -9,6 +9,8 @@
 
 namespace callmedia {
 
+void SetTransportStats(Napi::Env env, Napi::Object& o, const RtpChannelStats& t);
+
 class VideoChannelWrap : public Napi::ObjectWrap<VideoChannelWrap> {
  public:
   static void Init(Napi::Env env, Napi::Object exports);
