@@ -7,6 +7,13 @@
       "target_name": "callmedia",
       "sources": [
         "native/addon.cc",
+        "native/audio/AudioChannel.cc",
+        "native/audio/AudioSender.cc",
+        "native/audio/AudioSource.cc",
+        "native/audio/DominantSpeaker.cc",
+        "native/audio/DtmfReceiver.cc",
+        "native/binding/AudioChannelWrap.cc",
+        "native/binding/JsAudioSink.cc",
         "native/binding/Convert.cc",
         "native/binding/JsFrameSink.cc",
         "native/binding/VideoChannelWrap.cc",

@@ -1,6 +1,7 @@
 // The callmedia native addon: the media engine behind src/media.
 #include <napi.h>
 
+#include "binding/AudioChannelWrap.h"
 #include "binding/Convert.h"
 #include "binding/VideoChannelWrap.h"
 
@@ -8,6 +9,7 @@ namespace {
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   callmedia::VideoChannelWrap::Init(env, exports);
+  callmedia::AudioChannelWrap::Init(env, exports);
   callmedia::InitConvert(env, exports);
   return exports;
 }

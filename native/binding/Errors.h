@@ -13,6 +13,16 @@ inline void ThrowCodedError(Napi::Env env, const char* code, const std::string& 
   error.ThrowAsJavaScriptException();
 }
 
+// Engine errors come as "CODE:message" (a plain message means INVALID_ARGUMENT).
+inline void ThrowCodedMessage(Napi::Env env, const std::string& error) {
+  const size_t colon = error.find(':');
+  if (colon == std::string::npos) {
+    ThrowCodedError(env, "INVALID_ARGUMENT", error);
+    return;
+  }
+  ThrowCodedError(env, error.substr(0, colon).c_str(), error.substr(colon + 1));
+}
+
 inline int OptInt(const Napi::Object& o, const char* key, int fallback) {
   Napi::Value v = o.Get(key);
   return v.IsNumber() ? v.As<Napi::Number>().Int32Value() : fallback;

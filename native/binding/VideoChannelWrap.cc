@@ -22,19 +22,6 @@ void SetTransportStats(Napi::Env env, Napi::Object& o, const RtpChannelStats& t)
   o.Set("datagramsTruncated", Napi::Number::New(env, t.datagramsTruncated));
 }
 
-namespace {
-
-// Native errors carry "CODE:message"; split them for ThrowCodedError.
-void ThrowFromMessage(Napi::Env env, const std::string& error) {
-  const size_t colon = error.find(':');
-  if (colon == std::string::npos) {
-    ThrowCodedError(env, "INVALID_ARGUMENT", error);
-    return;
-  }
-  ThrowCodedError(env, error.substr(0, colon).c_str(), error.substr(colon + 1));
-}
-
-}  // namespace
 
 void VideoChannelWrap::Init(Napi::Env env, Napi::Object exports) {
   Napi::Function ctor = DefineClass(env, "VideoChannel", {
@@ -210,7 +197,7 @@ void VideoChannelWrap::SendFrame(const Napi::CallbackInfo& info) {
                                     data.Length(), info[2].As<Napi::Number>().Int32Value(),
                                     info[3].As<Napi::Number>().Int32Value(),
                                     info[4].As<Napi::Number>().Uint32Value(), &error)) {
-    ThrowFromMessage(env, error);
+    ThrowCodedMessage(env, error);
   }
 }
 
@@ -225,7 +212,7 @@ void VideoChannelWrap::SendAccessUnit(const Napi::CallbackInfo& info) {
   auto data = info[0].As<Napi::Buffer<uint8_t>>();
   std::string error;
   if (!channel_->sender()->QueueAccessUnit(data.Data(), data.Length(), info[1].As<Napi::Number>().Uint32Value(), &error))
-    ThrowFromMessage(env, error);
+    ThrowCodedMessage(env, error);
 }
 
 void VideoChannelWrap::RequestKeyFrame(const Napi::CallbackInfo&) {

@@ -14,16 +14,21 @@ enum Stamp { kFirstPacket = 0, kLastPacket, kAssembled, kDecodeStart, kDecoded, 
 
 struct DeliveredFrame;
 
-// Receives frames and events for JavaScript. Called from the media thread or a worker; never blocks.
+// Receives events for JavaScript. Called from the media thread or a worker; never blocks.
 class ChannelSink {
  public:
   virtual ~ChannelSink() = default;
-  virtual void OnFrame(DeliveredFrame&& frame) = 0;
   // kind: "keyFrameRequested" (we asked our sender), "keyFrameNeeded" (our receiver asked us),
   // "error" (code + message).
   virtual void OnEvent(const char* kind, const char* code, const std::string& message) = 0;
   // The last call: nothing reaches the sink after it.
   virtual void OnClosed() = 0;
+};
+
+// Video frames for JavaScript, from the media thread or a worker; never blocks.
+class VideoSink : public ChannelSink {
+ public:
+  virtual void OnFrame(DeliveredFrame&& frame) = 0;
 };
 
 // The channel's transport, media thread only.

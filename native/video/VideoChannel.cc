@@ -4,12 +4,12 @@
 
 namespace callmedia {
 
-VideoChannel::VideoChannel(const VideoChannelOptions& options, ChannelSink* sink) : RtpChannel(options.transport, sink) {
-  receiver_ = std::make_unique<VideoReceiver>(options.receive, &context_);
+VideoChannel::VideoChannel(const VideoChannelOptions& options, VideoSink* sink) : RtpChannel(options.transport, sink) {
+  receiver_ = std::make_unique<VideoReceiver>(options.receive, &context_, sink);
   if (options.send) sender_ = std::make_unique<VideoSender>(options.sendOptions, &context_);
 }
 
-std::shared_ptr<VideoChannel> VideoChannel::Create(const VideoChannelOptions& options, ChannelSink* sink,
+std::shared_ptr<VideoChannel> VideoChannel::Create(const VideoChannelOptions& options, VideoSink* sink,
                                                    std::string* error) {
   std::shared_ptr<VideoChannel> channel(new VideoChannel(options, sink));
   if (!channel->receiver_->ok(error)) return nullptr;

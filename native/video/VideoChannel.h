@@ -25,14 +25,14 @@ struct VideoChannelStats {
 
 class VideoChannel : public RtpChannel {
  public:
-  static std::shared_ptr<VideoChannel> Create(const VideoChannelOptions& options, ChannelSink* sink, std::string* error);
+  static std::shared_ptr<VideoChannel> Create(const VideoChannelOptions& options, VideoSink* sink, std::string* error);
 
   VideoSender* sender() { return sender_.get(); }
   void RequestKeyFrame();
   VideoChannelStats Stats() const;
 
  private:
-  VideoChannel(const VideoChannelOptions& options, ChannelSink* sink);
+  VideoChannel(const VideoChannelOptions& options, VideoSink* sink);
   bool OnRtpPacket(const uint8_t* data, size_t size, const RtpPacket& packet, uint64_t nowNs) override;
   void OnMalformedRtp() override { receiver_->CountMalformed(); }
   void FillRtcpHandlers(RtcpPacket::Handlers* handlers, uint64_t nowNs) override;

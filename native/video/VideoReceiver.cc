@@ -24,9 +24,10 @@ uint32_t RandomSsrc() {
 }
 }  // namespace
 
-VideoReceiver::VideoReceiver(const VideoReceiverOptions& options, ChannelContext* context)
+VideoReceiver::VideoReceiver(const VideoReceiverOptions& options, ChannelContext* context, VideoSink* sink)
     : options_(options),
       context_(context),
+      sink_(sink),
       strand_(std::make_shared<Strand>()),
       assembler_(this, options.packetCapacity, options.reorderWindowMs * kMs),
       localSsrc_(RandomSsrc()) {}
@@ -184,7 +185,7 @@ void VideoReceiver::OnFrameAssembled(const AssembledFrame& frame) {
     meta.buffer = PooledBuffer::Make(frame.size);
     std::memcpy(meta.buffer.data(), frame.data, frame.size);
     meta.stamps[kDecodeStart] = meta.stamps[kDecoded] = meta.stamps[kConverted] = NowNs();
-    context_->sink->OnFrame(std::move(meta));
+    sink_->OnFrame(std::move(meta));
     return;
   }
   if (strand_->Pending() >= options_.maxDecodeQueue) {
@@ -262,7 +263,7 @@ void VideoReceiver::OnPicture(const DecodedPicture& picture) {
   }
   out.stamps[kConverted] = NowNs();
   framesDecoded_.fetch_add(1, std::memory_order_relaxed);
-  context_->sink->OnFrame(std::move(out));
+  sink_->OnFrame(std::move(out));
 }
 
 void VideoReceiver::DrainDecoder() {

@@ -49,7 +49,7 @@ struct VideoReceiverStats {
 
 class VideoReceiver : private FrameAssembler::Listener {
  public:
-  VideoReceiver(const VideoReceiverOptions& options, ChannelContext* context);
+  VideoReceiver(const VideoReceiverOptions& options, ChannelContext* context, VideoSink* sink);
   bool ok(std::string* error) const;
 
   // Media thread.
@@ -78,6 +78,7 @@ class VideoReceiver : private FrameAssembler::Listener {
 
   const VideoReceiverOptions options_;
   ChannelContext* context_;
+  VideoSink* sink_;
   std::shared_ptr<Strand> strand_;
 
   // Media thread state.

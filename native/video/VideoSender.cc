@@ -1,11 +1,11 @@
 #include "video/VideoSender.h"
 
-#include <chrono>
 #include <cstring>
 #include <random>
 
 #include "common/Clock.h"
 #include "net/MediaThread.h"
+#include "rtp/NtpTime.h"
 
 namespace callmedia {
 
@@ -19,13 +19,6 @@ uint32_t Random32() {
   return static_cast<uint32_t>(rd());
 }
 
-// The wall clock as NTP (RFC 3550 4): seconds since 1900 and a 32-bit fraction.
-void NtpNow(uint32_t* seconds, uint32_t* fraction) {
-  const auto now = std::chrono::system_clock::now().time_since_epoch();
-  const uint64_t us = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(now).count());
-  *seconds = static_cast<uint32_t>(us / 1000000 + 2208988800ull);
-  *fraction = static_cast<uint32_t>(((us % 1000000) << 32) / 1000000);
-}
 }  // namespace
 
 VideoSender::VideoSender(const VideoSenderOptions& options, ChannelContext* context)

@@ -84,7 +84,73 @@ export interface NativeVideoChannel {
   unref(): void;
 }
 
+export interface NativeAudioFrame {
+  data: Buffer;
+  sequence: number;
+  isSilence: boolean;
+  activeSpeakers: number[];
+  unmixed: { sourceId: number; level: number; data: Buffer }[];
+  mixedAt: number;
+  newestPacketAt: number;
+  deliveredAt: number;
+}
+
+export interface NativeAudioStats {
+  datagrams: number;
+  bytes: number;
+  rtcpPackets: number;
+  rtcpMalformed: number;
+  datagramsTruncated: number;
+  framesMixed: number;
+  framesSilence: number;
+  framesDelivered: number;
+  framesDroppedDelivery: number;
+  packetsMalformed: number;
+  packetsWrongPayloadType: number;
+  sourcesRefused: number;
+  sourcesRemoved: number;
+  packets: number;
+  packetsLate: number;
+  packetsDuplicate: number;
+  concealed: number;
+  concealedFec: number;
+  underruns: number;
+  discarded: number;
+  decodeErrors: number;
+  tones: number;
+  sourcesActive: number;
+  jitterMs: number;
+  jitterBufferDepthMs: number;
+  jitterBufferTargetMs: number;
+  dominantSpeaker: number;
+  mixUs: Float64Array;
+  send?: {
+    framesIn: number;
+    framesDroppedQueue: number;
+    framesFilled: number;
+    framesSent: number;
+    packetsSent: number;
+    bytesSent: number;
+    tonesSent: number;
+    senderReportsSent: number;
+    ssrc: number;
+    queued: number;
+  };
+}
+
+export interface NativeAudioChannel {
+  localPort(): number;
+  stats(): NativeAudioStats;
+  setRemote(address: string, port: number): void;
+  send(pcm: Buffer): void;
+  sendTone(tone: string, durationMs: number): void;
+  close(): void;
+  ref(): void;
+  unref(): void;
+}
+
 export interface NativeAddon {
+  AudioChannel: new (options: Record<string, unknown>, callback: (kind: string, payload: unknown) => void) => NativeAudioChannel;
   VideoChannel: new (options: Record<string, unknown>, callback: NativeEventCallback) => NativeVideoChannel;
   convert(srcFormat: number, data: Buffer, width: number, height: number, dstFormat: number): Buffer;
   benchConvert(dstFormat: number, width: number, height: number, iterations: number): {

@@ -1,0 +1,28 @@
+// RFC 4733 telephone-event receiver: one report per tone, when its end arrives, however many
+// times the sender repeats the end packet (it sends three, RFC 4733 2.5.1.4).
+#pragma once
+#include <cstddef>
+#include <cstdint>
+
+namespace callmedia {
+
+struct DtmfTone {
+  char tone;          // '0'-'9', '*', '#', 'A'-'D'
+  uint32_t durationMs;
+};
+
+class DtmfReceiver {
+ public:
+  explicit DtmfReceiver(uint32_t clockRate = 48000) : clockRate_(clockRate) {}
+
+  // Returns true (and fills `tone`) when this packet ends a tone not reported yet.
+  bool OnPacket(const uint8_t* payload, size_t size, uint32_t timestamp, DtmfTone* tone);
+  static char ToneOf(uint8_t event);
+
+ private:
+  uint32_t clockRate_;
+  bool haveReported_ = false;
+  uint32_t reportedTimestamp_ = 0;
+};
+
+}  // namespace callmedia
