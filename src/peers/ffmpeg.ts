@@ -156,15 +156,30 @@ export interface RtpReceiver {
  * ffmpeg as an RTP H.264 receiver: it reads an SDP file naming `port`, decodes, and writes
  * raw frames in `pixFmt`, one output frame per decoded frame.
  */
-export async function receiveRtpWithFfmpeg(port: number, pixFmt: FfmpegPixelFormat, payloadType = 96): Promise<RtpReceiver> {
+export function receiveRtpWithFfmpeg(port: number, pixFmt: FfmpegPixelFormat, payloadType = 96): Promise<RtpReceiver> {
+  return receiveWithFfmpeg(
+    [`m=video ${port} RTP/AVP ${payloadType}`, `a=rtpmap:${payloadType} H264/90000`, `a=fmtp:${payloadType} packetization-mode=1`],
+    ['-threads', '1', '-flags', 'low_delay'],
+    ['-fps_mode', 'passthrough', '-pix_fmt', pixFmt, '-f', 'rawvideo'],
+  );
+}
+
+/** ffmpeg as an RTP Opus receiver (RFC 7587): decodes to 16 kHz mono s16le. */
+export function receiveOpusRtpWithFfmpeg(port: number, payloadType = 111): Promise<RtpReceiver> {
+  return receiveWithFfmpeg(
+    [`m=audio ${port} RTP/AVP ${payloadType}`, `a=rtpmap:${payloadType} opus/48000/2`],
+    [],
+    ['-ar', '16000', '-ac', '1', '-f', 's16le'],
+  );
+}
+
+async function receiveWithFfmpeg(media: string[], inputArgs: string[], outputArgs: string[]): Promise<RtpReceiver> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'callmedia-rx-'));
   const sdp = path.join(dir, 'stream.sdp');
   const out = path.join(dir, 'decoded.raw');
-  fs.writeFileSync(sdp, ['v=0', 'o=- 0 0 IN IP4 127.0.0.1', 's=callmedia', 'c=IN IP4 127.0.0.1', 't=0 0',
-    `m=video ${port} RTP/AVP ${payloadType}`, `a=rtpmap:${payloadType} H264/90000`,
-    `a=fmtp:${payloadType} packetization-mode=1`, ''].join('\r\n'));
+  fs.writeFileSync(sdp, ['v=0', 'o=- 0 0 IN IP4 127.0.0.1', 's=callmedia', 'c=IN IP4 127.0.0.1', 't=0 0', ...media, ''].join('\r\n'));
   const child = spawn(ffmpegPath(), ['-hide_banner', '-loglevel', 'error', '-protocol_whitelist', 'file,udp,rtp',
-    '-reorder_queue_size', '0', '-threads', '1', '-flags', 'low_delay', '-i', sdp, '-fps_mode', 'passthrough', '-pix_fmt', pixFmt, '-f', 'rawvideo', '-y', out],
+    '-reorder_queue_size', '0', ...inputArgs, '-i', sdp, ...outputArgs, '-y', out],
   { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
@@ -175,11 +190,33 @@ export async function receiveRtpWithFfmpeg(port: number, pixFmt: FfmpegPixelForm
   return {
     async stop() {
       // Waiting for packets, ffmpeg does not read its console: an interrupt ends it cleanly
-      // (exit 255), and rawvideo output is complete up to the last decoded frame.
+      // (exit 255), and raw output is complete up to the last decoded frame.
       child.kill('SIGINT');
       const code = await done;
       if (code !== 0 && code !== 255) throw new Error(`ffmpeg exited with ${code}: ${stderr.trim()}`);
       return fs.readFileSync(out);
     },
   };
+}
+
+export interface ToneSenderOptions {
+  port: number;
+  frequency: number;
+  seconds: number;
+  /** Linear gain on ffmpeg's sine (amplitude 1/8 of full scale). */
+  volume?: number;
+  ssrc?: number;
+  payloadType?: number;
+  /** Source port (the RTP packets come from it). */
+  localPort?: number;
+}
+
+/** ffmpeg sends a sine as Opus RTP (48 kHz clock, 20 ms packets) in real time. */
+export function sendOpusTone(o: ToneSenderOptions): ChildProcess {
+  const local = o.localPort ? `?localrtpport=${o.localPort}` : '';
+  return spawn(ffmpegPath(), ['-hide_banner', '-loglevel', 'error', '-re', '-f', 'lavfi',
+    '-i', `sine=frequency=${o.frequency}:sample_rate=48000`, '-t', String(o.seconds), '-af', `volume=${o.volume ?? 1}`,
+    '-c:a', 'libopus', '-b:a', '48k', '-payload_type', String(o.payloadType ?? 111),
+    ...(o.ssrc !== undefined ? ['-ssrc', String(o.ssrc)] : []), '-f', 'rtp', `rtp://127.0.0.1:${o.port}${local}`],
+  { stdio: ['ignore', 'ignore', 'pipe'] });
 }

@@ -8,6 +8,8 @@ export interface RelayOptions {
   /** Probability of holding a packet back by `reorderDelayMs` so later ones overtake it. */
   reorder?: number;
   reorderDelayMs?: number;
+  /** Each forwarded packet waits a random 0..jitterMs first. */
+  jitterMs?: number;
   /** Packets forwarded untouched first, so the stream starts cleanly. */
   warmupPackets?: number;
   /** Rewrites a media packet before forwarding (return null to drop it). */
@@ -100,8 +102,19 @@ export class UdpRelay {
   }
 
   private forward(packet: Buffer): void {
-    this.forwarded++;
-    this.socket.send(packet, this.options.target, '127.0.0.1');
+    const send = () => {
+      this.forwarded++;
+      this.socket.send(packet, this.options.target, '127.0.0.1');
+    };
+    if (!this.options.jitterMs) {
+      send();
+      return;
+    }
+    const t = setTimeout(() => {
+      this.timers.delete(t);
+      send();
+    }, this.random() * this.options.jitterMs);
+    this.timers.add(t);
   }
 }
 

@@ -1,0 +1,89 @@
+import * as fs from 'fs';
+import { pipeline } from 'stream/promises';
+import { Writable } from 'stream';
+import { FFmpeg } from 'prism-media';
+import { AUDIO_SAMPLE_RATE, AudioSocket } from './AudioSocket';
+import { CallMediaError } from './errors';
+
+/**
+ * Plays any audio file or http(s) URL ffmpeg can read into an audio socket: prism-media's
+ * FFmpeg transform decodes and resamples to 16 kHz mono PCM, the socket's Writable cuts it
+ * into 20 ms frames and the engine's clock paces them. Resolves when the last frame is queued.
+ */
+export async function playAudio(socket: AudioSocket, input: string): Promise<void> {
+  if (!/^https?:\/\//.test(input) && !fs.existsSync(input)) {
+    throw new CallMediaError('INVALID_ARGUMENT', `no audio file at ${input}`);
+  }
+  const decoder = new FFmpeg({
+    args: ['-analyzeduration', '0', '-loglevel', '0', '-i', input, '-f', 's16le', '-ar', String(AUDIO_SAMPLE_RATE), '-ac', '1'],
+  });
+  await pipeline(decoder, socket.writable());
+}
+
+/** A WAV file being written from a socket's mixed audio. */
+export interface WavRecording {
+  /** Stops recording and finishes the file (its header then holds the final sizes). */
+  stop(): Promise<{ path: string; bytes: number; seconds: number }>;
+}
+
+function wavHeader(dataBytes: number): Buffer {
+  const h = Buffer.alloc(44);
+  h.write('RIFF', 0);
+  h.writeUInt32LE(36 + dataBytes, 4);
+  h.write('WAVE', 8);
+  h.write('fmt ', 12);
+  h.writeUInt32LE(16, 16); // PCM format chunk
+  h.writeUInt16LE(1, 20); // linear PCM
+  h.writeUInt16LE(1, 22); // mono
+  h.writeUInt32LE(AUDIO_SAMPLE_RATE, 24);
+  h.writeUInt32LE(AUDIO_SAMPLE_RATE * 2, 28); // byte rate
+  h.writeUInt16LE(2, 32); // block align
+  h.writeUInt16LE(16, 34); // bits per sample
+  h.write('data', 36);
+  h.writeUInt32LE(dataBytes, 40);
+  return h;
+}
+
+/** Records a socket's mixed audio (16 kHz mono 16-bit) into a WAV file until stop(). */
+export function recordWav(socket: AudioSocket, path: string): WavRecording {
+  const fd = fs.openSync(path, 'w');
+  fs.writeSync(fd, wavHeader(0));
+  let bytes = 0;
+  const onAudio = (frame: { data: Buffer }) => {
+    fs.writeSync(fd, frame.data);
+    bytes += frame.data.length;
+  };
+  socket.on('audio', onAudio);
+  let stopped: Promise<{ path: string; bytes: number; seconds: number }> | undefined;
+  return {
+    stop() {
+      stopped ??= (async () => {
+        socket.off('audio', onAudio);
+        fs.writeSync(fd, wavHeader(bytes), 0, 44, 0);
+        fs.closeSync(fd);
+        return { path, bytes, seconds: bytes / (AUDIO_SAMPLE_RATE * 2) };
+      })();
+      return stopped;
+    },
+  };
+}
+
+/** A Writable of PCM that ends a WAV file when it finishes (for piping a socket's readable()). */
+export function wavWriter(path: string): Writable {
+  const fd = fs.openSync(path, 'w');
+  fs.writeSync(fd, wavHeader(0));
+  let bytes = 0;
+  return new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      fs.write(fd, chunk, (err) => {
+        bytes += chunk.length;
+        callback(err);
+      });
+    },
+    final(callback) {
+      fs.writeSync(fd, wavHeader(bytes), 0, 44, 0);
+      fs.close(fd, callback);
+    },
+  });
+}
+
