@@ -1,8 +1,7 @@
-import { EventEmitter } from 'events';
 import { Readable, Writable } from 'stream';
 import { CallMediaError } from './errors';
-import { FrameQueue } from './FrameQueue';
 import { LatencyWindow, Percentiles, summarize } from './LatencyStats';
+import { MediaSocket } from './MediaSocket';
 import { NativeAudioChannel, NativeAudioFrame, NativeAudioStats, native } from './native';
 
 /** 20 ms of 16 kHz mono 16-bit PCM. */
@@ -80,62 +79,34 @@ export interface AudioSocketEvents {
  * The call's audio: every 20 ms, one frame of the mix (and the loudest speakers unmixed), on
  * the engine's own clock, even when nothing arrives. Sends 20 ms PCM frames as Opus RTP.
  */
-export class AudioSocket extends EventEmitter implements AsyncIterable<AudioFrame> {
-  private readonly channel: NativeAudioChannel;
-  private readonly sending: boolean;
-  private readonly queues = new Set<FrameQueue<AudioFrame>>();
-  private readonly maxBufferedFrames: number;
+export class AudioSocket extends MediaSocket<AudioFrame, NativeAudioStats> {
+  protected declare channel: NativeAudioChannel;
   private readonly latency = new LatencyWindow();
-  private droppedByQueuesClosed = 0;
-  private closing?: Promise<void>;
-  private closed = false;
-  private finalStats?: NativeAudioStats;
-  private remoteKnown = false;
   private dominant: number | null = null;
 
   constructor(options: AudioSocketOptions = {}) {
-    super();
+    super('audio', options.send !== undefined, options.maxBufferedFrames ?? 8);
     const unmixed = options.unmixed ?? 0;
     if (!Number.isInteger(unmixed) || unmixed < 0 || unmixed > 4) throw new CallMediaError('INVALID_ARGUMENT', 'unmixed is 0..4');
-    this.maxBufferedFrames = options.maxBufferedFrames ?? 8;
-    this.sending = options.send !== undefined;
     const pt = options.payloadTypes ?? {};
-    try {
-      this.channel = new (native().AudioChannel)(
-        {
-          address: options.address ?? '127.0.0.1',
-          port: options.port ?? 0,
-          remoteAddress: options.remote ? options.remote.address ?? '127.0.0.1' : '',
-          remotePort: options.remote?.port ?? 0,
-          opusPayloadType: pt.opus ?? 111,
-          pcmuPayloadType: pt.pcmu ?? 0,
-          pcmaPayloadType: pt.pcma ?? 8,
-          l16PayloadType: pt.l16 ?? -1,
-          l16Rate: pt.l16Rate ?? 16000,
-          telephoneEventPayloadType: pt.telephoneEvent ?? 101,
-          audioLevelExtensionId: options.audioLevelExtensionId ?? 1,
-          unmixed,
-          maxSources: options.maxSources ?? 64,
-          maxQueuedFrames: options.maxQueuedFrames ?? 8,
-          send: options.send,
-        },
-        (kind, payload) => this.onNative(kind, payload),
-      );
-    } catch (err) {
-      throw CallMediaError.fromNative(err);
-    }
-    if (options.remote) {
-      this.remoteKnown = true;
-      if (this.sending) process.nextTick(() => this.emit('sendStatusChanged', 'active'));
-    }
-  }
-
-  get port(): number {
-    return this.channel.localPort();
-  }
-
-  get isClosed(): boolean {
-    return this.closed;
+    const nativeOptions = {
+      address: options.address ?? '127.0.0.1',
+      port: options.port ?? 0,
+      remoteAddress: options.remote ? options.remote.address ?? '127.0.0.1' : '',
+      remotePort: options.remote?.port ?? 0,
+      opusPayloadType: pt.opus ?? 111,
+      pcmuPayloadType: pt.pcmu ?? 0,
+      pcmaPayloadType: pt.pcma ?? 8,
+      l16PayloadType: pt.l16 ?? -1,
+      l16Rate: pt.l16Rate ?? 16000,
+      telephoneEventPayloadType: pt.telephoneEvent ?? 101,
+      audioLevelExtensionId: options.audioLevelExtensionId ?? 1,
+      unmixed,
+      maxSources: options.maxSources ?? 64,
+      maxQueuedFrames: options.maxQueuedFrames ?? 8,
+      send: options.send,
+    };
+    this.attach((callback) => new (native().AudioChannel)(nativeOptions, callback), options.remote);
   }
 
   /** The current dominant speaker's media source id (null: nobody is speaking). */
@@ -143,22 +114,9 @@ export class AudioSocket extends EventEmitter implements AsyncIterable<AudioFram
     return this.dominant;
   }
 
-  connect(port: number, address = '127.0.0.1'): this {
-    this.assertOpen();
-    try {
-      this.channel.setRemote(address, port);
-    } catch (err) {
-      throw CallMediaError.fromNative(err);
-    }
-    if (!this.remoteKnown && this.sending) process.nextTick(() => this.emit('sendStatusChanged', 'active'));
-    this.remoteKnown = true;
-    return this;
-  }
-
   /** Queues one 20 ms frame (640 bytes) to send. The engine's clock paces it; a late bot is covered with silence. */
   send(pcm: Buffer): void {
-    this.assertOpen();
-    if (!this.sending) throw new CallMediaError('NOT_SENDING', 'the socket was opened without send settings');
+    this.assertSending();
     try {
       this.channel.send(pcm);
     } catch (err) {
@@ -168,8 +126,7 @@ export class AudioSocket extends EventEmitter implements AsyncIterable<AudioFram
 
   /** Sends a DTMF tone (RFC 4733): '0'-'9', '*', '#', 'A'-'D', 40..5000 ms. */
   sendTone(tone: string, durationMs = 160): void {
-    this.assertOpen();
-    if (!this.sending) throw new CallMediaError('NOT_SENDING', 'the socket was opened without send settings');
+    this.assertSending();
     try {
       this.channel.sendTone(tone, durationMs);
     } catch (err) {
@@ -183,24 +140,8 @@ export class AudioSocket extends EventEmitter implements AsyncIterable<AudioFram
   }
 
   stats(): AudioSocketStats {
-    const { mixUs, ...base } = this.finalStats ?? this.channel.stats();
-    let dropped = this.droppedByQueuesClosed;
-    for (const q of this.queues) dropped += q.dropped;
-    return { ...base, mixTime: summarize(mixUs), addedLatency: this.latency.summary(), framesDroppedConsumer: dropped };
-  }
-
-  frames(): AsyncIterableIterator<AudioFrame> {
-    const queue: FrameQueue<AudioFrame> = new FrameQueue<AudioFrame>(this.maxBufferedFrames, () => {
-      this.droppedByQueuesClosed += queue.dropped;
-      this.queues.delete(queue);
-    });
-    if (this.closed) queue.end();
-    else this.queues.add(queue);
-    return queue;
-  }
-
-  [Symbol.asyncIterator](): AsyncIterator<AudioFrame> {
-    return this.frames();
+    const { mixUs, ...base } = this.nativeStats();
+    return { ...base, mixTime: summarize(mixUs), addedLatency: this.latency.summary(), framesDroppedConsumer: this.consumerDrops() };
   }
 
   /** Mixed PCM as a byte stream (16 kHz mono s16le), e.g. for a WAV writer or a transcriber. */
@@ -237,7 +178,7 @@ export class AudioSocket extends EventEmitter implements AsyncIterable<AudioFram
         sendReady();
       },
       final: (callback) => {
-        if (pending.length > 0 && !this.closed) {
+        if (pending.length > 0 && !this.isClosed) {
           const last = Buffer.alloc(AUDIO_FRAME_BYTES);
           pending.copy(last);
           this.send(last);
@@ -245,24 +186,6 @@ export class AudioSocket extends EventEmitter implements AsyncIterable<AudioFram
         callback();
       },
     });
-  }
-
-  unref(): this {
-    if (!this.closed) this.channel.unref();
-    return this;
-  }
-
-  ref(): this {
-    if (!this.closed) this.channel.ref();
-    return this;
-  }
-
-  close(): Promise<void> {
-    if (!this.closing) {
-      this.closing = new Promise((resolve) => this.once('close', resolve));
-      this.channel.close();
-    }
-    return this.closing;
   }
 
   override on<K extends keyof AudioSocketEvents>(event: K, listener: (...args: AudioSocketEvents[K]) => void): this {
@@ -273,45 +196,23 @@ export class AudioSocket extends EventEmitter implements AsyncIterable<AudioFram
     return super.once(event, listener as (...args: unknown[]) => void);
   }
 
-  private assertOpen(): void {
-    if (this.closed || this.closing) throw new CallMediaError('SOCKET_CLOSED', 'the audio socket is closed');
-  }
-
-  private onNative(kind: string, payload: unknown): void {
-    try {
-      switch (kind) {
-        case 'audio':
-          for (const f of payload as NativeAudioFrame[]) this.deliver(f);
-          break;
-        case 'dominantSpeakerChanged': {
-          const id = Number(payload);
-          this.dominant = id === 0 ? null : id;
-          this.emit('dominantSpeakerChanged', this.dominant);
-          break;
-        }
-        case 'toneReceived': {
-          const { code, message } = payload as { code: string; message: string };
-          const [source, duration] = message.split(' ').map(Number);
-          this.emit('toneReceived', { tone: code, durationMs: duration, sourceId: source });
-          break;
-        }
-        case 'error': {
-          const err = CallMediaError.fromNative(payload);
-          if (this.listenerCount('error') > 0) this.emit('error', err);
-          break;
-        }
-        case 'closed':
-          this.finalStats = this.channel.stats();
-          this.closed = true;
-          for (const q of this.queues) q.end();
-          if (this.sending && this.remoteKnown) this.emit('sendStatusChanged', 'inactive');
-          this.emit('close');
-          break;
+  protected onEvent(kind: string, payload: unknown): void {
+    switch (kind) {
+      case 'audio':
+        for (const f of payload as NativeAudioFrame[]) this.deliver(f);
+        break;
+      case 'dominantSpeakerChanged': {
+        const id = Number(payload);
+        this.dominant = id === 0 ? null : id;
+        this.emit('dominantSpeakerChanged', this.dominant);
+        break;
       }
-    } catch (err) {
-      queueMicrotask(() => {
-        throw err;
-      });
+      case 'toneReceived': {
+        const { code, message } = payload as { code: string; message: string };
+        const [source, duration] = message.split(' ').map(Number);
+        this.emit('toneReceived', { tone: code, durationMs: duration, sourceId: source });
+        break;
+      }
     }
   }
 
@@ -326,7 +227,7 @@ export class AudioSocket extends EventEmitter implements AsyncIterable<AudioFram
       stamps: { mixed: f.mixedAt, newestPacket: f.newestPacketAt, delivered: f.deliveredAt },
     };
     if (f.newestPacketAt > 0) this.latency.add(f.deliveredAt - f.newestPacketAt);
-    for (const q of this.queues) q.push(frame);
+    this.enqueue(frame);
     this.emit('audio', frame);
   }
 }

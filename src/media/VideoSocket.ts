@@ -1,8 +1,7 @@
-import { EventEmitter } from 'events';
 import { Readable, Writable } from 'stream';
 import { CallMediaError } from './errors';
-import { FrameQueue } from './FrameQueue';
 import { LatencyWindow, Percentiles, summarize } from './LatencyStats';
+import { MediaSocket } from './MediaSocket';
 import { NativeFrame, NativeReceiverStats, NativeSendStats, NativeVideoChannel, monotonicNowMs, native } from './native';
 import { RawVideoFormat, VIDEO_FORMATS, VideoFormat, VideoFrame, formatCode } from './VideoFrame';
 
@@ -116,30 +115,20 @@ export interface VideoSocketEvents {
  * converted to the format asked for, as 'frame' events, an async iterator or a Readable.
  * Send (with `send` settings): raw frames or H.264 access units out as RTP H.264.
  */
-export class VideoSocket extends EventEmitter implements AsyncIterable<VideoFrame> {
+export class VideoSocket extends MediaSocket<VideoFrame, NativeReceiverStats> {
   readonly format: VideoFormat;
-  protected readonly channel: NativeVideoChannel;
+  protected declare channel: NativeVideoChannel;
   private readonly latency = new Map<Stage, LatencyWindow>(STAGES.map((s) => [s, new LatencyWindow()]));
-  private readonly queues = new Set<FrameQueue<VideoFrame>>();
-  private readonly maxBufferedFrames: number;
-  private readonly sending: boolean;
   private readonly timestampBase = Math.floor(Math.random() * 0x7fffffff);
-  private droppedByQueuesClosed = 0;
   private received = 0;
-  private closing?: Promise<void>;
-  private closed = false;
-  private finalStats?: NativeReceiverStats;
-  private remoteKnown = false;
   private lastBitrateSample?: { at: number; bytes: number };
 
   constructor(options: VideoSocketOptions = {}) {
-    super();
+    super('video', options.send !== undefined, options.maxBufferedFrames ?? 4);
     this.format = options.format ?? 'I420';
     if (!VIDEO_FORMATS.includes(this.format)) {
       throw new CallMediaError('INVALID_ARGUMENT', `format must be one of ${VIDEO_FORMATS.join(', ')}`);
     }
-    this.maxBufferedFrames = positiveInt(options.maxBufferedFrames, 4, 'maxBufferedFrames');
-    this.sending = options.send !== undefined;
     const nativeOptions = {
       address: options.address ?? '127.0.0.1',
       port: options.port ?? 0,
@@ -152,37 +141,7 @@ export class VideoSocket extends EventEmitter implements AsyncIterable<VideoFram
       maxDecodeQueue: positiveInt(options.maxDecodeQueue, 6, 'maxDecodeQueue'),
       send: options.send ? nativeSendOptions(options.send) : undefined,
     };
-    try {
-      this.channel = new (native().VideoChannel)(nativeOptions, (kind, payload) => this.onNative(kind, payload));
-    } catch (err) {
-      throw CallMediaError.fromNative(err);
-    }
-    if (options.remote) {
-      this.remoteKnown = true;
-      if (this.sending) process.nextTick(() => this.emit('sendStatusChanged', 'active'));
-    }
-  }
-
-  /** The local UDP port the socket receives on. */
-  get port(): number {
-    return this.channel.localPort();
-  }
-
-  get isClosed(): boolean {
-    return this.closed;
-  }
-
-  /** Sends RTP (and RTCP feedback) to this address from now on. */
-  connect(port: number, address = '127.0.0.1'): this {
-    this.assertOpen();
-    try {
-      this.channel.setRemote(address, port);
-    } catch (err) {
-      throw CallMediaError.fromNative(err);
-    }
-    if (!this.remoteKnown && this.sending) process.nextTick(() => this.emit('sendStatusChanged', 'active'));
-    this.remoteKnown = true;
-    return this;
+    this.attach((callback) => new (native().VideoChannel)(nativeOptions, callback), options.remote);
   }
 
   /**
@@ -191,8 +150,7 @@ export class VideoSocket extends EventEmitter implements AsyncIterable<VideoFram
    * encoder is behind, the oldest waiting raw frame is dropped and counted.
    */
   send(frame: OutgoingVideoFrame | VideoFrame): number {
-    this.assertOpen();
-    if (!this.sending) throw new CallMediaError('NOT_SENDING', 'the socket was opened without send settings');
+    this.assertSending();
     const timestamp = frame.timestamp !== undefined && !(frame instanceof VideoFrame) ? frame.timestamp >>> 0 : this.rtpNow();
     if (!frame.data || !Buffer.isBuffer(frame.data) || frame.data.length === 0) {
       throw new CallMediaError('INVALID_FRAME_SIZE', 'a frame needs a non-empty Buffer of data');
@@ -232,9 +190,8 @@ export class VideoSocket extends EventEmitter implements AsyncIterable<VideoFram
   }
 
   stats(): VideoSocketStats {
-    const { send, ...base } = this.finalStats ?? this.channel.stats();
-    let droppedConsumer = this.droppedByQueuesClosed;
-    for (const q of this.queues) droppedConsumer += q.dropped;
+    const { send, ...base } = this.nativeStats();
+    const droppedConsumer = this.consumerDrops();
     const latency = {} as VideoLatency;
     for (const stage of STAGES) latency[stage] = (this.latency.get(stage) as LatencyWindow).summary();
     const stats: VideoSocketStats = { ...base, framesDroppedConsumer: droppedConsumer, framesReceived: this.received, latency };
@@ -243,21 +200,6 @@ export class VideoSocket extends EventEmitter implements AsyncIterable<VideoFram
       stats.send = { ...counts, bitrate: this.bitrate(counts.bytesSent), encode: summarize(encodeMs), sendLatency: summarize(sendMs) };
     }
     return stats;
-  }
-
-  /** Frames as an async iterator. Frames that arrive while nobody reads are bounded (oldest dropped). */
-  frames(): AsyncIterableIterator<VideoFrame> {
-    const queue: FrameQueue<VideoFrame> = new FrameQueue<VideoFrame>(this.maxBufferedFrames, () => {
-      this.droppedByQueuesClosed += queue.dropped;
-      this.queues.delete(queue);
-    });
-    if (this.closed) queue.end();
-    else this.queues.add(queue);
-    return queue;
-  }
-
-  [Symbol.asyncIterator](): AsyncIterator<VideoFrame> {
-    return this.frames();
   }
 
   /** A Readable (object mode) of received frames, for piping into Writables and transforms. */
@@ -281,36 +223,12 @@ export class VideoSocket extends EventEmitter implements AsyncIterable<VideoFram
     });
   }
 
-  /** Lets the process exit while the socket is open (like net.Socket#unref). */
-  unref(): this {
-    if (!this.closed) this.channel.unref();
-    return this;
-  }
-
-  ref(): this {
-    if (!this.closed) this.channel.ref();
-    return this;
-  }
-
-  /** Stops receiving and sending. Resolves once every frame in flight was delivered, sent or dropped. */
-  close(): Promise<void> {
-    if (!this.closing) {
-      this.closing = new Promise((resolve) => this.once('close', resolve));
-      this.channel.close();
-    }
-    return this.closing;
-  }
-
   override on<K extends keyof VideoSocketEvents>(event: K, listener: (...args: VideoSocketEvents[K]) => void): this {
     return super.on(event, listener as (...args: unknown[]) => void);
   }
 
   override once<K extends keyof VideoSocketEvents>(event: K, listener: (...args: VideoSocketEvents[K]) => void): this {
     return super.once(event, listener as (...args: unknown[]) => void);
-  }
-
-  private assertOpen(): void {
-    if (this.closed || this.closing) throw new CallMediaError('SOCKET_CLOSED', 'the video socket is closed');
   }
 
   private bitrate(bytesSent: number): number {
@@ -321,36 +239,17 @@ export class VideoSocket extends EventEmitter implements AsyncIterable<VideoFram
     return ((bytesSent - last.bytes) * 8 * 1000) / (now - last.at);
   }
 
-  private onNative(kind: string, payload: unknown): void {
-    // Bot code errors must not unwind into the addon: rethrow them on a clean stack.
-    try {
-      switch (kind) {
-        case 'frames':
-          for (const f of payload as NativeFrame[]) this.deliver(f);
-          break;
-        case 'keyFrameRequested':
-          this.emit('keyFrameNeeded', { direction: 'receive', reason: payload as string });
-          break;
-        case 'keyFrameNeeded':
-          this.emit('keyFrameNeeded', { direction: 'send', reason: payload as string });
-          break;
-        case 'error': {
-          const err = CallMediaError.fromNative(payload);
-          if (this.listenerCount('error') > 0) this.emit('error', err);
-          break;
-        }
-        case 'closed':
-          this.finalStats = this.channel.stats();
-          this.closed = true;
-          for (const q of this.queues) q.end();
-          if (this.sending && this.remoteKnown) this.emit('sendStatusChanged', 'inactive');
-          this.emit('close');
-          break;
-      }
-    } catch (err) {
-      queueMicrotask(() => {
-        throw err;
-      });
+  protected onEvent(kind: string, payload: unknown): void {
+    switch (kind) {
+      case 'frames':
+        for (const f of payload as NativeFrame[]) this.deliver(f);
+        break;
+      case 'keyFrameRequested':
+        this.emit('keyFrameNeeded', { direction: 'receive', reason: payload as string });
+        break;
+      case 'keyFrameNeeded':
+        this.emit('keyFrameNeeded', { direction: 'send', reason: payload as string });
+        break;
     }
   }
 
@@ -368,7 +267,7 @@ export class VideoSocket extends EventEmitter implements AsyncIterable<VideoFram
     this.record(stamps);
     const frame = new VideoFrame(this.format, f.width, f.height, f.timestamp, f.ssrc, f.data, f.keyFrame, stamps);
     this.received++;
-    for (const q of this.queues) q.push(frame);
+    this.enqueue(frame);
     this.emit('frame', frame);
   }
 
