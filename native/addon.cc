@@ -3,6 +3,7 @@
 
 #include "binding/AudioChannelWrap.h"
 #include "binding/Convert.h"
+#include "binding/ForwarderWrap.h"
 #include "binding/VideoChannelWrap.h"
 
 namespace {
@@ -10,6 +11,7 @@ namespace {
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   callmedia::VideoChannelWrap::Init(env, exports);
   callmedia::AudioChannelWrap::Init(env, exports);
+  callmedia::ForwarderWrap::Init(env, exports);
   callmedia::InitConvert(env, exports);
   return exports;
 }

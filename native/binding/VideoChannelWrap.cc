@@ -31,6 +31,7 @@ void VideoChannelWrap::Init(Napi::Env env, Napi::Object exports) {
       InstanceMethod("sendFrame", &VideoChannelWrap::SendFrame),
       InstanceMethod("sendAccessUnit", &VideoChannelWrap::SendAccessUnit),
       InstanceMethod("requestKeyFrame", &VideoChannelWrap::RequestKeyFrame),
+      InstanceMethod("subscribe", &VideoChannelWrap::Subscribe),
       InstanceMethod("close", &VideoChannelWrap::Close),
       InstanceMethod("ref", &VideoChannelWrap::Ref),
       InstanceMethod("unref", &VideoChannelWrap::Unref),
@@ -217,6 +218,21 @@ void VideoChannelWrap::SendAccessUnit(const Napi::CallbackInfo& info) {
 
 void VideoChannelWrap::RequestKeyFrame(const Napi::CallbackInfo&) {
   if (channel_ && !closed_) channel_->RequestKeyFrame();
+}
+
+// subscribe(sourceId, width, height): sourceId 0 unsubscribes.
+void VideoChannelWrap::Subscribe(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 3 || !info[0].IsNumber() || !info[1].IsNumber() || !info[2].IsNumber()) {
+    ThrowCodedError(env, "INVALID_ARGUMENT", "subscribe(sourceId, width, height)");
+    return;
+  }
+  if (closed_) {
+    ThrowCodedError(env, "SOCKET_CLOSED", "the video socket is closed");
+    return;
+  }
+  channel_->Subscribe(info[0].As<Napi::Number>().Uint32Value(), static_cast<uint16_t>(info[1].As<Napi::Number>().Uint32Value()),
+                      static_cast<uint16_t>(info[2].As<Napi::Number>().Uint32Value()));
 }
 
 void VideoChannelWrap::Close(const Napi::CallbackInfo&) {

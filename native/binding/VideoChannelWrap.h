@@ -23,6 +23,7 @@ class VideoChannelWrap : public Napi::ObjectWrap<VideoChannelWrap> {
   void SendFrame(const Napi::CallbackInfo& info);
   void SendAccessUnit(const Napi::CallbackInfo& info);
   void RequestKeyFrame(const Napi::CallbackInfo& info);
+  void Subscribe(const Napi::CallbackInfo& info);
   void Close(const Napi::CallbackInfo& info);
   void Ref(const Napi::CallbackInfo& info);
   void Unref(const Napi::CallbackInfo& info);

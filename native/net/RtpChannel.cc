@@ -125,6 +125,10 @@ bool RtpChannel::SendPacket(const uint8_t* data, size_t size) {
   return socket_->Send(data, size, reinterpret_cast<const sockaddr*>(&remote_));
 }
 
+bool RtpChannel::SendPacketTo(const uint8_t* data, size_t size, const sockaddr* to) {
+  return socket_ && socket_->Send(data, size, to);
+}
+
 RtpChannelStats RtpChannel::TransportStats() const {
   auto r = [](const std::atomic<uint64_t>& v) { return v.load(std::memory_order_relaxed); };
   return RtpChannelStats{r(datagrams_), r(bytes_), r(rtcpPackets_), r(rtcpMalformed_), r(truncated_)};

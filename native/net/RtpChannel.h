@@ -57,6 +57,7 @@ class RtpChannel : public std::enable_shared_from_this<RtpChannel>,
   virtual void Finish(std::function<void()> done) = 0;
 
   bool SendPacket(const uint8_t* data, size_t size) override;
+  bool SendPacketTo(const uint8_t* data, size_t size, const sockaddr* to);
   bool HasRemote() const override { return haveRemote_; }
   void PostToMedia(std::function<void()> task);
 

@@ -1,9 +1,12 @@
 #include "rtp/RtcpPacket.h"
 
+#include <cstring>
+
 namespace callmedia {
 
 namespace {
-constexpr uint8_t kSr = 200, kRr = 201, kRtpfb = 205, kPsfb = 206;
+constexpr uint8_t kSr = 200, kRr = 201, kApp = 204, kRtpfb = 205, kPsfb = 206;
+constexpr uint8_t kSubscriptionName[4] = {'S', 'U', 'B', 'S'};
 
 inline void Write16(uint8_t* p, uint16_t v) { p[0] = v >> 8; p[1] = v & 0xFF; }
 inline void Write32(uint8_t* p, uint32_t v) { p[0] = v >> 24; p[1] = (v >> 16) & 0xFF; p[2] = (v >> 8) & 0xFF; p[3] = v & 0xFF; }
@@ -76,6 +79,17 @@ size_t RtcpPacket::WritePli(uint8_t* out, size_t capacity, uint32_t senderSsrc, 
   return 12;
 }
 
+size_t RtcpPacket::WriteSubscription(uint8_t* out, size_t capacity, const RtcpSubscription& s) {
+  if (capacity < 20) return 0;
+  WriteHeader(out, 0, kApp, 20);
+  Write32(out + 4, s.senderSsrc);
+  std::memcpy(out + 8, kSubscriptionName, 4);
+  Write32(out + 12, s.sourceId);
+  Write16(out + 16, s.width);
+  Write16(out + 18, s.height);
+  return 20;
+}
+
 size_t RtcpPacket::WriteFir(uint8_t* out, size_t capacity, uint32_t senderSsrc, uint32_t mediaSsrc, uint8_t seqNr) {
   if (capacity < 20) return 0;
   WriteHeader(out, 4, kPsfb, 20);
@@ -111,6 +125,13 @@ bool RtcpPacket::Parse(const uint8_t* data, size_t size, const Handlers& handler
       if (!ParseReportBlocks(p + 28, length - 28, fmt, handlers)) return false;
     } else if (type == kRr) {
       if (length < 8 || !ParseReportBlocks(p + 8, length - 8, fmt, handlers)) return false;
+    } else if (type == kApp && length >= 20 && std::memcmp(p + 8, kSubscriptionName, 4) == 0) {
+      RtcpSubscription s;
+      s.senderSsrc = Read32(p + 4);
+      s.sourceId = Read32(p + 12);
+      s.width = Read16(p + 16);
+      s.height = Read16(p + 18);
+      if (handlers.onSubscription) handlers.onSubscription(s);
     } else if (type == kPsfb || type == kRtpfb) {
       if (length < 12) return false;
       RtcpFeedback fb;

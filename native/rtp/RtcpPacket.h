@@ -20,6 +20,15 @@ struct RtcpSenderReport {
   uint32_t octetCount = 0;
 };
 
+// A video subscription (RTCP APP, RFC 3550 6.7, name "SUBS"): the receiving socket tells the
+// media server which source it wants and at what size; source 0 unsubscribes.
+struct RtcpSubscription {
+  uint32_t senderSsrc = 0;
+  uint32_t sourceId = 0;
+  uint16_t width = 0;
+  uint16_t height = 0;
+};
+
 struct RtcpFeedback {
   enum class Kind { Pli, Fir, Nack, Other } kind = Kind::Other;
   uint32_t senderSsrc = 0;
@@ -31,6 +40,7 @@ class RtcpPacket {
   static size_t WriteSenderReport(uint8_t* out, size_t capacity, const RtcpSenderReport& sr);
   static size_t WriteReceiverReport(uint8_t* out, size_t capacity, uint32_t senderSsrc, const ReportBlock* block);
   static size_t WritePli(uint8_t* out, size_t capacity, uint32_t senderSsrc, uint32_t mediaSsrc);
+  static size_t WriteSubscription(uint8_t* out, size_t capacity, const RtcpSubscription& subscription);
   static size_t WriteFir(uint8_t* out, size_t capacity, uint32_t senderSsrc, uint32_t mediaSsrc, uint8_t seqNr);
 
   struct Handlers {
@@ -38,6 +48,7 @@ class RtcpPacket {
     std::function<void(const RtcpFeedback&)> onFeedback;
     // Report blocks of receiver and sender reports: how the far end receives our stream.
     std::function<void(const ReportBlock&)> onReportBlock;
+    std::function<void(const RtcpSubscription&)> onSubscription;
   };
   // Walks a compound packet; returns false at the first malformed part (parts before it count).
   static bool Parse(const uint8_t* data, size_t size, const Handlers& handlers);

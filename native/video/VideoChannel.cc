@@ -23,6 +23,10 @@ void VideoChannel::RequestKeyFrame() {
   if (sender_) sender_->ForceKeyFrame();
 }
 
+void VideoChannel::Subscribe(uint32_t sourceId, uint16_t width, uint16_t height) {
+  PostToMedia([this, sourceId, width, height] { receiver_->Subscribe(sourceId, width, height, NowNs()); });
+}
+
 bool VideoChannel::OnRtpPacket(const uint8_t* data, size_t size, const RtpPacket& packet, uint64_t nowNs) {
   return receiver_->OnRtp(data, size, packet, nowNs);
 }

@@ -29,6 +29,7 @@ class VideoChannel : public RtpChannel {
 
   VideoSender* sender() { return sender_.get(); }
   void RequestKeyFrame();
+  void Subscribe(uint32_t sourceId, uint16_t width, uint16_t height);
   VideoChannelStats Stats() const;
 
  private:

@@ -52,6 +52,22 @@ void VideoReceiver::RequestKeyFrame(uint64_t nowNs) {
   NeedKeyFrame(nowNs, "requested");
 }
 
+void VideoReceiver::Subscribe(uint32_t sourceId, uint16_t width, uint16_t height, uint64_t nowNs) {
+  subscribedSsrc_ = sourceId;
+  haveSource_ = sourceId != 0;
+  currentSsrc_ = sourceId;
+  probationCount_ = 0;
+  lastRtpNs_ = nowNs;
+  sawKeyFrame_ = false;
+  firstPacketNs_ = 0;
+  assembler_.Reset();
+  stream_.Reset();
+  if (!context_->transport->HasRemote()) return;
+  RtcpSubscription s{localSsrc_, sourceId, width, height};
+  const size_t n = RtcpPacket::WriteSubscription(rtcpBuffer_, sizeof(rtcpBuffer_), s);
+  context_->transport->SendPacket(rtcpBuffer_, n);
+}
+
 void VideoReceiver::OnSenderReport(const RtcpSenderReport& sr, uint64_t nowNs) {
   if (sr.ssrc == stream_.ssrc()) stream_.ReceiveSenderReport(sr.ntpMiddle, nowNs);
 }
@@ -62,7 +78,7 @@ bool VideoReceiver::OnRtp(const uint8_t* data, size_t size, const RtpPacket& pac
     return false;
   }
   if (!haveSource_ || packet.ssrc != currentSsrc_) {
-    if (haveSource_ && nowNs - lastRtpNs_ < kSourceSwitchNs) {
+    if (subscribedSsrc_ != 0 || (haveSource_ && nowNs - lastRtpNs_ < kSourceSwitchNs)) {
       // One socket receives one source: a stray SSRC must not reset the stream it is receiving.
       packetsOtherSsrc_.fetch_add(1, std::memory_order_relaxed);
       return false;

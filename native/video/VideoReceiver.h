@@ -59,6 +59,9 @@ class VideoReceiver : private FrameAssembler::Listener {
   void OnSenderReport(const RtcpSenderReport& sr, uint64_t nowNs);
   void OnTick(uint64_t nowNs);
   void RequestKeyFrame(uint64_t nowNs);
+  // Receive only this source from now on (0: any source, after probation). The server is told
+  // with an RTCP subscription; frames of the old source stop at once.
+  void Subscribe(uint32_t sourceId, uint16_t width, uint16_t height, uint64_t nowNs);
   uint32_t localSsrc() const { return localSsrc_; }
 
   // Posts the decoder's last pictures, then `done`, behind every queued decode.
@@ -89,6 +92,7 @@ class VideoReceiver : private FrameAssembler::Listener {
   uint64_t lastRtpNs_ = 0;
   bool haveSource_ = false;
   uint32_t currentSsrc_ = 0;
+  uint32_t subscribedSsrc_ = 0;  // 0: not subscribed to a particular source
   static constexpr size_t kProbationPackets = 3;
   struct HeldPacket { uint8_t data[1600]; size_t size; };
   HeldPacket probation_[kProbationPackets];

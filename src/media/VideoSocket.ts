@@ -99,6 +99,20 @@ export interface OutgoingVideoFrame {
   timestamp?: number;
 }
 
+/** Resolutions a subscription can ask for (the Microsoft platform's set). */
+export const VIDEO_RESOLUTIONS = {
+  '1080p': [1920, 1080],
+  '720p': [1280, 720],
+  '540p': [960, 540],
+  '360p': [640, 360],
+  '240p': [424, 240],
+  '180p': [320, 180],
+} as const;
+export type VideoResolution = keyof typeof VIDEO_RESOLUTIONS;
+
+/** Anything that names a media source: its id, or a participant-like object carrying one. */
+export type VideoSource = number | { mediaSourceId: number } | { videoSourceId: number };
+
 type Stage = keyof VideoLatency;
 const STAGES: Stage[] = ['network', 'assemble', 'queue', 'decode', 'convert', 'deliver', 'total', 'overhead'];
 
@@ -122,6 +136,7 @@ export class VideoSocket extends MediaSocket<VideoFrame, NativeReceiverStats> {
   private readonly timestampBase = Math.floor(Math.random() * 0x7fffffff);
   private received = 0;
   private lastBitrateSample?: { at: number; bytes: number };
+  private subscribedSource?: number;
 
   constructor(options: VideoSocketOptions = {}) {
     super('video', options.send !== undefined, options.maxBufferedFrames ?? 4);
@@ -178,6 +193,37 @@ export class VideoSocket extends MediaSocket<VideoFrame, NativeReceiverStats> {
   /** The monotonic time (ms) at which a timestamp this socket sent was taken. */
   rtpToMonotonicMs(timestamp: number): number {
     return ((timestamp - this.timestampBase) >>> 0) / 90;
+  }
+
+  /**
+   * Receives only this source from now on: frames of the previous one stop at once and the new
+   * one starts at its next key frame. The media server learns of it in-band (RTCP), so a
+   * subscription works with any signaling. `resolution` is what the bot wants (a hint the server
+   * honours by scaling or choosing a layer).
+   */
+  subscribe(source: VideoSource, options: { resolution?: VideoResolution } = {}): void {
+    this.assertOpen();
+    const id = typeof source === 'number' ? source : 'mediaSourceId' in source ? source.mediaSourceId : source.videoSourceId;
+    if (!Number.isInteger(id) || id <= 0 || id > 0xffffffff) {
+      throw new CallMediaError('INVALID_ARGUMENT', 'a media source id is an integer in 1..2^32-1');
+    }
+    const resolution = options.resolution ?? '720p';
+    const size = VIDEO_RESOLUTIONS[resolution];
+    if (!size) throw new CallMediaError('INVALID_ARGUMENT', `resolution is one of ${Object.keys(VIDEO_RESOLUTIONS).join(', ')}`);
+    this.channel.subscribe(id >>> 0, size[0], size[1]);
+    this.subscribedSource = id >>> 0;
+  }
+
+  /** Stops receiving the subscribed source. */
+  unsubscribe(): void {
+    this.assertOpen();
+    this.channel.subscribe(0, 0, 0);
+    this.subscribedSource = undefined;
+  }
+
+  /** The media source id this socket is subscribed to, if any. */
+  get subscription(): number | undefined {
+    return this.subscribedSource;
   }
 
   /**

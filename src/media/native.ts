@@ -78,6 +78,7 @@ export interface NativeVideoChannel {
   setRemote(address: string, port: number): void;
   sendFrame(format: number, data: Buffer, width: number, height: number, rtpTimestamp: number): void;
   sendAccessUnit(data: Buffer, rtpTimestamp: number): void;
+  subscribe(sourceId: number, width: number, height: number): void;
   requestKeyFrame(): void;
   close(): void;
   ref(): void;
@@ -149,7 +150,32 @@ export interface NativeAudioChannel {
   unref(): void;
 }
 
+export interface NativeForwarderStats {
+  datagrams: number;
+  bytes: number;
+  rtcpPackets: number;
+  packetsIn: number;
+  packetsForwarded: number;
+  packetsGated: number;
+  targets: number;
+  lastSsrc: number;
+}
+
+export interface NativeForwarder {
+  localPort(): number;
+  stats(): NativeForwarderStats;
+  addTarget(address: string, port: number): void;
+  removeTarget(address: string, port: number): void;
+  requestKeyFrame(): void;
+  close(): void;
+  unref(): void;
+}
+
 export interface NativeAddon {
+  Forwarder: new (
+    options: { address?: string; port?: number; video?: boolean },
+    callback: (kind: string, payload: unknown) => void,
+  ) => NativeForwarder;
   AudioChannel: new (options: Record<string, unknown>, callback: (kind: string, payload: unknown) => void) => NativeAudioChannel;
   VideoChannel: new (options: Record<string, unknown>, callback: NativeEventCallback) => NativeVideoChannel;
   convert(srcFormat: number, data: Buffer, width: number, height: number, dstFormat: number): Buffer;

@@ -1,0 +1,95 @@
+#include "binding/ForwarderWrap.h"
+
+#include "binding/Errors.h"
+#include "binding/VideoChannelWrap.h"
+
+namespace callmedia {
+
+void ForwarderWrap::Init(Napi::Env env, Napi::Object exports) {
+  Napi::Function ctor = DefineClass(env, "Forwarder", {
+      InstanceMethod("localPort", &ForwarderWrap::LocalPort),
+      InstanceMethod("stats", &ForwarderWrap::Stats),
+      InstanceMethod("addTarget", &ForwarderWrap::AddTarget),
+      InstanceMethod("removeTarget", &ForwarderWrap::RemoveTarget),
+      InstanceMethod("requestKeyFrame", &ForwarderWrap::RequestKeyFrame),
+      InstanceMethod("close", &ForwarderWrap::Close),
+      InstanceMethod("unref", &ForwarderWrap::Unref),
+  });
+  exports.Set("Forwarder", ctor);
+}
+
+// new Forwarder({ address, port, video }, callback)
+ForwarderWrap::ForwarderWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<ForwarderWrap>(info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 2 || !info[0].IsObject() || !info[1].IsFunction()) {
+    ThrowCodedError(env, "INVALID_ARGUMENT", "Forwarder(options, callback)");
+    return;
+  }
+  Napi::Object o = info[0].As<Napi::Object>();
+  ForwarderOptions options;
+  options.transport.address = OptString(o, "address", "127.0.0.1");
+  options.transport.port = OptInt(o, "port", 0);
+  options.transport.tickMs = 100;
+  options.video = o.Get("video").ToBoolean();
+  sink_ = JsEventSink::Create(env, info[1].As<Napi::Function>());
+  std::string error;
+  channel_ = ForwarderChannel::Create(options, sink_, &error);
+  if (!channel_) {
+    sink_->Abandon();
+    sink_ = nullptr;
+    closed_ = true;
+    ThrowCodedError(env, "BIND_FAILED", error);
+  }
+}
+
+Napi::Value ForwarderWrap::LocalPort(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), channel_ ? channel_->localPort() : 0);
+}
+
+Napi::Value ForwarderWrap::Stats(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Object o = Napi::Object::New(env);
+  if (!channel_) return o;
+  const ForwarderStats s = channel_->Stats();
+  SetTransportStats(env, o, s.transport);
+  o.Set("packetsIn", Napi::Number::New(env, s.packetsIn));
+  o.Set("packetsForwarded", Napi::Number::New(env, s.packetsForwarded));
+  o.Set("packetsGated", Napi::Number::New(env, s.packetsGated));
+  o.Set("targets", Napi::Number::New(env, static_cast<double>(s.targets)));
+  o.Set("lastSsrc", Napi::Number::New(env, s.lastSsrc));
+  return o;
+}
+
+void ForwarderWrap::AddTarget(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 2 || !info[0].IsString() || !info[1].IsNumber()) {
+    ThrowCodedError(env, "INVALID_ARGUMENT", "addTarget(address, port)");
+    return;
+  }
+  if (closed_) return;
+  std::string error;
+  channel_->AddTarget(info[0].As<Napi::String>().Utf8Value(), info[1].As<Napi::Number>().Int32Value(), &error);
+  if (!error.empty()) ThrowCodedError(env, "INVALID_ARGUMENT", error);
+}
+
+void ForwarderWrap::RemoveTarget(const Napi::CallbackInfo& info) {
+  if (closed_ || info.Length() < 2 || !info[0].IsString() || !info[1].IsNumber()) return;
+  channel_->RemoveTarget(info[0].As<Napi::String>().Utf8Value(), info[1].As<Napi::Number>().Int32Value());
+}
+
+void ForwarderWrap::RequestKeyFrame(const Napi::CallbackInfo&) {
+  if (!closed_) channel_->RequestKeyFrame();
+}
+
+void ForwarderWrap::Close(const Napi::CallbackInfo&) {
+  if (closed_) return;
+  closed_ = true;
+  sink_ = nullptr;
+  channel_->Close();
+}
+
+void ForwarderWrap::Unref(const Napi::CallbackInfo& info) {
+  if (sink_ && !closed_) sink_->Unref(info.Env());
+}
+
+}  // namespace callmedia

@@ -1,0 +1,116 @@
+#include "sfu/ForwarderChannel.h"
+
+#include <cstring>
+
+#include "video/H264Depacketizer.h"
+
+namespace callmedia {
+
+namespace {
+bool ParseTarget(const std::string& address, int port, sockaddr_storage* out) {
+  std::memset(out, 0, sizeof(*out));
+  if (port <= 0 || port > 65535) return false;
+  if (address.find(':') != std::string::npos)
+    return uv_ip6_addr(address.c_str(), port, reinterpret_cast<sockaddr_in6*>(out)) == 0;
+  return uv_ip4_addr(address.c_str(), port, reinterpret_cast<sockaddr_in*>(out)) == 0;
+}
+
+bool SameAddress(const sockaddr_storage& a, const sockaddr_storage& b) {
+  if (a.ss_family != b.ss_family) return false;
+  const size_t n = a.ss_family == AF_INET6 ? sizeof(sockaddr_in6) : sizeof(sockaddr_in);
+  return std::memcmp(&a, &b, n) == 0;
+}
+}  // namespace
+
+ForwarderChannel::ForwarderChannel(const ForwarderOptions& options, ChannelSink* sink)
+    : RtpChannel(options.transport, sink), options_(options) {}
+
+std::shared_ptr<ForwarderChannel> ForwarderChannel::Create(const ForwarderOptions& options, ChannelSink* sink,
+                                                           std::string* error) {
+  std::shared_ptr<ForwarderChannel> channel(new ForwarderChannel(options, sink));
+  if (!channel->Open(channel, error)) return nullptr;
+  return channel;
+}
+
+void ForwarderChannel::AddTarget(const std::string& address, int port, std::string* error) {
+  sockaddr_storage addr;
+  if (!ParseTarget(address, port, &addr)) {
+    *error = "bad target address " + address + ":" + std::to_string(port);
+    return;
+  }
+  PostToMedia([this, addr] {
+    for (const auto& t : targets_)
+      if (SameAddress(t.address, addr)) return;
+    targets_.push_back(Target{addr, options_.video});
+    targetCount_.store(targets_.size(), std::memory_order_relaxed);
+  });
+}
+
+void ForwarderChannel::RemoveTarget(const std::string& address, int port) {
+  sockaddr_storage addr;
+  if (!ParseTarget(address, port, &addr)) return;
+  PostToMedia([this, addr] {
+    for (auto it = targets_.begin(); it != targets_.end(); ++it) {
+      if (SameAddress(it->address, addr)) {
+        targets_.erase(it);
+        break;
+      }
+    }
+    targetCount_.store(targets_.size(), std::memory_order_relaxed);
+  });
+}
+
+void ForwarderChannel::RequestKeyFrame() {
+  PostToMedia([this] {
+    if (!HasRemote() || lastSsrc_ == 0) return;
+    uint8_t buffer[32];
+    size_t n = RtcpPacket::WriteReceiverReport(buffer, sizeof(buffer), 0x5F0 /* the service */, nullptr);
+    n += RtcpPacket::WritePli(buffer + n, sizeof(buffer) - n, 0x5F0, lastSsrc_);
+    SendPacket(buffer, n);
+  });
+}
+
+bool ForwarderChannel::OnRtpPacket(const uint8_t* data, size_t size, const RtpPacket& packet, uint64_t) {
+  packetsIn_.fetch_add(1, std::memory_order_relaxed);
+  lastSsrc_ = packet.ssrc;
+  lastSsrcSeen_.store(packet.ssrc, std::memory_order_relaxed);
+  const bool startsKeyFrame =
+      options_.video && frameStart_ && h264::PayloadStartsKeyFrame(packet.payload, packet.payloadSize);
+  frameStart_ = packet.marker;
+  for (auto& target : targets_) {
+    if (target.waitingKeyFrame) {
+      if (!startsKeyFrame) {
+        packetsGated_.fetch_add(1, std::memory_order_relaxed);
+        continue;
+      }
+      target.waitingKeyFrame = false;
+    }
+    if (SendPacketTo(data, size, reinterpret_cast<const sockaddr*>(&target.address)))
+      packetsForwarded_.fetch_add(1, std::memory_order_relaxed);
+  }
+  return true;
+}
+
+void ForwarderChannel::FillRtcpHandlers(RtcpPacket::Handlers* handlers, uint64_t) {
+  handlers->onSubscription = [this](const RtcpSubscription& s) {
+    context_.sink->OnEvent("subscription", std::to_string(s.sourceId).c_str(),
+                           std::to_string(s.width) + "x" + std::to_string(s.height));
+  };
+  handlers->onFeedback = [this](const RtcpFeedback& fb) {
+    if (fb.kind == RtcpFeedback::Kind::Pli || fb.kind == RtcpFeedback::Kind::Fir)
+      context_.sink->OnEvent("keyFrameRequested", "", std::to_string(fb.mediaSsrc));
+  };
+}
+
+ForwarderStats ForwarderChannel::Stats() const {
+  ForwarderStats s{};
+  s.transport = TransportStats();
+  s.packetsIn = packetsIn_.load(std::memory_order_relaxed);
+  s.packetsForwarded = packetsForwarded_.load(std::memory_order_relaxed);
+  s.packetsGated = packetsGated_.load(std::memory_order_relaxed);
+  s.targets = targetCount_.load(std::memory_order_relaxed);
+  s.lastSsrc = lastSsrcSeen_.load(std::memory_order_relaxed);
+  return s;
+}
+
+}  // namespace callmedia
