@@ -15,6 +15,10 @@ export class VbssSocket extends VideoSocket {
   constructor(options: VideoSocketOptions = {}) {
     super({ ...options, send: options.send ? vbssSendOptions(options.send) : undefined });
   }
+
+  protected override get rosterMediaType(): string {
+    return 'videoBasedScreenSharing';
+  }
 }
 
 function vbssSendOptions(o: VideoSendOptions): VideoSendOptions {

@@ -110,8 +110,14 @@ export const VIDEO_RESOLUTIONS = {
 } as const;
 export type VideoResolution = keyof typeof VIDEO_RESOLUTIONS;
 
-/** Anything that names a media source: its id, or a participant-like object carrying one. */
-export type VideoSource = number | { mediaSourceId: number } | { videoSourceId: number };
+/** A participant as Graph's roster describes it: its media streams carry the source ids. */
+export interface RosterParticipant {
+  id?: string | null;
+  mediaStreams?: { mediaType?: string | null; sourceId?: string | null }[] | null;
+}
+
+/** Anything that names a media source: its id, or a participant whose roster entry carries one. */
+export type VideoSource = number | { mediaSourceId: number } | RosterParticipant;
 
 type Stage = keyof VideoLatency;
 const STAGES: Stage[] = ['network', 'assemble', 'queue', 'decode', 'convert', 'deliver', 'total', 'overhead'];
@@ -203,7 +209,7 @@ export class VideoSocket extends MediaSocket<VideoFrame, NativeReceiverStats> {
    */
   subscribe(source: VideoSource, options: { resolution?: VideoResolution } = {}): void {
     this.assertOpen();
-    const id = typeof source === 'number' ? source : 'mediaSourceId' in source ? source.mediaSourceId : source.videoSourceId;
+    const id = this.sourceIdOf(source);
     if (!Number.isInteger(id) || id <= 0 || id > 0xffffffff) {
       throw new CallMediaError('INVALID_ARGUMENT', 'a media source id is an integer in 1..2^32-1');
     }
@@ -212,6 +218,21 @@ export class VideoSocket extends MediaSocket<VideoFrame, NativeReceiverStats> {
     if (!size) throw new CallMediaError('INVALID_ARGUMENT', `resolution is one of ${Object.keys(VIDEO_RESOLUTIONS).join(', ')}`);
     this.channel.subscribe(id >>> 0, size[0], size[1]);
     this.subscribedSource = id >>> 0;
+  }
+
+  /** The media stream type this socket subscribes to in a roster. */
+  protected get rosterMediaType(): string {
+    return 'video';
+  }
+
+  private sourceIdOf(source: VideoSource): number {
+    if (typeof source === 'number') return source;
+    if ('mediaSourceId' in source) return source.mediaSourceId;
+    const stream = source.mediaStreams?.find((s) => s.mediaType === this.rosterMediaType);
+    if (!stream?.sourceId) {
+      throw new CallMediaError('NO_SUCH_SOURCE', `participant ${source.id ?? '?'} has no ${this.rosterMediaType} stream`);
+    }
+    return Number(stream.sourceId);
   }
 
   /** Stops receiving the subscribed source. */
