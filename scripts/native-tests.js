@@ -20,8 +20,9 @@ const binary = path.join(outDir, 'callmedia-native-tests');
 const resultsFile = path.join(outDir, 'results.txt');
 const flagsFile = path.join(outDir, 'flags.json');
 
-// Engine sources that build without Node, libuv or FFmpeg. Sockets, the media thread, the
-// decoder and the N-API binding stay out: they are covered by the JavaScript tests.
+// Engine sources that build without Node, libuv or FFmpeg (the audio jitter buffer needs only
+// libopus). Sockets, the media thread, the codecs' FFmpeg side and the N-API binding stay out:
+// they are covered by the JavaScript tests.
 const engineSources = [
   'native/rtp/RtpPacket.cc',
   'native/rtp/RtpStreamRecv.cc',
@@ -29,6 +30,10 @@ const engineSources = [
   'native/video/H264Depacketizer.cc',
   'native/video/FrameAssembler.cc',
   'native/video/FrameConverter.cc',
+  'native/video/H264Packetizer.cc',
+  'native/audio/AudioSource.cc',
+  'native/audio/DominantSpeaker.cc',
+  'native/audio/DtmfReceiver.cc',
   'native/common/BufferPool.cc',
   'native/common/WorkerPool.cc',
 ];
@@ -38,7 +43,7 @@ const compileFlags = [
   '-fsanitize=address,undefined', '-fno-omit-frame-pointer', '-fno-sanitize-recover=undefined',
   '-Inative', '-Itest/native',
 ];
-const linkFlags = ['-fsanitize=address,undefined', '-lyuv', '-pthread'];
+const linkFlags = ['-fsanitize=address,undefined', '-lyuv', '-lopus', '-pthread'];
 const compiler = process.env.CXX || 'g++';
 const jobs = Math.max(1, parseInt(process.env.NATIVE_TEST_JOBS || '2', 10) || 2);
 const maxBuffer = 64 * 1024 * 1024;

@@ -50,7 +50,7 @@ bool AudioChannel::OnRtpPacket(const uint8_t* data, size_t size, const RtpPacket
     auto it = dtmf_.find(packet.ssrc);
     if (it == dtmf_.end()) {
       if (dtmf_.size() >= options_.maxSources) return false;
-      it = dtmf_.emplace(packet.ssrc, DtmfReceiver(48000)).first;
+      it = dtmf_.emplace(packet.ssrc, DtmfReceiver(options_.payloadTypes.telephoneEventRate)).first;
     }
     DtmfTone tone;
     if (it->second.OnPacket(packet.payload, packet.payloadSize, packet.timestamp, &tone)) {
@@ -191,6 +191,7 @@ AudioChannelStats AudioChannel::Stats() const {
   s.underruns = r(sourceStats_.underruns);
   s.discarded = r(sourceStats_.discarded);
   s.decodeErrors = r(sourceStats_.decodeErrors);
+  s.oversized = r(sourceStats_.oversized);
   s.tones = r(tones_);
   s.sourcesActive = sourcesActive_.load(std::memory_order_relaxed);
   s.jitterMs = jitterMs_.load(std::memory_order_relaxed);

@@ -23,6 +23,7 @@ struct AudioPayloadTypes {
   int l16 = -1;  // dynamic, none by default
   int l16Rate = 16000;
   int telephoneEvent = 101;
+  int telephoneEventRate = 48000;  // 8000 beside G.711
   int audioLevelExtensionId = 1;  // RFC 6464
 };
 
@@ -55,7 +56,7 @@ class AudioSink : public ChannelSink {
 struct AudioChannelStats {
   RtpChannelStats transport;
   uint64_t framesMixed, framesSilence, packetsMalformed, packetsWrongPayloadType, sourcesRefused, sourcesRemoved;
-  uint64_t packets, late, duplicate, concealed, concealedFec, underruns, discarded, decodeErrors, tones;
+  uint64_t packets, late, duplicate, concealed, concealedFec, underruns, discarded, decodeErrors, oversized, tones;
   size_t sourcesActive;
   double jitterMs, bufferDepthMs, bufferTargetMs;
   uint32_t dominantSpeaker;

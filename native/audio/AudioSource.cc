@@ -37,7 +37,10 @@ void AudioSource::Insert(const RtpPacket& packet, int audioLevel, uint64_t nowNs
   stream_.ReceivePacket(packet, nowNs);
   lastArrivalNs_ = nowNs;
   const uint16_t seq = packet.sequenceNumber;
-  if (packet.payloadSize == 0 || packet.payloadSize > sizeof(Slot::data)) return;
+  if (packet.payloadSize == 0 || packet.payloadSize > sizeof(Slot::data)) {
+    stats_->oversized.fetch_add(1, std::memory_order_relaxed);  // more than one MTU: not a packet we sent for
+    return;
+  }
   if (started_ && SeqManager::Diff(seq, nextSeq_) < 0) {
     stats_->late.fetch_add(1, std::memory_order_relaxed);  // its moment has passed: it was concealed
     return;
@@ -46,6 +49,7 @@ void AudioSource::Insert(const RtpPacket& packet, int audioLevel, uint64_t nowNs
     // Too far ahead to buffer: the sender jumped. Start over from this packet.
     for (auto& s : slots_) s.used = false;
     started_ = false;
+    havePackets_ = false;
   }
   Slot& slot = slots_[seq % kSlots];
   if (slot.used && slot.seq == seq) {

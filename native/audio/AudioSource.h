@@ -22,7 +22,7 @@ enum class AudioCodec { Opus, Pcmu, Pcma, L16 };
 
 struct AudioSourceStats {
   std::atomic<uint64_t> packets{0}, late{0}, duplicate{0}, concealed{0}, concealedFec{0}, underruns{0};
-  std::atomic<uint64_t> discarded{0}, decodeErrors{0};
+  std::atomic<uint64_t> discarded{0}, decodeErrors{0}, oversized{0};
 };
 
 class AudioSource {

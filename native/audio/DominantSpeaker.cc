@@ -18,8 +18,8 @@ void DominantSpeaker::AddLevel(uint32_t source, int levelDbov) {
 }
 
 void DominantSpeaker::RemoveSource(uint32_t source) {
+  // Update() notices that the current speaker is gone and reports the change.
   sources_.erase(source);
-  if (current_ == source) current_ = kNone;
 }
 
 bool DominantSpeaker::Update() {

@@ -15,9 +15,10 @@ bool DtmfReceiver::OnPacket(const uint8_t* payload, size_t size, uint32_t timest
   const char t = ToneOf(event);
   if (!end || t == 0) return false;
   // The RTP timestamp names the event: repeated end packets carry the same one.
-  if (haveReported_ && timestamp == reportedTimestamp_) return false;
-  haveReported_ = true;
-  reportedTimestamp_ = timestamp;
+  const size_t remembered = reportedCount_ < kRemembered ? reportedCount_ : kRemembered;
+  for (size_t i = 0; i < remembered; ++i)
+    if (reported_[i] == timestamp) return false;
+  reported_[reportedCount_++ % kRemembered] = timestamp;
   tone->tone = t;
   tone->durationMs = static_cast<uint32_t>(static_cast<uint64_t>(duration) * 1000 / clockRate_);
   return true;

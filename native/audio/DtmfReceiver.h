@@ -21,8 +21,10 @@ class DtmfReceiver {
 
  private:
   uint32_t clockRate_;
-  bool haveReported_ = false;
-  uint32_t reportedTimestamp_ = 0;
+  // The last few tones reported: a repeated end packet may come after the next tone began.
+  static constexpr size_t kRemembered = 4;
+  uint32_t reported_[kRemembered] = {};
+  size_t reportedCount_ = 0;
 };
 
 }  // namespace callmedia

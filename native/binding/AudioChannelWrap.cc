@@ -43,6 +43,7 @@ AudioChannelWrap::AudioChannelWrap(const Napi::CallbackInfo& info) : Napi::Objec
   p.l16 = OptInt(o, "l16PayloadType", -1);
   p.l16Rate = OptInt(o, "l16Rate", 16000);
   p.telephoneEvent = OptInt(o, "telephoneEventPayloadType", 101);
+  p.telephoneEventRate = OptInt(o, "telephoneEventRate", 48000);
   p.audioLevelExtensionId = OptInt(o, "audioLevelExtensionId", 1);
   options.maxUnmixed = static_cast<size_t>(std::max(0, OptInt(o, "unmixed", 0)));
   options.maxSources = static_cast<size_t>(std::max(1, OptInt(o, "maxSources", 64)));
@@ -99,6 +100,7 @@ Napi::Value AudioChannelWrap::Stats(const Napi::CallbackInfo& info) {
   set(o, "underruns", s.underruns);
   set(o, "discarded", s.discarded);
   set(o, "decodeErrors", s.decodeErrors);
+  set(o, "packetsOversized", s.oversized);
   set(o, "tones", s.tones);
   set(o, "sourcesActive", static_cast<double>(s.sourcesActive));
   set(o, "jitterMs", s.jitterMs);

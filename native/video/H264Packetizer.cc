@@ -33,7 +33,11 @@ void H264Packetizer::SplitAnnexB(const uint8_t* data, size_t size, std::vector<s
       ++i;
     }
   }
-  if (start != SIZE_MAX && start < size) nals->emplace_back(data + start, size - start);
+  if (start != SIZE_MAX) {
+    size_t end = size;
+    while (end > start && data[end - 1] == 0) --end;  // trailing zero bytes are not part of the NAL
+    if (end > start) nals->emplace_back(data + start, end - start);
+  }
 }
 
 bool H264Packetizer::Packetize(const uint8_t* au, size_t size, const RtpHeaderFields& header, uint16_t* seq,

@@ -46,7 +46,16 @@ export interface AudioSocketOptions {
   /** How many of the loudest speakers ride unmixed with each frame (0–4, default 0). */
   unmixed?: number;
   /** RTP payload types (defaults: Opus 111, PCMU 0, PCMA 8, telephone-event 101, L16 none). */
-  payloadTypes?: { opus?: number; pcmu?: number; pcma?: number; l16?: number; l16Rate?: 8000 | 16000 | 48000; telephoneEvent?: number };
+  payloadTypes?: {
+    opus?: number;
+    pcmu?: number;
+    pcma?: number;
+    l16?: number;
+    l16Rate?: 8000 | 16000 | 48000;
+    telephoneEvent?: number;
+    /** Clock of telephone events: 48000 beside Opus (default), 8000 beside G.711. */
+    telephoneEventRate?: number;
+  };
   /** RFC 6464 audio-level header extension id (default 1). */
   audioLevelExtensionId?: number;
   maxSources?: number;
@@ -100,6 +109,7 @@ export class AudioSocket extends MediaSocket<AudioFrame, NativeAudioStats> {
       l16PayloadType: pt.l16 ?? -1,
       l16Rate: pt.l16Rate ?? 16000,
       telephoneEventPayloadType: pt.telephoneEvent ?? 101,
+      telephoneEventRate: pt.telephoneEventRate ?? 48000,
       audioLevelExtensionId: options.audioLevelExtensionId ?? 1,
       unmixed,
       maxSources: options.maxSources ?? 64,

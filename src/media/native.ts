@@ -118,6 +118,7 @@ export interface NativeAudioStats {
   underruns: number;
   discarded: number;
   decodeErrors: number;
+  packetsOversized: number;
   tones: number;
   sourcesActive: number;
   jitterMs: number;
