@@ -1,1 +1,3 @@
 export * from './media';
+export * from './signaling';
+export * from './service';

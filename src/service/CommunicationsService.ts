@@ -1,0 +1,155 @@
+import type { Participant } from '@microsoft/microsoft-graph-types';
+import { EventEmitter } from 'events';
+import { CallActions } from './CallActions';
+import { CallRuntime } from './CallRuntime';
+import { Directory } from './Directory';
+import { InCallActions } from './InCallActions';
+import { MediaActions } from './MediaActions';
+import type { MediaBridge } from './MediaBridge';
+import type { ServiceCall } from './model/ServiceCall';
+import type { ServiceOperation } from './model/ServiceOperation';
+import type { ServiceParticipant } from './model/ServiceParticipant';
+import { DEFAULT_RETRY, NotificationDispatcher, type RetryPolicy } from './notifications/NotificationDispatcher';
+import { TokenIssuer } from './notifications/TokenIssuer';
+import { RemoteParties, type IncomingCallRequest, type RemoteParty } from './RemoteParties';
+
+export type { IncomingCallRequest, RemoteParty };
+
+export interface CommunicationsServiceOptions {
+  /** Conference media; the default does none (see NoopMediaBridge). */
+  mediaBridge?: MediaBridge;
+  /** `iss` of notification tokens; defaults to the service's own URL once it listens. */
+  issuer?: string;
+  /** `tid` claim and the calls' tenantId. */
+  tenantId?: string;
+  /** Notification retries when the bot answers non-2xx or is unreachable. */
+  retry?: Partial<RetryPolicy>;
+  /** Graph ends a call the bot neither answers, rejects nor redirects within 15 s. */
+  answerTimeoutMs?: number;
+  /** Graph ends a call without keepAlive for 45 minutes. */
+  keepAliveTimeoutMs?: number;
+  /** How long a called, invited or transferred-to party "rings" before it answers. Default 0. */
+  ringMs?: number;
+}
+
+type Body = Record<string, unknown>;
+
+/**
+ * The local communications service: Graph's calls API as behaviour (state machine, rosters,
+ * operations, signed notifications), and the other side of each call (people and bots that
+ * call, answer, press keys, hold and hang up). The HTTP layer (graphRoutes, adminRoutes) only
+ * parses and maps onto these methods; conference media plugs in through the MediaBridge.
+ * Methods throw GraphHttpError for what Graph answers with an error (400/404/409).
+ *
+ * Events: 'warning' (Error from a media hook or a timer), 'callTerminated' (ServiceCall),
+ * 'tone' ({ callId, digit, tone }), and the dispatcher's as 'notificationDelivered',
+ * 'notificationAttemptFailed', 'notificationDropped', 'notificationRedirected'.
+ */
+export class CommunicationsService extends EventEmitter {
+  readonly directory = new Directory();
+  readonly dispatcher: NotificationDispatcher;
+  private readonly rt: CallRuntime;
+  private readonly calls: CallActions;
+  private readonly inCall: InCallActions;
+  private readonly media: MediaActions;
+  private readonly parties: RemoteParties;
+
+  private constructor(
+    readonly tokens: TokenIssuer,
+    private readonly options: CommunicationsServiceOptions,
+  ) {
+    super();
+    this.dispatcher = new NotificationDispatcher((aud) => tokens.sign(this.issuer, aud), { ...DEFAULT_RETRY, ...options.retry });
+    this.dispatcher.on('delivered', (e) => this.emit('notificationDelivered', e));
+    this.dispatcher.on('attemptFailed', (e) => this.emit('notificationAttemptFailed', e));
+    this.dispatcher.on('dropped', (e) => this.emit('notificationDropped', e));
+    this.dispatcher.on('redirected', (e) => this.emit('notificationRedirected', e));
+    this.rt = new CallRuntime(this, this.directory, this.dispatcher, options.mediaBridge ?? {}, {
+      answerTimeoutMs: options.answerTimeoutMs ?? 15_000,
+      keepAliveTimeoutMs: options.keepAliveTimeoutMs ?? 45 * 60_000,
+      ringMs: options.ringMs ?? 0,
+      tenantId: options.tenantId,
+    });
+    this.media = new MediaActions(this.rt);
+    this.parties = new RemoteParties(this.rt, this.media);
+    this.calls = new CallActions(this.rt, this.parties);
+    this.inCall = new InCallActions(this.rt);
+  }
+
+  static async create(options: CommunicationsServiceOptions = {}): Promise<CommunicationsService> {
+    const tokens = await TokenIssuer.create({ tenantId: options.tenantId });
+    return new CommunicationsService(tokens, options);
+  }
+
+  /** Set by the HTTP server once it listens; the base of Location headers and recording URLs. */
+  get baseUrl(): string {
+    return this.rt.baseUrl;
+  }
+
+  set baseUrl(url: string) {
+    this.rt.baseUrl = url;
+  }
+
+  get issuer(): string {
+    return this.options.issuer ?? this.rt.baseUrl;
+  }
+
+  // ── lookup ──
+  /** A live call, or the 404 Graph answers for unknown and ended calls. */
+  call = (callId: string): ServiceCall => this.rt.call(callId);
+  /** Live or recently ended; for the admin API and tests. */
+  findCall = (callId: string): ServiceCall | undefined => this.rt.findCall(callId);
+  liveCalls = (): ServiceCall[] => this.rt.liveCalls();
+  endedCalls = (): ServiceCall[] => this.rt.endedCalls();
+
+  // ── Graph: calls ──
+  createCall = (body: Body, appIdHint?: string): ServiceCall => this.calls.createCall(body, appIdHint);
+  answer = (callId: string, body: Body): void => this.calls.answer(callId, body);
+  reject = (callId: string, body: Body): void => this.calls.reject(callId, body);
+  redirect = (callId: string, body: Body): void => this.calls.redirect(callId, body);
+  transfer = (callId: string, body: Body): void => this.calls.transfer(callId, body);
+  keepAlive = (callId: string): void => this.calls.keepAlive(callId);
+  hangUp = (callId: string): void => this.calls.hangUp(callId);
+
+  // ── Graph: in-call actions ──
+  muteSelf = (callId: string, body: Body, muted: boolean): ServiceOperation => this.inCall.muteSelf(callId, body, muted);
+  updateRecordingStatus = (callId: string, body: Body): ServiceOperation => this.inCall.updateRecordingStatus(callId, body);
+  changeScreenSharingRole = (callId: string, body: Body): void => this.inCall.changeScreenSharingRole(callId, body);
+  updateMetadata = (callId: string, body: Body): ServiceOperation => this.inCall.updateMetadata(callId, body);
+  operation = (callId: string, operationId: string): ServiceOperation => this.inCall.operation(callId, operationId);
+  playPrompt = (callId: string, body: Body): ServiceOperation => this.media.playPrompt(callId, body);
+  recordResponse = (callId: string, body: Body): ServiceOperation => this.media.recordResponse(callId, body);
+  subscribeToTone = (callId: string, body: Body): ServiceOperation => this.media.subscribeToTone(callId, body);
+  cancelMediaProcessing = (callId: string, body: Body): ServiceOperation => this.media.cancelMediaProcessing(callId, body);
+  /** The audio of a finished recordResponse, for the holder of its recordingAccessToken. */
+  recording = (operationId: string, token: string | undefined) => this.media.recording(operationId, token);
+
+  // ── Graph: participants ──
+  listParticipants = (callId: string): Participant[] => this.inCall.listParticipants(callId);
+  getParticipant = (callId: string, participantId: string): Participant => this.inCall.getParticipant(callId, participantId);
+  invite = (callId: string, body: Body): ServiceOperation => this.inCall.invite(callId, body);
+  muteAll = (callId: string, body: Body): ServiceOperation => this.inCall.muteAll(callId, body);
+  muteParticipant = (callId: string, participantId: string, body: Body): ServiceOperation => this.inCall.muteParticipant(callId, participantId, body);
+  removeParticipant = (callId: string, participantId: string): void => this.inCall.removeParticipant(callId, participantId);
+
+  // ── the other side ──
+  /** A party calls a bot: the bot gets an `incoming` call notification. */
+  placeIncomingCall = (request: IncomingCallRequest): ServiceCall => this.parties.placeIncomingCall(request);
+  /** A synthetic party joins a call in progress. */
+  addParticipant = (callId: string, party: RemoteParty): ServiceParticipant => this.parties.addParticipant(callId, party);
+  /** A party leaves; a peer-to-peer call ends when the other side is gone. */
+  dropParticipant = (callId: string, participantId: string): void => this.parties.dropParticipant(callId, participantId);
+  /** DTMF from a party (RFC 4733 in the media, or the admin API). */
+  sendTones = (callId: string, digits: string): void => this.parties.sendTones(callId, digits);
+  /** The other party holds or resumes the call. */
+  setHold = (callId: string, held: boolean): void => this.parties.setHold(callId, held);
+  /** The other side ends the call. */
+  remoteHangUp = (callId: string): void => this.parties.remoteHangUp(callId);
+
+  /** Stops timers, media work and deliveries; live calls are left as they are. */
+  close(): void {
+    this.rt.close();
+    this.media.close();
+    this.dispatcher.close();
+  }
+}

@@ -1,0 +1,182 @@
+import type { ServiceCall } from './model/ServiceCall';
+import { randomUUID } from 'crypto';
+import type { CallRuntime } from './CallRuntime';
+import { GraphHttpError } from './http/GraphHttpError';
+import * as v from './http/validate';
+import { TONE_BY_DIGIT, type RecordCompletionReason, type RecordOptions, type RecordResult } from './MediaBridge';
+import { MediaQueue, type MediaOutcome } from './MediaQueue';
+import { RESULTS, type ServiceOperation } from './model/ServiceOperation';
+
+/** Recordings wait this many newer ones before they are discarded (Graph keeps them briefly too). */
+const RECORDINGS_KEPT = 100;
+
+/**
+ * Service-hosted media operations: playPrompt and recordResponse queued per call and run by the
+ * media bridge, subscribeToTone, cancelMediaProcessing, stop tones, and recordings served to the
+ * holder of their access token.
+ */
+export class MediaActions {
+  private readonly queues = new Map<string, MediaQueue>();
+  private readonly toneListeners = new Map<string, Set<(digit: string) => void>>();
+  private readonly recordings = new Map<string, { token: string; contentType: string; data: Buffer }>();
+
+  constructor(private readonly rt: CallRuntime) {
+    rt.onCallEnded((call) => {
+      // The call is gone: its media work ends without notifications.
+      this.queues.get(call.id)?.cancelAll(false);
+      this.queues.delete(call.id);
+      this.toneListeners.delete(call.id);
+    });
+  }
+
+  /** A party pressed a key: stop tones of running recordings see it. */
+  toneHeard(callId: string, digit: string): void {
+    for (const listener of this.toneListeners.get(callId) ?? []) listener(digit);
+  }
+
+  /** POST /calls/{id}/playPrompt: queued behind earlier prompts and recordings. */
+  playPrompt(callId: string, body: Record<string, unknown>): ServiceOperation {
+    const call = this.rt.guarded(callId, 'playPrompt');
+    const prompts = v.prompts(body.prompts, 'prompts', { required: true });
+    v.optionalBoolean(body, 'loop');
+    const op = this.rt.runningOperation(call, 'playPromptOperation', v.clientContext(body));
+    this.mediaQueue(call).enqueue(
+      op,
+      async (signal) => {
+        await this.rt.bridge.playPrompts?.(call.toGraph(), prompts, signal);
+        return { status: 'completed', resultInfo: RESULTS.success };
+      },
+      () => ({ status: 'failed', resultInfo: RESULTS.cancelled }),
+    );
+    return op;
+  }
+
+  /** POST /calls/{id}/recordResponse (also served as /record, its older name). */
+  recordResponse(callId: string, body: Record<string, unknown>): ServiceOperation {
+    const call = this.rt.guarded(callId, 'recordResponse');
+    const stopTones = v.stringArray(body, 'stopTones') ?? [];
+    for (const t of stopTones) {
+      if (!(t in TONE_BY_DIGIT)) throw GraphHttpError.badRequest(`'stopTones' has '${t}'; allowed: 0-9, *, #, A-D`);
+    }
+    const options: RecordOptions = {
+      prompts: v.prompts(body.prompts, 'prompts', { required: false, max: 1 }),
+      bargeInAllowed: v.optionalBoolean(body, 'bargeInAllowed') ?? false,
+      initialSilenceTimeoutInSeconds: v.optionalInt(body, 'initialSilenceTimeoutInSeconds', 1, 120) ?? 5,
+      maxSilenceTimeoutInSeconds: v.optionalInt(body, 'maxSilenceTimeoutInSeconds', 1, 120) ?? 5,
+      maxRecordDurationInSeconds: v.optionalInt(body, 'maxRecordDurationInSeconds', 1, 120) ?? 5,
+      playBeep: v.optionalBoolean(body, 'playBeep') ?? true,
+      stopTones,
+    };
+    const op = this.rt.runningOperation(call, 'recordOperation', v.clientContext(body), {
+      recordingLocation: null,
+      recordingAccessToken: null,
+      completionReason: null,
+    });
+    const queue = this.mediaQueue(call);
+    if (options.bargeInAllowed) queue.cancelAll();
+    queue.enqueue(op, (signal) => this.record(call, op, options, signal), () => recordOutcome('operationCanceled'));
+    return op;
+  }
+
+  private async record(call: ServiceCall, op: ServiceOperation, options: RecordOptions, signal: AbortSignal): Promise<MediaOutcome> {
+    // A stop tone ends the recording from the signaling side, whatever the media is doing.
+    const stop = new AbortController();
+    const onAbort = () => stop.abort();
+    signal.addEventListener('abort', onAbort);
+    let stoppedByTone = false;
+    const unlisten = this.onTone(call.id, (digit) => {
+      if (options.stopTones.includes(digit)) {
+        stoppedByTone = true;
+        stop.abort();
+      }
+    });
+    try {
+      const stopped = new Promise<never>((_, reject) => stop.signal.addEventListener('abort', () => reject(new Error('stopped'))));
+      stopped.catch(() => undefined);
+      const work = Promise.resolve(this.rt.bridge.recordResponse?.(call.toGraph(), options, stop.signal));
+      let result: RecordResult | undefined;
+      try {
+        result = await Promise.race([work, stopped]);
+      } catch (err) {
+        if (stoppedByTone) return recordOutcome('stopToneDetected');
+        throw err;
+      }
+      if (stoppedByTone) return recordOutcome('stopToneDetected');
+      // With no media bridge nothing is heard; the recording runs out its duration, empty.
+      const reason = result?.completionReason ?? 'maxRecordDurationReached';
+      const extra: Record<string, unknown> = {};
+      if (result?.recording) {
+        const token = randomUUID();
+        this.recordings.set(op.id, { token, ...result.recording });
+        if (this.recordings.size > RECORDINGS_KEPT) this.recordings.delete(this.recordings.keys().next().value as string);
+        extra.recordingLocation = `${this.rt.baseUrl}/recordings/${op.id}`;
+        extra.recordingAccessToken = token;
+      }
+      const outcome = recordOutcome(reason);
+      return { ...outcome, extra: { ...outcome.extra, ...extra } };
+    } finally {
+      unlisten();
+      signal.removeEventListener('abort', onAbort);
+    }
+  }
+
+  /** The audio of a finished recordResponse, for the holder of its recordingAccessToken. */
+  recording(operationId: string, token: string | undefined): { contentType: string; data: Buffer } | undefined {
+    const rec = this.recordings.get(operationId);
+    return rec && token === rec.token ? { contentType: rec.contentType, data: rec.data } : undefined;
+  }
+
+  /** POST /calls/{id}/subscribeToTone: later DTMF arrives as toneInfo on call notifications. */
+  subscribeToTone(callId: string, body: Record<string, unknown>): ServiceOperation {
+    const call = this.rt.guarded(callId, 'subscribeToTone');
+    call.toneSubscribed = true;
+    return this.rt.completedOperation(call, 'subscribeToToneOperation', v.clientContext(body));
+  }
+
+  /** POST /calls/{id}/cancelMediaProcessing: queued and playing operations end as cancelled. */
+  cancelMediaProcessing(callId: string, body: Record<string, unknown>): ServiceOperation {
+    const call = this.rt.guarded(callId, 'cancelMediaProcessing');
+    v.optionalBoolean(body, 'all');
+    const op = this.rt.completedOperation(call, 'cancelMediaProcessingOperation', v.clientContext(body));
+    this.mediaQueue(call).cancelAll();
+    return op;
+  }
+
+  private mediaQueue(call: ServiceCall): MediaQueue {
+    let q = this.queues.get(call.id);
+    if (!q) {
+      q = new MediaQueue((op) => {
+        if (call.isLive) this.rt.notifyOperation(call, op);
+      });
+      this.queues.set(call.id, q);
+    }
+    return q;
+  }
+
+  private onTone(callId: string, listener: (digit: string) => void): () => void {
+    let set = this.toneListeners.get(callId);
+    if (!set) this.toneListeners.set(callId, (set = new Set()));
+    set.add(listener);
+    return () => set!.delete(listener);
+  }
+
+  close(): void {
+    for (const q of this.queues.values()) q.cancelAll(false);
+  }
+}
+
+function recordOutcome(reason: RecordCompletionReason): MediaOutcome {
+  const extra = { completionReason: reason };
+  switch (reason) {
+    case 'operationCanceled':
+      return { status: 'failed', resultInfo: RESULTS.cancelled, extra: { ...extra, recordingLocation: '', recordingAccessToken: '' } };
+    case 'maxRecordDurationReached':
+      return { status: 'completed', resultInfo: RESULTS.maxRecordDurationReached, extra };
+    case 'stopToneDetected':
+    case 'initialSilenceTimeout':
+    case 'maxSilenceTimeout':
+      return { status: 'completed', resultInfo: { code: 200, subcode: 0, message: `Action completed, ${reason}.` }, extra };
+    default:
+      return { status: 'failed', resultInfo: { code: 500, subcode: 0, message: `Action failed, ${reason}.` }, extra };
+  }
+}

@@ -1,0 +1,75 @@
+import type { Call, MediaPrompt, Participant, ScreenSharingRole, Tone } from '@microsoft/microsoft-graph-types';
+import type { MediaConfigJson } from './model/ServiceCall';
+
+/** What `recordResponse` asks the media side to do (Graph's parameters, defaults applied). */
+export interface RecordOptions {
+  prompts: MediaPrompt[];
+  bargeInAllowed: boolean;
+  initialSilenceTimeoutInSeconds: number;
+  maxSilenceTimeoutInSeconds: number;
+  maxRecordDurationInSeconds: number;
+  playBeep: boolean;
+  stopTones: string[];
+}
+
+/** Why a recording ended; Graph's `recordCompletionReason` values. */
+export type RecordCompletionReason =
+  | 'operationCanceled'
+  | 'stopToneDetected'
+  | 'maxRecordDurationReached'
+  | 'initialSilenceTimeout'
+  | 'maxSilenceTimeout'
+  | 'playPromptFailed'
+  | 'playBeepFailed'
+  | 'mediaReceiveTimeout'
+  | 'unspecifiedError';
+
+export interface RecordResult {
+  completionReason: RecordCompletionReason;
+  /** The recorded audio; the service serves it at the operation's `recordingLocation`. */
+  recording?: { contentType: string; data: Buffer };
+}
+
+/**
+ * The seam between signaling and conference media. The service calls these hooks as calls and
+ * rosters change, and hands service-hosted media work (prompts, recordings) to them. Every hook
+ * is optional; a bridge that implements none is the no-op default: calls establish, prompts
+ * and recordings complete at once, nothing flows.
+ *
+ * Hooks receive the Graph resources (`call`, `participant`) as the bot sees them. Hooks that
+ * return promises are awaited where the call flow depends on them (answer, prompts, recording);
+ * the others are notifications and must return quickly. An exception thrown by a notification
+ * hook is reported through the service's 'warning' event and does not change the call.
+ */
+export interface MediaBridge {
+  /**
+   * The bot answered (or created) the call with this media configuration. The call becomes
+   * `established` when this resolves; if it rejects, the call ends with a 500 result.
+   */
+  onCallAnswered?(call: Call, mediaConfig: MediaConfigJson): Promise<void> | void;
+  onCallEstablished?(call: Call): void;
+  onCallTerminated?(call: Call): void;
+  onHoldChanged?(call: Call, held: boolean): void;
+  onParticipantJoined?(call: Call, participant: Participant): void;
+  onParticipantLeft?(call: Call, participant: Participant): void;
+  /** A participant (the bot included) was muted or unmuted. */
+  onMuteChanged?(call: Call, participant: Participant, muted: boolean): void;
+  onScreenSharingRoleChanged?(call: Call, role: ScreenSharingRole): void;
+  /**
+   * Plays the prompts into the call; resolves when they finished. `signal` aborts when the bot
+   * cancels media processing, a barge-in recording preempts, or the call ends.
+   */
+  playPrompts?(call: Call, prompts: MediaPrompt[], signal: AbortSignal): Promise<void>;
+  /** Records the caller's answer; resolves with why it ended and, if any, the audio. */
+  recordResponse?(call: Call, options: RecordOptions, signal: AbortSignal): Promise<RecordResult>;
+}
+
+/** The default bridge: no media at all. Prompts finish at once; recordings hear nothing. */
+export class NoopMediaBridge implements MediaBridge {}
+
+/** DTMF digits as Graph names them in `toneInfo.tone`. */
+export const TONE_BY_DIGIT: Readonly<Record<string, Tone>> = {
+  '0': 'tone0', '1': 'tone1', '2': 'tone2', '3': 'tone3', '4': 'tone4',
+  '5': 'tone5', '6': 'tone6', '7': 'tone7', '8': 'tone8', '9': 'tone9',
+  '*': 'star', '#': 'pound', A: 'a', B: 'b', C: 'c', D: 'd', a: 'a', b: 'b', c: 'c', d: 'd',
+};

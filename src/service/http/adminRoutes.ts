@@ -1,0 +1,120 @@
+import type { Modality } from '@microsoft/microsoft-graph-types';
+import type { CommunicationsService, RemoteParty } from '../CommunicationsService';
+import type { ServiceCall } from '../model/ServiceCall';
+import { participantToGraph } from '../model/ServiceParticipant';
+import { readJsonObject } from './body';
+import { GraphHttpError, sendEmpty, sendJson } from './GraphHttpError';
+import { Router } from './Router';
+import * as v from './validate';
+
+/**
+ * The admin API: the other side of calls, for tests, the demo and the CLI. Documented in
+ * src/service/README.md. Errors use Graph's shape like the rest of the service.
+ */
+export function adminRoutes(service: CommunicationsService): Router {
+  const r = new Router();
+
+  r.add('POST', '/admin/bots', async (ctx) => {
+    const body = await readJsonObject(ctx.req);
+    const bot = service.directory.registerBot({
+      appId: v.requireString(body, 'appId'),
+      callbackUri: v.requireCallbackUri(body),
+      displayName: v.optionalString(body, 'displayName') ?? v.requireString(body, 'appId'),
+    });
+    sendJson(ctx.res, 201, bot);
+  });
+
+  r.add('POST', '/admin/users', async (ctx) => {
+    const body = await readJsonObject(ctx.req);
+    const user = service.directory.registerUser({
+      id: v.optionalString(body, 'id'),
+      displayName: v.requireString(body, 'displayName'),
+      answer: v.enumValue(body, 'answer', ['accept', 'decline'] as const, false),
+    });
+    sendJson(ctx.res, 201, user);
+  });
+
+  r.add('POST', '/admin/calls/incoming', async (ctx) => {
+    const body = await readJsonObject(ctx.req);
+    const others = body.others;
+    if (others !== undefined && !Array.isArray(others)) throw GraphHttpError.badRequest(`'others' must be an array of parties`);
+    const call = service.placeIncomingCall({
+      from: party(body.from, 'from'),
+      toAppId: v.requireString(body, 'toAppId'),
+      callbackUri: v.optionalCallbackUri(body),
+      modalities: body.modalities === undefined ? undefined : v.requireModalities(body, 'modalities'),
+      others: (others as unknown[] | undefined)?.map((o, i) => party(o, `others[${i}]`)),
+      subject: v.optionalString(body, 'subject'),
+    });
+    sendJson(ctx.res, 201, call.toGraph());
+  });
+
+  r.add('GET', '/admin/calls', (ctx) => {
+    const all = [...service.liveCalls(), ...service.endedCalls()];
+    sendJson(ctx.res, 200, { value: all.map((c) => summary(service, c)) });
+  });
+
+  r.add('GET', '/admin/calls/{id}', (ctx) => {
+    const call = service.findCall(ctx.params.id);
+    if (!call) throw GraphHttpError.notFound(`call '${ctx.params.id}' was not found`);
+    sendJson(ctx.res, 200, { ...summary(service, call), call: call.toGraph(), participants: call.rosterToGraph() });
+  });
+
+  r.add('POST', '/admin/calls/{id}/participants', async (ctx) => {
+    const p = service.addParticipant(ctx.params.id, party(await readJsonObject(ctx.req), 'body'));
+    sendJson(ctx.res, 201, participantToGraph(p));
+  });
+
+  r.add('DELETE', '/admin/calls/{id}/participants/{participantId}', (ctx) => {
+    service.dropParticipant(ctx.params.id, ctx.params.participantId);
+    sendEmpty(ctx.res, 204);
+  });
+
+  r.add('POST', '/admin/calls/{id}/tones', async (ctx) => {
+    const body = await readJsonObject(ctx.req);
+    service.sendTones(ctx.params.id, v.requireString(body, 'tones'));
+    sendEmpty(ctx.res, 202);
+  });
+
+  r.add('POST', '/admin/calls/{id}/hold', async (ctx) => {
+    const body = await readJsonObject(ctx.req);
+    const held = v.optionalBoolean(body, 'held');
+    if (held === undefined) throw GraphHttpError.badRequest(`'held' is required and must be a boolean`);
+    service.setHold(ctx.params.id, held);
+    sendEmpty(ctx.res, 202);
+  });
+
+  r.add('POST', '/admin/calls/{id}/hangup', async (ctx) => {
+    await readJsonObject(ctx.req);
+    service.remoteHangUp(ctx.params.id);
+    sendEmpty(ctx.res, 202);
+  });
+
+  return r;
+}
+
+function party(value: unknown, field: string): RemoteParty {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw GraphHttpError.badRequest(`'${field}' is required: { displayName, id?, modalities?, sharing? }`);
+  }
+  const body = value as Record<string, unknown>;
+  return {
+    displayName: v.requireString(body, 'displayName'),
+    id: v.optionalString(body, 'id'),
+    modalities: body.modalities === undefined ? undefined : (v.requireModalities(body, 'modalities') as Modality[]),
+    sharing: v.optionalBoolean(body, 'sharing'),
+  };
+}
+
+function summary(service: CommunicationsService, call: ServiceCall): Record<string, unknown> {
+  return {
+    id: call.id,
+    appId: call.appId,
+    state: call.state,
+    stateHistory: call.stateHistory,
+    kind: call.kind,
+    callbackUri: call.callbackUri,
+    participantCount: call.participants.size,
+    notifications: service.dispatcher.stats(call.id),
+  };
+}

@@ -1,0 +1,53 @@
+import type { IncomingMessage } from 'http';
+import { GraphHttpError } from './GraphHttpError';
+
+/** Bodies larger than this are refused: a Graph request body is a few kilobytes at most. */
+export const MAX_BODY_BYTES = 1 << 20;
+
+export function readBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let failed = false;
+    req.on('data', (chunk: Buffer) => {
+      if (failed) return;
+      size += chunk.length;
+      if (size > limit) {
+        failed = true;
+        // Keep reading (and discarding) so the client sees our answer instead of a reset.
+        reject(new GraphHttpError(413, 'requestTooLarge', `request body exceeds ${limit} bytes`));
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => {
+      if (!failed) resolve(Buffer.concat(chunks));
+    });
+    req.on('error', (err) => {
+      if (!failed) {
+        failed = true;
+        reject(err);
+      }
+    });
+  });
+}
+
+/**
+ * Reads a JSON object body. An empty body is `{}` (Graph's parameterless actions such as
+ * keepAlive are posted without one); anything that is not a JSON object is a 400.
+ */
+export async function readJsonObject(req: IncomingMessage): Promise<Record<string, unknown>> {
+  const raw = await readBody(req);
+  const text = raw.toString('utf8').trim();
+  if (text === '') return {};
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    throw new GraphHttpError(400, 'malformedRequest', `request body is not valid JSON: ${(err as Error).message}`);
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw GraphHttpError.badRequest('request body must be a JSON object');
+  }
+  return value as Record<string, unknown>;
+}

@@ -1,0 +1,94 @@
+import type { IncomingMessage, RequestListener, ServerResponse } from 'http';
+import { randomUUID } from 'crypto';
+import type { CommunicationsService } from '../CommunicationsService';
+import { adminRoutes } from './adminRoutes';
+import { graphRoutes } from './graphRoutes';
+import { GraphHttpError, sendGraphError, sendJson } from './GraphHttpError';
+import { methodNotAllowed, Router } from './Router';
+
+export interface ListenerOptions {
+  /** Refuse Graph requests without `Authorization: Bearer …`, as Graph does (401). */
+  requireBearerToken?: boolean;
+}
+
+const VERSIONS = ['v1.0', 'beta'];
+
+/**
+ * The service's HTTP front: Graph's API under /v1.0 and /beta, the OpenID configuration and
+ * JWKS that notification tokens verify against, recordings, and the admin API.
+ */
+export function createListener(service: CommunicationsService, options: ListenerOptions = {}): RequestListener {
+  const graph = graphRoutes(service);
+  const admin = adminRoutes(service);
+  const wellKnown = new Router();
+  const openId = (ctx: { res: ServerResponse }) =>
+    sendJson(ctx.res, 200, service.tokens.openIdConfiguration(service.issuer, `${service.baseUrl}/keys`));
+  const keys = (ctx: { res: ServerResponse }) => sendJson(ctx.res, 200, service.tokens.jwks());
+  wellKnown.add('GET', '/.well-known/openid-configuration', openId);
+  wellKnown.add('GET', '/v1/.well-known/OpenIdConfiguration', openId); // Graph's published path
+  wellKnown.add('GET', '/keys', keys);
+  wellKnown.add('GET', '/v1/keys', keys);
+  wellKnown.add('GET', '/recordings/{id}', (ctx) => {
+    const token = /^Bearer\s+(.+)$/i.exec(ctx.req.headers.authorization ?? '')?.[1];
+    const rec = service.recording(ctx.params.id, token);
+    if (!rec) throw GraphHttpError.notFound(`recording '${ctx.params.id}' was not found (or the access token is wrong)`);
+    ctx.res.writeHead(200, { 'Content-Type': rec.contentType, 'Content-Length': rec.data.length });
+    ctx.res.end(rec.data);
+  });
+
+  return (req: IncomingMessage, res: ServerResponse) => {
+    const requestId = randomUUID();
+    const clientRequestId = header(req, 'client-request-id');
+    res.setHeader('request-id', requestId);
+    res.setHeader('client-request-id', clientRequestId ?? requestId);
+    const url = new URL(req.url ?? '/', 'http://local');
+    const method = req.method ?? 'GET';
+    const fail = (err: unknown) => {
+      if (res.headersSent) {
+        res.destroy();
+        return;
+      }
+      const e = err instanceof GraphHttpError ? err : new GraphHttpError(500, 'generalException', (err as Error)?.message ?? String(err));
+      if (e.status >= 500) service.emit('warning', err);
+      // Drain what is left of the body so the client reads our answer.
+      req.resume();
+      sendGraphError(res, e, requestId, clientRequestId);
+    };
+    try {
+      const [first, ...rest] = url.pathname.split('/').filter(Boolean);
+      let router: Router;
+      let path: string;
+      let version = '';
+      if (first !== undefined && VERSIONS.includes(first)) {
+        if (options.requireBearerToken && !/^Bearer\s+\S+/i.test(req.headers.authorization ?? '')) {
+          throw new GraphHttpError(401, 'InvalidAuthenticationToken', 'Access token is empty.');
+        }
+        router = graph;
+        version = first;
+        path = '/' + rest.join('/');
+      } else if (first === 'admin') {
+        router = admin;
+        path = url.pathname;
+      } else {
+        router = wellKnown;
+        path = url.pathname;
+      }
+      const match = router.match(method, path);
+      if (match === 'method') throw methodNotAllowed(method, url.pathname);
+      if (!match) {
+        const segment = path.split('/').filter(Boolean).pop() ?? '';
+        throw version
+          ? GraphHttpError.badRequest(`Resource not found for the segment '${segment}'.`)
+          : GraphHttpError.notFound(`no resource at ${url.pathname}`);
+      }
+      Promise.resolve(match.handler({ req, res, params: match.params, version, url })).catch(fail);
+    } catch (err) {
+      fail(err);
+    }
+  };
+}
+
+function header(req: IncomingMessage, name: string): string | undefined {
+  const v = req.headers[name];
+  return Array.isArray(v) ? v[0] : v;
+}

@@ -1,0 +1,115 @@
+import type { CommunicationsService } from '../CommunicationsService';
+import { operationToGraph, type ServiceOperation } from '../model/ServiceOperation';
+import { readJsonObject } from './body';
+import { GraphHttpError, sendEmpty, sendJson } from './GraphHttpError';
+import { Router, type RouteContext } from './Router';
+
+/**
+ * Graph's calls API, mounted under /v1.0 and /beta. Paths, bodies and status codes follow the
+ * Graph reference: 201 + call for create, 202 for answer/reject/redirect/transfer/
+ * changeScreenSharingRole/updateMetadata, 200 + commsOperation (with a Location header) for
+ * operations, 204 for deletes.
+ */
+export function graphRoutes(service: CommunicationsService): Router {
+  const r = new Router();
+  const calls = '/communications/calls';
+  const call = `${calls}/{id}`;
+
+  const body = (ctx: RouteContext) => readJsonObject(ctx.req);
+  const accepted = (ctx: RouteContext) => sendEmpty(ctx.res, 202);
+  const operation = (ctx: RouteContext, op: ServiceOperation, status = 200) => {
+    const location = `${service.baseUrl}/${ctx.version}/communications/calls/${ctx.params.id}/operations/${op.id}`;
+    if (status === 202) sendEmpty(ctx.res, 202, { Location: location });
+    else sendJson(ctx.res, status, operationToGraph(op), { Location: location });
+  };
+
+  r.add('POST', calls, async (ctx) => {
+    const created = service.createCall(await body(ctx), appIdFromBearer(ctx.req.headers.authorization));
+    sendJson(ctx.res, 201, created.toGraph(), { Location: `${service.baseUrl}/${ctx.version}${calls}/${created.id}` });
+  });
+  r.add('GET', call, (ctx) => sendJson(ctx.res, 200, service.call(ctx.params.id).toGraph()));
+  r.add('DELETE', call, (ctx) => {
+    service.hangUp(ctx.params.id);
+    sendEmpty(ctx.res, 204);
+  });
+
+  r.add('POST', `${call}/answer`, async (ctx) => {
+    service.answer(ctx.params.id, await body(ctx));
+    accepted(ctx);
+  });
+  r.add('POST', `${call}/reject`, async (ctx) => {
+    service.reject(ctx.params.id, await body(ctx));
+    accepted(ctx);
+  });
+  r.add('POST', `${call}/redirect`, async (ctx) => {
+    service.redirect(ctx.params.id, await body(ctx));
+    accepted(ctx);
+  });
+  r.add('POST', `${call}/transfer`, async (ctx) => {
+    service.transfer(ctx.params.id, await body(ctx));
+    accepted(ctx);
+  });
+  r.add('POST', `${call}/keepAlive`, async (ctx) => {
+    await body(ctx);
+    service.keepAlive(ctx.params.id);
+    sendEmpty(ctx.res, 200);
+  });
+  r.add('POST', `${call}/mute`, async (ctx) => operation(ctx, service.muteSelf(ctx.params.id, await body(ctx), true)));
+  r.add('POST', `${call}/unmute`, async (ctx) => operation(ctx, service.muteSelf(ctx.params.id, await body(ctx), false)));
+  r.add('POST', `${call}/updateRecordingStatus`, async (ctx) => operation(ctx, service.updateRecordingStatus(ctx.params.id, await body(ctx))));
+  r.add('POST', `${call}/changeScreenSharingRole`, async (ctx) => {
+    service.changeScreenSharingRole(ctx.params.id, await body(ctx));
+    accepted(ctx);
+  });
+  r.add('POST', `${call}/playPrompt`, async (ctx) => operation(ctx, service.playPrompt(ctx.params.id, await body(ctx))));
+  r.add('POST', `${call}/recordResponse`, async (ctx) => operation(ctx, service.recordResponse(ctx.params.id, await body(ctx))));
+  r.add('POST', `${call}/record`, async (ctx) => operation(ctx, service.recordResponse(ctx.params.id, await body(ctx))));
+  r.add('POST', `${call}/subscribeToTone`, async (ctx) => operation(ctx, service.subscribeToTone(ctx.params.id, await body(ctx))));
+  r.add('POST', `${call}/cancelMediaProcessing`, async (ctx) => operation(ctx, service.cancelMediaProcessing(ctx.params.id, await body(ctx))));
+  r.add('POST', `${call}/updateMetadata`, async (ctx) => {
+    betaOnly(ctx, 'updateMetadata');
+    operation(ctx, service.updateMetadata(ctx.params.id, await body(ctx)), 202);
+  });
+  r.add('GET', `${call}/operations/{operationId}`, (ctx) =>
+    sendJson(ctx.res, 200, operationToGraph(service.operation(ctx.params.id, ctx.params.operationId))),
+  );
+
+  r.add('GET', `${call}/participants`, (ctx) => sendJson(ctx.res, 200, { value: service.listParticipants(ctx.params.id) }));
+  r.add('POST', `${call}/participants/invite`, async (ctx) => operation(ctx, service.invite(ctx.params.id, await body(ctx))));
+  r.add('POST', `${call}/participants/muteAll`, async (ctx) => {
+    betaOnly(ctx, 'muteAll');
+    operation(ctx, service.muteAll(ctx.params.id, await body(ctx)));
+  });
+  r.add('GET', `${call}/participants/{participantId}`, (ctx) =>
+    sendJson(ctx.res, 200, service.getParticipant(ctx.params.id, ctx.params.participantId)),
+  );
+  r.add('POST', `${call}/participants/{participantId}/mute`, async (ctx) =>
+    operation(ctx, service.muteParticipant(ctx.params.id, ctx.params.participantId, await body(ctx))),
+  );
+  r.add('DELETE', `${call}/participants/{participantId}`, (ctx) => {
+    service.removeParticipant(ctx.params.id, ctx.params.participantId);
+    sendEmpty(ctx.res, 204);
+  });
+  return r;
+}
+
+/** Graph has these only in beta; under v1.0 it does not know the segment. */
+function betaOnly(ctx: RouteContext, segment: string): void {
+  if (ctx.version !== 'beta') throw GraphHttpError.badRequest(`Resource not found for the segment '${segment}'.`);
+}
+
+/**
+ * The application id in an access token (`appid`, else `azp`), read without verifying: the local
+ * service trusts its callers, it only needs to know which bot is calling.
+ */
+export function appIdFromBearer(authorization: string | undefined): string | undefined {
+  const m = /^Bearer\s+([^.\s]+)\.([^.\s]+)\.[^.\s]*$/i.exec(authorization ?? '');
+  if (!m) return undefined;
+  try {
+    const claims = JSON.parse(Buffer.from(m[2], 'base64url').toString('utf8')) as Record<string, unknown>;
+    const id = claims.appid ?? claims.azp;
+    return typeof id === 'string' && id.length > 0 ? id : undefined;
+  } catch {
+    return undefined;
+  }
+}

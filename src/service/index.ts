@@ -1,0 +1,24 @@
+export { startService, type StartServiceOptions, type RunningService } from './startService';
+export {
+  CommunicationsService,
+  type CommunicationsServiceOptions,
+  type IncomingCallRequest,
+  type RemoteParty,
+} from './CommunicationsService';
+export {
+  NoopMediaBridge,
+  TONE_BY_DIGIT,
+  type MediaBridge,
+  type RecordOptions,
+  type RecordResult,
+  type RecordCompletionReason,
+} from './MediaBridge';
+export { createListener as createServiceListener, type ListenerOptions } from './http/createListener';
+export { GraphHttpError, type GraphErrorBody, type GraphErrorCode } from './http/GraphHttpError';
+export { Directory, type BotEntry, type UserEntry, type AnswerBehavior } from './Directory';
+export { ServiceCall, type MediaConfigJson, type MediaHosting, type CallKind } from './model/ServiceCall';
+export type { ServiceParticipant } from './model/ServiceParticipant';
+export type { ServiceOperation, OperationStatus, OperationType } from './model/ServiceOperation';
+export { NotificationDispatcher, DEFAULT_RETRY, type RetryPolicy, type DeliveryStats, type DeliveryTarget } from './notifications/NotificationDispatcher';
+export { TokenIssuer } from './notifications/TokenIssuer';
+export type { CommsNotificationJson, CommsNotificationsJson } from './notifications/payloads';

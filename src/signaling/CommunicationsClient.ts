@@ -1,0 +1,251 @@
+import {
+  Client,
+  HTTPMessageHandler,
+  RedirectHandler,
+  RedirectHandlerOptions,
+  RetryHandler,
+  RetryHandlerOptions,
+  TelemetryHandler,
+  type AuthenticationProvider,
+} from '@microsoft/microsoft-graph-client';
+import type {
+  Call as GraphCall,
+  CallOptions,
+  ChatInfo,
+  InvitationParticipantInfo,
+  MeetingInfo,
+  Modality,
+  Participant as GraphParticipant,
+  ParticipantInfo,
+} from '@microsoft/microsoft-graph-types';
+import { EventEmitter } from 'events';
+import type { RequestListener } from 'http';
+import { BearerTokenHandler } from './BearerTokenHandler';
+import { Call, type CallContext } from './Call';
+import { DEFAULT_SERVICE_URL } from './defaults';
+import { CommunicationsError } from './errors';
+import { GraphTransport, type GraphVersion } from './GraphTransport';
+import { NotificationVerifier, type NotificationAuthOptions } from './NotificationVerifier';
+import { OperationTracker } from './OperationTracker';
+import { LocalServiceTokenProvider } from './tokenProviders';
+import type { CommsNotification, CommsOperation, MediaConfig } from './types';
+import { WebhookReceiver } from './WebhookReceiver';
+
+export interface CommunicationsClientOptions {
+  /** The bot's application id: the audience its notification tokens must carry. */
+  appId: string;
+  /** The bot's display name, sent as the source of calls it places. */
+  displayName?: string;
+  /** Public URL of the bot's webhook (where `webhook` is mounted). */
+  callbackUri: string;
+  /** Base URL of the calls API: the local service by default, https://graph.microsoft.com in production. */
+  baseUrl?: string;
+  /** API version for actions that exist in both; beta-only actions always use beta. */
+  version?: GraphVersion;
+  /** Access tokens for the API. Default: LocalServiceTokenProvider (no signature, local service only). */
+  tokenProvider?: AuthenticationProvider;
+  /**
+   * How notification tokens are verified. Default: issued and published by the service at
+   * `baseUrl`. For Graph itself use GRAPH_NOTIFICATION_AUTH.
+   */
+  notificationAuth?: NotificationAuthOptions;
+  /** How long an action waits for the notification that settles it. Default 30 s. */
+  operationTimeoutMs?: number;
+}
+
+export interface CreateCallOptions {
+  /** One target: a peer-to-peer call; several: a group call. */
+  targets?: InvitationParticipantInfo[];
+  /** Join a meeting instead (with meetingInfo). */
+  chatInfo?: ChatInfo;
+  meetingInfo?: MeetingInfo & { '@odata.type': string; [k: string]: unknown };
+  mediaConfig: MediaConfig;
+  requestedModalities?: Modality[];
+  subject?: string;
+  tenantId?: string;
+  callOptions?: CallOptions;
+  source?: ParticipantInfo;
+  /** Resolve once the call is established (default) or as soon as it was created. */
+  waitUntilEstablished?: boolean;
+}
+
+/** Which call and sub-resource a notification is about. */
+interface ResourceRef {
+  callId: string;
+  kind: 'call' | 'participants' | 'operation';
+}
+
+/**
+ * A calling bot's side of the Graph communications API, over the official graph client:
+ * places and answers calls, runs every call and participant action, and keeps `Call` objects
+ * up to date from the notifications its `webhook` verifies and applies.
+ *
+ * Events: 'incomingCall' (Call), 'call' (Call, for every call it learns of),
+ * 'notification' (CommsNotification), 'rejectedNotification' (WebhookRejection), 'warning' (Error).
+ */
+export class CommunicationsClient extends EventEmitter {
+  /** The official graph client, configured for `baseUrl`, for anything not wrapped here. */
+  readonly graph: Client;
+  readonly receiver: WebhookReceiver;
+  /** Mount this where `callbackUri` points. */
+  readonly webhook: RequestListener;
+  readonly appId: string;
+  readonly baseUrl: string;
+  private readonly transport: GraphTransport;
+  private readonly operations = new OperationTracker();
+  private readonly known = new Map<string, Call>();
+  private readonly context: CallContext;
+
+  constructor(private readonly options: CommunicationsClientOptions) {
+    super();
+    if (!options.appId) throw new CommunicationsError('INVALID_ARGUMENT', 'appId is required');
+    if (!options.callbackUri) throw new CommunicationsError('INVALID_ARGUMENT', 'callbackUri is required');
+    this.appId = options.appId;
+    this.baseUrl = (options.baseUrl ?? DEFAULT_SERVICE_URL).replace(/\/$/, '');
+    const tokens = options.tokenProvider ?? new LocalServiceTokenProvider(options.appId);
+    this.graph = Client.initWithMiddleware({
+      baseUrl: this.baseUrl + '/',
+      defaultVersion: options.version ?? 'v1.0',
+      middleware: [
+        new BearerTokenHandler(tokens, this.baseUrl),
+        new RetryHandler(new RetryHandlerOptions()),
+        new RedirectHandler(new RedirectHandlerOptions()),
+        new TelemetryHandler(),
+        new HTTPMessageHandler(),
+      ],
+    });
+    this.transport = new GraphTransport(this.graph, options.version ?? 'v1.0');
+    this.context = {
+      transport: this.transport,
+      operations: this.operations,
+      timeoutMs: options.operationTimeoutMs ?? 30_000,
+      callbackUri: options.callbackUri,
+    };
+    const verifier = new NotificationVerifier(options.appId, options.notificationAuth ?? { issuer: this.baseUrl });
+    this.receiver = new WebhookReceiver(verifier, (notifications) => {
+      for (const n of notifications) this.handleNotification(n);
+    });
+    this.receiver.on('rejected', (r) => this.emit('rejectedNotification', r));
+    this.receiver.on('warning', (e) => this.emit('warning', e));
+    this.webhook = this.receiver.listener;
+  }
+
+  /** Calls this client knows of, ended ones included, by id. */
+  get calls(): ReadonlyMap<string, Call> {
+    return this.known;
+  }
+
+  call(callId: string): Call | undefined {
+    return this.known.get(callId);
+  }
+
+  /** Resolves with the next incoming call. */
+  waitForIncomingCall(timeoutMs = this.context.timeoutMs): Promise<Call> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.off('incomingCall', onCall);
+        reject(new CommunicationsError('TIMEOUT', `no incoming call within ${timeoutMs} ms`));
+      }, timeoutMs);
+      timer.unref();
+      const onCall = (call: Call) => {
+        clearTimeout(timer);
+        resolve(call);
+      };
+      this.once('incomingCall', onCall);
+    });
+  }
+
+  /**
+   * Places a call: peer-to-peer (one target), group (several) or into a meeting (chatInfo +
+   * meetingInfo). Resolves when established unless `waitUntilEstablished` is false; rejects
+   * with CALL_TERMINATED (resultInfo says why) if it ends first.
+   */
+  async createCall(options: CreateCallOptions): Promise<Call> {
+    const body: Record<string, unknown> = {
+      '@odata.type': '#microsoft.graph.call',
+      callbackUri: this.options.callbackUri,
+      requestedModalities: options.requestedModalities ?? ['audio'],
+      mediaConfig: options.mediaConfig,
+      source: options.source ?? {
+        '@odata.type': '#microsoft.graph.participantInfo',
+        identity: { application: { id: this.appId, displayName: this.options.displayName ?? null } },
+      },
+    };
+    if (options.targets) body.targets = options.targets;
+    if (options.chatInfo) body.chatInfo = options.chatInfo;
+    if (options.meetingInfo) body.meetingInfo = options.meetingInfo;
+    if (options.subject) body.subject = options.subject;
+    if (options.tenantId) body.tenantId = options.tenantId;
+    if (options.callOptions) body.callOptions = options.callOptions;
+    const res = await this.transport.send('POST', '/communications/calls', body);
+    const created = res.body as GraphCall;
+    if (!created?.id) throw new CommunicationsError('GRAPH_REQUEST_FAILED', 'create call: the response has no call id', { statusCode: res.status });
+    const call = this.track(created.id, created);
+    if (options.waitUntilEstablished !== false) await call.waitForState(['established', 'hold']);
+    return call;
+  }
+
+  /** Joins a meeting: `createCall` with chatInfo and meetingInfo. */
+  joinMeeting(options: Omit<CreateCallOptions, 'targets'> & { chatInfo?: ChatInfo; meetingInfo: CreateCallOptions['meetingInfo'] }): Promise<Call> {
+    return this.createCall(options);
+  }
+
+  /** GETs a call by id (known or not) and returns its kept Call object. */
+  async getCall(callId: string): Promise<Call> {
+    const res = await this.transport.send('GET', `/communications/calls/${encodeURIComponent(callId)}`);
+    const call = this.track(callId, res.body as GraphCall);
+    call.applyCall('updated', res.body as GraphCall);
+    return call;
+  }
+
+  /**
+   * Applies one notification whose token was already verified; `webhook` calls this. Exposed
+   * for bots that verify notifications themselves.
+   */
+  handleNotification(n: CommsNotification): void {
+    this.emit('notification', n);
+    const ref = parseResource(n.resourceUrl ?? n.resource);
+    if (!ref) {
+      this.emit('warning', new Error(`notification for an unknown resource: ${n.resourceUrl ?? n.resource}`));
+      return;
+    }
+    if (ref.kind === 'operation') {
+      const op = n.resourceData as CommsOperation;
+      const call = this.known.get(ref.callId);
+      if (call) call.applyOperation(op);
+      else this.operations.update(op);
+      return;
+    }
+    if (ref.kind === 'participants') {
+      const entries = Array.isArray(n.resourceData) ? (n.resourceData as GraphParticipant[]) : [n.resourceData as GraphParticipant];
+      this.track(ref.callId, { id: ref.callId }).applyRoster(n.changeType, entries);
+      return;
+    }
+    const data = (n.resourceData ?? {}) as GraphCall;
+    const isNew = !this.known.has(ref.callId);
+    const call = this.track(ref.callId, data);
+    if (!isNew) call.applyCall(n.changeType, data);
+    else if (n.changeType === 'deleted') call.applyCall('deleted', data);
+    if (isNew && call.state === 'incoming') this.emit('incomingCall', call);
+  }
+
+  private track(callId: string, data: GraphCall): Call {
+    let call = this.known.get(callId);
+    if (!call) {
+      call = new Call(callId, data, this.context);
+      this.known.set(callId, call);
+      this.emit('call', call);
+    }
+    return call;
+  }
+}
+
+/** `/communications/calls/{id}[/participants|/operations/{opId}]`, also the older `/app/calls/…`. */
+function parseResource(url: string | undefined): ResourceRef | undefined {
+  if (!url) return undefined;
+  const path = url.replace(/^https?:\/\/[^/]+/, '').replace(/^\/(v1\.0|beta)\//, '/');
+  const m = /^\/(?:communications|app)\/calls\/([^/]+)(?:\/(participants|operations)(?:\/.*)?)?\/?$/i.exec(path);
+  if (!m) return undefined;
+  const kind = m[2]?.toLowerCase() === 'participants' ? 'participants' : m[2] ? 'operation' : 'call';
+  return { callId: decodeURIComponent(m[1]), kind };
+}

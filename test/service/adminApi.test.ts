@@ -1,0 +1,105 @@
+import { strict as assert } from 'assert';
+import { startService, type RunningService } from '../../src/service';
+import { Admin, APP_HOSTED, eventually, jsonFetch, startRecorder, summarize, type Recorder } from './harness';
+
+describe('service: admin API (the other side of calls)', () => {
+  let svc: RunningService;
+  let rec: Recorder;
+  let admin: Admin;
+  beforeEach(async () => {
+    svc = await startService({ port: 0 });
+    rec = await startRecorder();
+    admin = new Admin(svc.url);
+  });
+  afterEach(async () => {
+    await svc.close();
+    await rec.close();
+  });
+
+  async function established(extra: Record<string, unknown> = {}): Promise<string> {
+    const id = await admin.ring('app-1', 'Alice', { callbackUri: rec.url, ...extra });
+    const res = await jsonFetch('POST', `${svc.url}/v1.0/communications/calls/${id}/answer`, { acceptedModalities: ['audio', 'video'], mediaConfig: APP_HOSTED });
+    assert.equal(res.status, 202);
+    await eventually(async () => (await admin.call(id)).state === 'established', 'established');
+    return id;
+  }
+
+  it('rings a registered bot, or one named by callbackUri, and refuses an unknown one', async () => {
+    const unknown = await admin.post('/admin/calls/incoming', { from: { displayName: 'A' }, toAppId: 'nobody' });
+    assert.equal(unknown.status, 400);
+    assert.match(unknown.body.error.message, /not registered/);
+    assert.equal((await admin.post('/admin/calls/incoming', { toAppId: 'x', callbackUri: rec.url })).status, 400, 'from is required');
+    assert.equal((await admin.post('/admin/bots', { appId: 'bot-2' })).status, 400, 'callbackUri is required');
+
+    assert.equal((await admin.post('/admin/bots', { appId: 'bot-2', callbackUri: rec.url, displayName: 'Two' })).status, 201);
+    const id = await admin.ring('bot-2', 'Zoe', { modalities: ['audio'] });
+    await eventually(() => rec.received.length === 1, 'incoming notification');
+    const n = rec.notifications()[0];
+    assert.equal(n.changeType, 'created');
+    assert.equal(n.resourceData.id, id);
+    assert.equal(n.resourceData.state, 'incoming');
+    assert.equal(n.resourceData.source.identity.user.displayName, 'Zoe');
+    assert.equal(n.resourceData.targets[0].identity.application.id, 'bot-2');
+    assert.deepEqual(n.resourceData.requestedModalities, ['audio']);
+  });
+
+  it('rings with others already in the call: a group call invitation with chatInfo and meetingInfo', async () => {
+    const id = await established({ others: [{ displayName: 'Bob' }, { displayName: 'Cleo', sharing: true }] });
+    const incoming = rec.notifications()[0].resourceData;
+    assert.ok(incoming.chatInfo.threadId);
+    assert.equal(incoming.meetingInfo['@odata.type'], '#microsoft.graph.organizerMeetingInfo');
+    const roster = (await admin.call(id)).participants;
+    assert.equal(roster.length, 4);
+    const cleo = roster.find((p: any) => p.info.identity.user?.displayName === 'Cleo');
+    assert.ok(cleo.mediaStreams.some((s: any) => s.mediaType === 'videoBasedScreenSharing' && s.direction === 'sendOnly'));
+  });
+
+  it('adds and removes participants, sends tones to subscribers, holds and hangs up', async () => {
+    const id = await established();
+    const added = await admin.post(`/admin/calls/${id}/participants`, { displayName: 'Bob', modalities: ['audio'] });
+    assert.equal(added.status, 201);
+    assert.equal(added.body.mediaStreams.length, 1);
+    assert.equal((await admin.delete(`/admin/calls/${id}/participants/${added.body.id}`)).status, 204);
+    assert.equal((await admin.delete(`/admin/calls/${id}/participants/${added.body.id}`)).status, 404);
+
+    assert.equal((await admin.post(`/admin/calls/${id}/tones`, { tones: '9' })).status, 202, 'unsubscribed: accepted, not notified');
+    assert.equal((await admin.post(`/admin/calls/${id}/tones`, { tones: 'x' })).status, 400);
+    await jsonFetch('POST', `${svc.url}/v1.0/communications/calls/${id}/subscribeToTone`, {});
+    await admin.post(`/admin/calls/${id}/tones`, { tones: '*0' });
+    assert.equal((await admin.post(`/admin/calls/${id}/hold`, {})).status, 400);
+    assert.equal((await admin.post(`/admin/calls/${id}/hold`, { held: false })).status, 409, 'not on hold');
+    assert.equal((await admin.post(`/admin/calls/${id}/hold`, { held: true })).status, 202);
+    assert.equal((await admin.post(`/admin/calls/${id}/hangup`)).status, 202);
+    await svc.service.dispatcher.idle(id);
+    const seen = rec.notifications().map(summarize);
+    assert.deepEqual(seen.slice(seen.indexOf('roster:3')), [
+      'roster:3',
+      'roster:2',
+      'call:established:star',
+      'call:established:tone0',
+      'call:hold',
+      'call:terminating',
+      'call:terminated',
+    ]);
+    assert.ok(!seen.includes('call:established:tone9'), 'no tone before subscribeToTone');
+
+    const listed = (await admin.get('/admin/calls')).body.value.find((c: any) => c.id === id);
+    assert.deepEqual(listed.stateHistory, ['incoming', 'establishing', 'established', 'hold', 'terminating', 'terminated']);
+    assert.equal(listed.notifications.dropped, 0);
+    assert.equal((await admin.get('/admin/calls/nope')).status, 404);
+    assert.equal((await admin.post(`/admin/calls/${id}/tones`, { tones: '1' })).status, 404, 'the call is over');
+  });
+
+  it('ends a peer-to-peer call when the caller leaves, and a ringing call when the caller gives up', async () => {
+    const id = await established();
+    const caller = (await admin.call(id)).participants.find((p: any) => p.info.identity.user?.displayName === 'Alice');
+    await admin.delete(`/admin/calls/${id}/participants/${caller.id}`);
+    await eventually(async () => (await admin.call(id)).state === 'terminated', 'ended');
+
+    const ringing = await admin.ring('app-1', 'Eve', { callbackUri: rec.url });
+    await admin.post(`/admin/calls/${ringing}/hangup`);
+    const ended = await admin.call(ringing);
+    assert.deepEqual(ended.stateHistory, ['incoming', 'terminated']);
+    assert.equal(ended.call.resultInfo.code, 487);
+  });
+});
