@@ -12,6 +12,7 @@ void ForwarderWrap::Init(Napi::Env env, Napi::Object exports) {
       InstanceMethod("addTarget", &ForwarderWrap::AddTarget),
       InstanceMethod("removeTarget", &ForwarderWrap::RemoveTarget),
       InstanceMethod("requestKeyFrame", &ForwarderWrap::RequestKeyFrame),
+      InstanceMethod("announce", &ForwarderWrap::Announce),
       InstanceMethod("close", &ForwarderWrap::Close),
       InstanceMethod("unref", &ForwarderWrap::Unref),
   });
@@ -79,6 +80,18 @@ void ForwarderWrap::RemoveTarget(const Napi::CallbackInfo& info) {
 
 void ForwarderWrap::RequestKeyFrame(const Napi::CallbackInfo&) {
   if (!closed_) channel_->RequestKeyFrame();
+}
+
+void ForwarderWrap::Announce(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 2 || !info[0].IsString() || !info[1].IsNumber()) {
+    ThrowCodedError(env, "INVALID_ARGUMENT", "announce(address, port)");
+    return;
+  }
+  if (closed_) return;
+  std::string error;
+  channel_->Announce(info[0].As<Napi::String>().Utf8Value(), info[1].As<Napi::Number>().Int32Value(), &error);
+  if (!error.empty()) ThrowCodedError(env, "INVALID_ARGUMENT", error);
 }
 
 void ForwarderWrap::Close(const Napi::CallbackInfo&) {

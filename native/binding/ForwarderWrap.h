@@ -36,6 +36,7 @@ class ForwarderWrap : public Napi::ObjectWrap<ForwarderWrap> {
   void AddTarget(const Napi::CallbackInfo& info);
   void RemoveTarget(const Napi::CallbackInfo& info);
   void RequestKeyFrame(const Napi::CallbackInfo& info);
+  void Announce(const Napi::CallbackInfo& info);
   void Close(const Napi::CallbackInfo& info);
   void Unref(const Napi::CallbackInfo& info);
 

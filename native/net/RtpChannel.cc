@@ -96,7 +96,12 @@ void RtpChannel::OnDatagram(const uint8_t* data, size_t size, const sockaddr* fr
   datagrams_.fetch_add(1, std::memory_order_relaxed);
   bytes_.fetch_add(size, std::memory_order_relaxed);
   if (RtpPacket::LooksLikeRtcp(data, size)) {
-    OnRtcp(data, size, nowNs);
+    // Symmetric RTCP: the port that reports to us is where our RTCP (subscriptions, key-frame
+    // requests) and media go. It stays: media forwarded from other ports must not move it.
+    if (OnRtcp(data, size, nowNs) && !remoteFixed_) {
+      LearnRemote(from);
+      remoteFixed_ = true;
+    }
     return;
   }
   RtpPacket packet;
@@ -105,17 +110,34 @@ void RtpChannel::OnDatagram(const uint8_t* data, size_t size, const sockaddr* fr
     return;
   }
   // Symmetric RTP: with no remote configured, feedback goes where accepted media comes from.
-  if (OnRtpPacket(data, size, packet, nowNs) && !remoteFixed_) {
-    std::memcpy(&remote_, from, from->sa_family == AF_INET6 ? sizeof(sockaddr_in6) : sizeof(sockaddr_in));
-    haveRemote_ = true;
-  }
+  if (OnRtpPacket(data, size, packet, nowNs) && !remoteFixed_) LearnRemote(from);
 }
 
-void RtpChannel::OnRtcp(const uint8_t* data, size_t size, uint64_t nowNs) {
+void RtpChannel::LearnRemote(const sockaddr* from) {
+  std::memcpy(&remote_, from, from->sa_family == AF_INET6 ? sizeof(sockaddr_in6) : sizeof(sockaddr_in));
+  haveRemote_ = true;
+}
+
+void RtpChannel::Announce(const std::string& address, int port, std::string* error) {
+  sockaddr_storage addr;
+  if (port <= 0 || port > 65535 || !ParseAddress(address, port, &addr)) {
+    *error = "bad address " + address + ":" + std::to_string(port);
+    return;
+  }
+  PostToMedia([this, addr] {
+    uint8_t report[8];
+    const size_t n = RtcpPacket::WriteReceiverReport(report, sizeof(report), 0x5F0 /* the service */, nullptr);
+    SendPacketTo(report, n, reinterpret_cast<const sockaddr*>(&addr));
+  });
+}
+
+bool RtpChannel::OnRtcp(const uint8_t* data, size_t size, uint64_t nowNs) {
   rtcpPackets_.fetch_add(1, std::memory_order_relaxed);
   RtcpPacket::Handlers handlers;
   FillRtcpHandlers(&handlers, nowNs);
-  if (!RtcpPacket::Parse(data, size, handlers)) rtcpMalformed_.fetch_add(1, std::memory_order_relaxed);
+  if (RtcpPacket::Parse(data, size, handlers)) return true;
+  rtcpMalformed_.fetch_add(1, std::memory_order_relaxed);
+  return false;
 }
 
 void RtpChannel::OnTruncated() { truncated_.fetch_add(1, std::memory_order_relaxed); }

@@ -36,6 +36,8 @@ class RtpChannel : public std::enable_shared_from_this<RtpChannel>,
 
   int localPort() const { return localPort_; }
   void SetRemote(const std::string& address, int port, std::string* error);
+  // Sends an empty receiver report from this port, so a socket there learns where to send.
+  void Announce(const std::string& address, int port, std::string* error);
   // Asynchronous: the sink's OnClosed follows once every frame in flight has gone through.
   void Close();
   RtpChannelStats TransportStats() const;
@@ -67,7 +69,8 @@ class RtpChannel : public std::enable_shared_from_this<RtpChannel>,
   bool Start(std::string* error);
   void OnDatagram(const uint8_t* data, size_t size, const sockaddr* from, uint64_t nowNs) override;
   void OnTruncated() override;
-  void OnRtcp(const uint8_t* data, size_t size, uint64_t nowNs);
+  bool OnRtcp(const uint8_t* data, size_t size, uint64_t nowNs);
+  void LearnRemote(const sockaddr* from);
 
   const RtpChannelOptions options_;
   UdpSocket* socket_ = nullptr;

@@ -168,6 +168,8 @@ export interface NativeForwarder {
   addTarget(address: string, port: number): void;
   removeTarget(address: string, port: number): void;
   requestKeyFrame(): void;
+  /** Sends an empty RTCP report from this port: a socket at that address learns where to send. */
+  announce(address: string, port: number): void;
   close(): void;
   unref(): void;
 }
