@@ -1,57 +1,89 @@
-import { VideoSocket } from '../media';
-import { startTestPatternSender } from '../peers/ffmpegLive';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { startSampleBot } from '../../examples/bot';
+import { ffmpegPath, run } from '../peers/ffmpeg';
+import { ConferenceMedia, startService } from '../service';
 
 export interface DemoOptions {
+  /** Seconds to run (default: until Ctrl-C). */
   seconds?: number;
-  width?: number;
-  height?: number;
-  format?: 'I420' | 'NV12' | 'RGB24' | 'RGBA' | 'BGRA';
+  port?: number;
 }
 
-const fmt = (ms: number) => ms.toFixed(2).padStart(6);
+const pad = (s: string | number, n: number) => String(s).padStart(n);
 
 /**
- * A live ffmpeg camera sends RTP H.264 to a VideoSocket; every second the demo prints the
- * frame rate and each stage's latency (p50 / p99 over the last frames).
+ * The whole loop on one machine: the local communications service with conference media, the
+ * sample bot, and three synthetic participants — one calls the bot, one joins, one joins and
+ * shares its screen and presses keys. Every second: each video channel's frame rate and
+ * latency, and who is speaking.
  */
 export async function runDemo(options: DemoOptions = {}): Promise<void> {
-  const socket = new VideoSocket({ format: options.format ?? 'I420' });
-  const sender = startTestPatternSender({ port: socket.port, width: options.width, height: options.height, seconds: options.seconds });
-  console.log(`callmedia demo: ffmpeg test pattern → RTP H.264 → VideoSocket on udp/${socket.port} (${socket.format}); Ctrl-C stops`);
-  console.log('  time    fps  size        p50/p99 ms: assemble   queue  decode convert deliver | total overhead  lost drops');
-  let frames = 0;
-  let size = '';
-  socket.on('frame', (f) => {
-    frames++;
-    size = `${f.width}x${f.height}`;
-  });
-  socket.on('keyFrameNeeded', (e) => console.log(`  key frame needed (${e.direction}): ${e.reason}`));
+  const media = new ConferenceMedia();
+  const running = await startService({ port: options.port ?? 0, mediaBridge: media });
+  media.attach(running.service);
+  const greeting = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'callmedia-demo-')), 'greeting.wav');
+  run(ffmpegPath(), ['-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', 'sine=frequency=1000:duration=0.6', '-ar', '16000', greeting]);
+
+  const appId = 'callmedia-demo-bot';
+  const bot = await startSampleBot({ serviceUrl: running.url, appId, greeting, log: (l) => console.log(`  bot: ${l}`) });
+  running.service.directory.registerBot({ appId, callbackUri: bot.callbackUri, displayName: 'Demo bot' });
+  console.log(`callmedia demo: local service at ${running.url} (Graph at ${running.url}/v1.0), Ctrl-C stops`);
+
+  const call = running.service.placeIncomingCall({ from: { displayName: 'Alice' }, toAppId: appId, modalities: ['audio', 'video'] });
+  const established = await waitFor(() => running.service.findCall(call.id)?.state === 'established', 10_000);
+  if (!established) throw new Error('the bot did not answer');
+  running.service.addParticipant(call.id, { displayName: 'Bob', modalities: ['audio', 'video'] });
+  running.service.addParticipant(call.id, { displayName: 'Carol', modalities: ['audio', 'video'], sharing: true });
+  setTimeout(() => {
+    if (running.service.findCall(call.id)?.state === 'established') running.service.sendTones(call.id, '42#');
+  }, 4000).unref();
+
+  console.log('  time  socket  source         fps  latency p50/p99 ms  lost  dropped');
   const started = Date.now();
   const timer = setInterval(() => {
-    const s = socket.stats();
-    const l = s.latency;
-    const pair = (p: { p50: number; p99: number }) => `${fmt(p.p50)}/${fmt(p.p99).trim()}`;
-    const t = ((Date.now() - started) / 1000).toFixed(0).padStart(5);
-    console.log(
-      `${t}s ${String(frames).padStart(5)}  ${size.padEnd(10)}  ${pair(l.assemble)} ${pair(l.queue)} ${pair(l.decode)} ` +
-        `${pair(l.convert)} ${pair(l.deliver)} | ${pair(l.total)} ${pair(l.overhead)}  ${s.packetsLost} ` +
-        `${s.framesDroppedDelivery + s.framesDroppedDecodeQueue}`,
-    );
-    frames = 0;
+    const session = bot.sessions.get(call.id);
+    if (!session) return;
+    const t = pad(((Date.now() - started) / 1000).toFixed(0), 5);
+    for (const [i, socket] of [...session.videoSockets, ...(session.vbssSocket ? [session.vbssSocket] : [])].entries()) {
+      if (socket.subscription === undefined) continue;
+      const s = socket.stats();
+      const who = session.participantOf(socket.subscription) ?? '?';
+      const name = bot.client.calls.get(call.id)?.participants.get(who)?.displayName ?? `#${socket.subscription}`;
+      const fps = s.framesReceived - (previous.get(socket) ?? 0);
+      previous.set(socket, s.framesReceived);
+      const label = i < session.videoSockets.length ? `video${i}` : 'screen';
+      console.log(`${t}s  ${label.padEnd(6)}  ${name.padEnd(12)} ${pad(fps, 4)}  ${pad(s.latency.total.p50.toFixed(2), 8)}/${s.latency.total.p99.toFixed(2).padEnd(8)} ${pad(s.packetsLost, 5)} ${pad(s.framesDroppedDelivery + s.framesDroppedConsumer, 8)}`);
+    }
+    const audio = session.audioSocket?.stats();
+    if (audio) {
+      const dominant = session.audioSocket?.dominantSpeaker;
+      const id = dominant ? session.participantOf(dominant) : undefined;
+      const name = id ? bot.client.calls.get(call.id)?.participants.get(id)?.displayName : undefined;
+      console.log(`${t}s  audio   ${audio.sourcesActive} sources, dominant: ${name ?? 'nobody'}, added latency p50 ${audio.addedLatency.p50.toFixed(1)} ms, concealed ${audio.concealed}`);
+    }
   }, 1000);
+  const previous = new Map<object, number>();
 
-  const stop = async () => {
-    clearInterval(timer);
-    sender.kill('SIGTERM');
-    await socket.close();
-  };
   await new Promise<void>((resolve) => {
-    const onSignal = () => resolve();
-    process.once('SIGINT', onSignal);
-    process.once('SIGTERM', onSignal);
-    sender.once('exit', () => setTimeout(resolve, 300));
+    process.once('SIGINT', () => resolve());
+    process.once('SIGTERM', () => resolve());
+    if (options.seconds) setTimeout(resolve, options.seconds * 1000);
   });
-  await stop();
-  const s = socket.stats();
-  console.log(`done: ${s.framesDelivered} frames delivered, ${s.packetsLost} packets lost, total latency p99 ${s.latency.total.p99.toFixed(2)} ms`);
+  clearInterval(timer);
+  if (running.service.findCall(call.id)?.state === 'established') running.service.remoteHangUp(call.id);
+  await new Promise((r) => setTimeout(r, 300));
+  await bot.close();
+  await running.close();
+  console.log('demo: done');
+}
+
+async function waitFor(condition: () => boolean, timeoutMs: number): Promise<boolean> {
+  const end = Date.now() + timeoutMs;
+  while (Date.now() < end) {
+    if (condition()) return true;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return condition();
 }

@@ -1,12 +1,18 @@
 #!/usr/bin/env node
+import { runCamera } from './camera';
 import { runDemo } from './demo';
+import { ConferenceMedia, startService } from '../service';
 
 const USAGE = `usage: callmedia <command> [options]
 
 commands:
-  demo [--seconds N] [--size WxH] [--format I420|NV12|RGB24|RGBA|BGRA]
-       a live ffmpeg camera into a VideoSocket; prints fps and per-stage latency each second
-  help  this text`;
+  demo [--seconds N]        the local service, a sample bot and three synthetic participants in
+                            one call; prints each video channel's fps and latency and who speaks
+  serve [--port P]          runs the local communications service (Graph API at /v1.0, admin
+                            API at /admin) with conference media, until Ctrl-C
+  camera [--seconds N] [--size WxH] [--format I420|NV12|RGB24|RGBA|BGRA]
+                            a live ffmpeg camera into one VideoSocket, per-stage latency each second
+  help                      this text`;
 
 function option(args: string[], name: string): string | undefined {
   const i = args.indexOf(name);
@@ -15,13 +21,28 @@ function option(args: string[], name: string): string | undefined {
 
 async function main(argv: string[]): Promise<number> {
   const [command = 'help', ...args] = argv;
+  const seconds = option(args, '--seconds');
   switch (command) {
-    case 'demo': {
+    case 'demo':
+      await runDemo({ seconds: seconds ? Number(seconds) : undefined });
+      return 0;
+    case 'serve': {
+      const media = new ConferenceMedia();
+      const running = await startService({ port: Number(option(args, '--port') ?? 9440), mediaBridge: media });
+      media.attach(running.service);
+      console.log(`callmedia: local communications service at ${running.url} (Graph: ${running.url}/v1.0, admin: ${running.url}/admin)`);
+      await new Promise<void>((resolve) => {
+        process.once('SIGINT', () => resolve());
+        process.once('SIGTERM', () => resolve());
+      });
+      await running.close();
+      return 0;
+    }
+    case 'camera': {
       const size = option(args, '--size');
       const [width, height] = size ? size.split('x').map(Number) : [undefined, undefined];
-      const seconds = option(args, '--seconds');
       const format = option(args, '--format') as 'I420' | undefined;
-      await runDemo({ seconds: seconds ? Number(seconds) : undefined, width, height, format });
+      await runCamera({ seconds: seconds ? Number(seconds) : undefined, width, height, format });
       return 0;
     }
     case 'help':

@@ -22,3 +22,6 @@ export type { ServiceOperation, OperationStatus, OperationType } from './model/S
 export { NotificationDispatcher, DEFAULT_RETRY, type RetryPolicy, type DeliveryStats, type DeliveryTarget } from './notifications/NotificationDispatcher';
 export { TokenIssuer } from './notifications/TokenIssuer';
 export type { CommsNotificationJson, CommsNotificationsJson } from './notifications/payloads';
+export { ConferenceMedia, type ConferenceMediaOptions } from './media/ConferenceMedia';
+export { ForwardingPort } from './media/ForwardingPort';
+export { SyntheticParticipant, type SyntheticMediaOptions } from './media/SyntheticParticipant';

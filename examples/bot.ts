@@ -1,0 +1,98 @@
+/**
+ * A sample calling bot: it answers incoming calls with its own media, watches every
+ * participant's video on a socket of its own, tells who is speaking, greets the caller with a
+ * prompt and collects the keys they press. Run it against the local service (`callmedia serve`)
+ * or see it in `npm start`.
+ */
+import * as http from 'http';
+import type { AddressInfo } from 'net';
+import { MediaPlatform, MediaSession, VideoSocket } from '../src/media';
+import { Call, CommunicationsClient, appHostedMediaConfig, mediaPrompt } from '../src/signaling';
+
+export interface SampleBotOptions {
+  serviceUrl: string;
+  appId: string;
+  /** A prompt to play when a call is answered (file path or URL). */
+  greeting?: string;
+  log?: (line: string) => void;
+}
+
+export interface SampleBot {
+  client: CommunicationsClient;
+  callbackUri: string;
+  /** The media of each call the bot answered. */
+  sessions: Map<string, MediaSession>;
+  close(): Promise<void>;
+}
+
+export async function startSampleBot(options: SampleBotOptions): Promise<SampleBot> {
+  const log = options.log ?? ((line: string) => console.log(line));
+  const platform = MediaPlatform.initialize({ applicationId: options.appId });
+  const sessions = new Map<string, MediaSession>();
+
+  // The webhook: notifications are verified (signature, issuer, audience) before anything else.
+  let webhook: http.RequestListener = (_req, res) => res.end();
+  const server = http.createServer((req, res) => webhook(req, res));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const callbackUri = `http://127.0.0.1:${(server.address() as AddressInfo).port}/callback`;
+  const client = new CommunicationsClient({ appId: options.appId, callbackUri, baseUrl: options.serviceUrl });
+  webhook = client.webhook;
+
+  client.on('incomingCall', (call: Call) => {
+    answer(call).catch((err) => log(`call ${call.id}: ${(err as Error).message}`));
+  });
+
+  async function answer(call: Call): Promise<void> {
+    const session = platform.createMediaSession({ audio: { unmixed: 4 }, video: [{}, {}, {}, {}], vbss: {} });
+    sessions.set(call.id, session);
+    const name = (sourceId: number | null) => {
+      const id = sourceId === null ? undefined : session.participantOf(sourceId);
+      return (id && call.participants.get(id)?.displayName) ?? (sourceId === null ? 'nobody' : `source ${sourceId}`);
+    };
+    session.audioSocket?.on('dominantSpeakerChanged', (id) => log(`dominant speaker: ${name(id)}`));
+    session.audioSocket?.on('toneReceived', (t) => log(`DTMF from ${name(t.sourceId)}: ${t.tone}`));
+    call.on('participantsChanged', () => watchEveryone(call, session, log));
+    call.on('terminated', () => {
+      sessions.delete(call.id);
+      void session.close();
+    });
+
+    await call.answer({ mediaConfig: appHostedMediaConfig(session.mediaConfiguration), acceptedModalities: ['audio', 'video'] });
+    log(`answered call ${call.id} from ${call.source?.identity?.user?.displayName ?? 'someone'}`);
+    watchEveryone(call, session, log);
+    await call.subscribeToTone();
+    if (options.greeting) await call.playPrompt([mediaPrompt(options.greeting)]);
+  }
+
+  return {
+    client,
+    callbackUri,
+    sessions,
+    async close() {
+      await Promise.all([...sessions.values()].map((s) => s.close()));
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+    },
+  };
+}
+
+/** Gives every participant with a camera a video socket of its own (and the sharer the screen socket). */
+function watchEveryone(call: Call, session: MediaSession, log: (line: string) => void): void {
+  session.updateRoster([...call.participants.values()]);
+  const others = [...call.participants.values()].filter((p) => p !== call.me);
+  // A participant who left frees its socket for the next camera.
+  const live = new Set(others.flatMap((p) => p.videoSourceIds.map(Number)));
+  for (const s of session.videoSockets) if (s.subscription !== undefined && !live.has(s.subscription)) s.unsubscribe();
+  const watched = new Set(session.videoSockets.map((s) => s.subscription).filter((id): id is number => id !== undefined));
+  for (const p of others) {
+    const sourceId = p.videoSourceIds[0] ? Number(p.videoSourceIds[0]) : undefined;
+    if (sourceId === undefined || watched.has(sourceId)) continue;
+    const free: VideoSocket | undefined = session.videoSockets.find((s) => s.subscription === undefined);
+    if (!free) break; // more cameras than sockets: the first ones are watched
+    free.subscribe(p, { resolution: '360p' });
+    watched.add(sourceId);
+    log(`watching ${p.displayName ?? p.id} on video socket ${session.videoSockets.indexOf(free)}`);
+  }
+  const sharer = others.find((p) => p.screenSharingSourceId);
+  if (sharer && session.vbssSocket && session.vbssSocket.subscription === undefined) session.vbssSocket.subscribe(sharer);
+}
