@@ -1,0 +1,119 @@
+import * as assert from 'assert';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { setTimeout as delay } from 'timers/promises';
+import { startSampleBot, type SampleBot } from '../../../examples/bot';
+import { AudioFrame, VideoFrame } from '../../../src/media';
+import { ffmpegPath, run } from '../../../src/peers/ffmpeg';
+import { ConferenceMedia, startService, type RunningService } from '../../../src/service';
+import { mediaPrompt } from '../../../src/signaling';
+import { dB, samples, toneAmplitude } from '../../helpers/goertzel';
+
+async function until(condition: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await delay(25);
+  }
+}
+
+describe('service/media/ConferenceMedia: a call with media, end to end', function () {
+  this.timeout(60_000);
+  let running: RunningService;
+  let bot: SampleBot;
+  const log: string[] = [];
+
+  beforeEach(async () => {
+    const media = new ConferenceMedia();
+    running = await startService({ port: 0, mediaBridge: media });
+    media.attach(running.service);
+    bot = await startSampleBot({ serviceUrl: running.url, appId: 'media-bot', log: (l) => log.push(l) });
+    running.service.directory.registerBot({ appId: 'media-bot', callbackUri: bot.callbackUri, displayName: 'Media bot' });
+  });
+
+  afterEach(async () => {
+    await bot.close();
+    await running.close();
+  });
+
+  it('each participant reaches its own video socket with its source id, voices reach the audio socket, DTMF and prompts too; leaving frees the socket', async () => {
+    const svc = running.service;
+    const call = svc.placeIncomingCall({ from: { displayName: 'Alice' }, toAppId: 'media-bot', modalities: ['audio', 'video'] });
+    await until(() => svc.findCall(call.id)?.state === 'established', 'the bot to answer');
+    const bob = svc.addParticipant(call.id, { displayName: 'Bob', modalities: ['audio', 'video'] });
+    const session = bot.sessions.get(call.id);
+    assert.ok(session?.audioSocket);
+    const botCall = bot.client.calls.get(call.id);
+    assert.ok(botCall);
+    await until(() => session.videoSockets.filter((s) => s.subscription !== undefined).length === 2, 'two subscriptions');
+
+    const frames = new Map<number, VideoFrame[]>();
+    session.videoSockets.forEach((s, i) => {
+      frames.set(i, []);
+      s.on('frame', (f) => frames.get(i)?.push(f));
+    });
+    const audio: AudioFrame[] = [];
+    session.audioSocket.on('audio', (f) => audio.push(f));
+    const tones: string[] = [];
+    session.audioSocket.on('toneReceived', (t) => tones.push(t.tone));
+    await delay(2500);
+
+    for (const [i, socket] of session.videoSockets.entries()) {
+      if (socket.subscription === undefined) continue;
+      const got = frames.get(i) ?? [];
+      assert.ok(got.length >= 20, `socket ${i}: ${got.length} frames`);
+      assert.ok(got.every((f) => f.mediaSourceId === socket.subscription), `socket ${i} only gets its source`);
+      assert.strictEqual(got[0].width, 320);
+    }
+    const watched = session.videoSockets.map((s) => s.subscription).filter((x) => x !== undefined).map((id) => session.participantOf(id as number));
+    const alice = [...botCall.participants.values()].find((p) => p.displayName === 'Alice');
+    assert.deepStrictEqual(new Set(watched), new Set([alice?.id, bob.id]), 'the roster maps the sockets to Alice and Bob');
+
+    // Each voice is a tone of its own (440 Hz first, 660 Hz second), unmixed under its source id.
+    const talking = audio.filter((f) => f.unmixed.length >= 2).slice(-50);
+    assert.ok(talking.length === 50, 'both voices in the audio');
+    const aliceAudio = Number(alice?.audioSourceId);
+    const aliceTone = samples(Buffer.concat(talking.map((f) => f.unmixed.find((u) => u.sourceId === aliceAudio)?.data ?? Buffer.alloc(640))));
+    assert.ok(toneAmplitude(aliceTone, 440) > 0.05, `Alice's 440 Hz voice: ${toneAmplitude(aliceTone, 440).toFixed(3)}`);
+
+    svc.sendTones(call.id, '7*');
+    await until(() => tones.length === 2, 'DTMF in the media');
+    assert.deepStrictEqual(tones, ['7', '*']);
+
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'callmedia-prompt-'));
+    const prompt = path.join(dir, 'prompt.wav');
+    run(ffmpegPath(), ['-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', 'sine=frequency=1500:duration=1', '-ar', '16000', prompt]);
+    const heard: AudioFrame[] = [];
+    session.audioSocket.on('audio', (f) => heard.push(f));
+    await botCall.playPrompt([mediaPrompt(prompt)]);
+    const promptAudio = samples(Buffer.concat(heard.map((f) => f.data)));
+    let best = 0;
+    for (let off = 0; off + 1600 <= promptAudio.length; off += 1600) best = Math.max(best, toneAmplitude(promptAudio.subarray(off, off + 1600), 1500));
+    assert.ok(dB(best / (1 / 8)) > -3, `the prompt's 1500 Hz tone reached the bot: ${dB(best / (1 / 8)).toFixed(1)} dB`);
+
+    svc.dropParticipant(call.id, bob.id);
+    await until(() => session.videoSockets.filter((s) => s.subscription !== undefined).length === 1, 'Bob’s socket freed');
+    svc.remoteHangUp(call.id);
+    await until(() => !bot.sessions.has(call.id), 'the session to close with the call');
+  });
+
+  it('recordResponse records the caller from the conference media', async () => {
+    const svc = running.service;
+    const call = svc.placeIncomingCall({ from: { displayName: 'Alice' }, toAppId: 'media-bot', modalities: ['audio', 'video'] });
+    await until(() => svc.findCall(call.id)?.state === 'established', 'the bot to answer');
+    const botCall = bot.client.calls.get(call.id);
+    assert.ok(botCall);
+    await delay(500);
+    const op = await botCall.recordResponse({ maxRecordDurationInSeconds: 2, playBeep: false });
+    assert.strictEqual(op.completionReason, 'maxRecordDurationReached');
+    assert.ok(op.recordingLocation, 'a recording to fetch');
+    const res = await fetch(op.recordingLocation as string, { headers: { Authorization: `Bearer ${op.recordingAccessToken}` } });
+    const wav = Buffer.from(await res.arrayBuffer());
+    assert.strictEqual(wav.toString('ascii', 0, 4), 'RIFF');
+    const pcm = samples(wav.subarray(44));
+    assert.ok(pcm.length >= 16000 * 1.5, `${(pcm.length / 16000).toFixed(1)} s recorded`);
+    assert.ok(toneAmplitude(pcm.subarray(0, 16000), 440) > 0.05, 'Alice’s 440 Hz voice is in the recording');
+    svc.remoteHangUp(call.id);
+  });
+});
