@@ -44,6 +44,11 @@ function wavHeader(dataBytes: number): Buffer {
   return h;
 }
 
+/** 16 kHz mono 16-bit PCM as a complete WAV file. */
+export function wavFile(pcm: Buffer): Buffer {
+  return Buffer.concat([wavHeader(pcm.length), pcm]);
+}
+
 /** Records a socket's mixed audio (16 kHz mono 16-bit) into a WAV file until stop(). */
 export function recordWav(socket: AudioSocket, path: string): WavRecording {
   const fd = fs.openSync(path, 'w');
