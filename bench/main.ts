@@ -8,6 +8,8 @@ import { Scenario, progress } from './scenario';
  */
 const SCENARIOS: Record<string, () => Promise<Scenario>> = {
   receive: async () => (await import('./receive')).receive,
+  send: async () => (await import('./send')).send,
+  loopback: async () => (await import('./loopback')).loopback,
 };
 
 const RESULTS_DIR = path.resolve(__dirname, '..', '..', 'bench', 'results');

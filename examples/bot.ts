@@ -14,6 +14,8 @@ export interface SampleBotOptions {
   appId: string;
   /** A prompt to play when a call is answered (file path or URL). */
   greeting?: string;
+  /** Video sockets per call, one participant each (default 4, at most 10). */
+  videoSockets?: number;
   log?: (line: string) => void;
 }
 
@@ -43,7 +45,8 @@ export async function startSampleBot(options: SampleBotOptions): Promise<SampleB
   });
 
   async function answer(call: Call): Promise<void> {
-    const session = platform.createMediaSession({ audio: { unmixed: 4 }, video: [{}, {}, {}, {}], vbss: {} });
+    const video = Array.from({ length: options.videoSockets ?? 4 }, () => ({}));
+    const session = platform.createMediaSession({ audio: { unmixed: 4 }, video, vbss: {} });
     sessions.set(call.id, session);
     const name = (sourceId: number | null) => {
       const id = sourceId === null ? undefined : session.participantOf(sourceId);
@@ -52,6 +55,14 @@ export async function startSampleBot(options: SampleBotOptions): Promise<SampleB
     session.audioSocket?.on('dominantSpeakerChanged', (id) => log(`dominant speaker: ${name(id)}`));
     session.audioSocket?.on('toneReceived', (t) => log(`DTMF from ${name(t.sourceId)}: ${t.tone}`));
     call.on('participantsChanged', () => watchEveryone(call, session, log));
+    // A camera that went away frees its socket for someone else.
+    for (const socket of session.videoSockets) {
+      socket.on('sourceLost', (id) => {
+        log(`${name(id)} stopped sending video`);
+        socket.unsubscribe();
+        watchEveryone(call, session, log);
+      });
+    }
     call.on('terminated', () => {
       sessions.delete(call.id);
       void session.close();
@@ -80,9 +91,6 @@ export async function startSampleBot(options: SampleBotOptions): Promise<SampleB
 function watchEveryone(call: Call, session: MediaSession, log: (line: string) => void): void {
   session.updateRoster([...call.participants.values()]);
   const others = [...call.participants.values()].filter((p) => p !== call.me);
-  // A participant who left frees its socket for the next camera.
-  const live = new Set(others.flatMap((p) => p.videoSourceIds.map(Number)));
-  for (const s of session.videoSockets) if (s.subscription !== undefined && !live.has(s.subscription)) s.unsubscribe();
   const watched = new Set(session.videoSockets.map((s) => s.subscription).filter((id): id is number => id !== undefined));
   for (const p of others) {
     const sourceId = p.videoSourceIds[0] ? Number(p.videoSourceIds[0]) : undefined;

@@ -17,6 +17,7 @@ constexpr uint64_t kInitialKeyFrameWaitNs = 500 * kMs;
 constexpr uint64_t kReportIntervalNs = 1000 * kMs;
 constexpr uint64_t kIdleDrainNs = 150 * kMs;
 constexpr uint64_t kSourceSwitchNs = 500 * kMs;
+constexpr uint64_t kSourceLostNs = 2000 * kMs;
 
 uint32_t RandomSsrc() {
   std::random_device rd;
@@ -54,6 +55,7 @@ void VideoReceiver::RequestKeyFrame(uint64_t nowNs) {
 
 void VideoReceiver::Subscribe(uint32_t sourceId, uint16_t width, uint16_t height, uint64_t nowNs) {
   subscribedSsrc_ = sourceId;
+  sourceLostReported_ = false;
   haveSource_ = sourceId != 0;
   currentSsrc_ = sourceId;
   probationCount_ = 0;
@@ -124,6 +126,7 @@ bool VideoReceiver::Probation(const uint8_t* data, size_t size, const RtpPacket&
 
 void VideoReceiver::Accept(const RtpPacket& packet, uint64_t nowNs) {
   lastRtpNs_ = nowNs;
+  sourceLostReported_ = false;
   if (firstPacketNs_ == 0) firstPacketNs_ = nowNs;
   stream_.ReceivePacket(packet, nowNs);
   assembler_.Insert(packet, nowNs);
@@ -156,6 +159,12 @@ void VideoReceiver::SendFeedback(uint64_t nowNs, bool pli, bool fir) {
 }
 
 void VideoReceiver::OnTick(uint64_t now) {
+  // A subscribed source that stopped sending (the participant left, the server dropped it) is
+  // reported once; the socket stays usable for the next subscription.
+  if (subscribedSsrc_ != 0 && !sourceLostReported_ && now - lastRtpNs_ >= kSourceLostNs) {
+    sourceLostReported_ = true;
+    context_->sink->OnEvent("sourceLost", "", std::to_string(subscribedSsrc_));
+  }
   assembler_.OnTimer(now);
   if (!sawKeyFrame_ && firstPacketNs_ && now - firstPacketNs_ >= kInitialKeyFrameWaitNs && keyFrameNeededSinceNs_ == 0)
     NeedKeyFrame(now, "no key frame yet");

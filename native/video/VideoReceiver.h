@@ -93,6 +93,7 @@ class VideoReceiver : private FrameAssembler::Listener {
   bool haveSource_ = false;
   uint32_t currentSsrc_ = 0;
   uint32_t subscribedSsrc_ = 0;  // 0: not subscribed to a particular source
+  bool sourceLostReported_ = false;
   static constexpr size_t kProbationPackets = 3;
   struct HeldPacket { uint8_t data[1600]; size_t size; };
   HeldPacket probation_[kProbationPackets];

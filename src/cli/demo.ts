@@ -74,6 +74,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<void> {
   clearInterval(timer);
   if (running.service.findCall(call.id)?.state === 'established') running.service.remoteHangUp(call.id);
   await new Promise((r) => setTimeout(r, 300));
+  media.close();
   await bot.close();
   await running.close();
   console.log('demo: done');

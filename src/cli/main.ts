@@ -35,6 +35,7 @@ async function main(argv: string[]): Promise<number> {
         process.once('SIGINT', () => resolve());
         process.once('SIGTERM', () => resolve());
       });
+      media.close();
       await running.close();
       return 0;
     }

@@ -2,7 +2,17 @@ import { randomUUID } from 'crypto';
 import { AudioSocket, AudioSocketOptions } from './AudioSocket';
 import { CallMediaError } from './errors';
 import { VbssSocket } from './VbssSocket';
-import { RosterParticipant, VideoSocket, VideoSocketOptions } from './VideoSocket';
+import type { AudioSocketStats } from './AudioSocket';
+import { RosterParticipant, VideoResolution, VideoSocket, VideoSocketOptions, VideoSocketStats } from './VideoSocket';
+
+export interface MediaSessionStats {
+  audio?: AudioSocketStats;
+  video: VideoSocketStats[];
+  vbss?: VideoSocketStats;
+  framesReceived: number;
+  framesDropped: number;
+  bytesReceived: number;
+}
 
 /** The platform's hard limits, as the Microsoft platform has them. */
 export const MAX_VIDEO_SOCKETS = 10;
@@ -101,6 +111,44 @@ export class MediaSession {
         if (p.id && s.sourceId && s.mediaType) this.sources.set(Number(s.sourceId), { participantId: p.id, mediaType: s.mediaType });
       }
     }
+  }
+
+  /**
+   * Keeps `socket` subscribed to whoever the audio says is the dominant speaker (their camera,
+   * through the roster). Returns a function that stops following.
+   */
+  followDominantSpeaker(socket: VideoSocket, options: { resolution?: VideoResolution } = {}): () => void {
+    const audio = this.audioSocket;
+    if (!audio) throw new CallMediaError('INVALID_ARGUMENT', 'following the dominant speaker needs the audio socket');
+    const follow = (audioSourceId: number | null) => {
+      if (audioSourceId === null || socket.isClosed) return;
+      const participantId = this.participantOf(audioSourceId);
+      const video = participantId ? this.videoSourceOf(participantId) : undefined;
+      if (video !== undefined && socket.subscription !== video) socket.subscribe(video, options);
+    };
+    audio.on('dominantSpeakerChanged', follow);
+    follow(audio.dominantSpeaker);
+    return () => audio.off('dominantSpeakerChanged', follow);
+  }
+
+  /** Per-socket figures and the session's totals. */
+  stats(): MediaSessionStats {
+    const video = this.videoSockets.map((s) => s.stats());
+    const vbss = this.vbssSocket?.stats();
+    const all = vbss ? [...video, vbss] : video;
+    return {
+      audio: this.audioSocket?.stats(),
+      video,
+      vbss,
+      framesReceived: all.reduce((n, s) => n + s.framesReceived, 0),
+      framesDropped: all.reduce((n, s) => n + s.framesDroppedDelivery + s.framesDroppedConsumer + s.framesDroppedDecodeQueue, 0),
+      bytesReceived: all.reduce((n, s) => n + s.bytes, 0) + (this.audioSocket?.stats().bytes ?? 0),
+    };
+  }
+
+  private videoSourceOf(participantId: string): number | undefined {
+    for (const [id, s] of this.sources) if (s.participantId === participantId && s.mediaType === 'video') return id;
+    return undefined;
   }
 
   /** The participant a media source id belongs to (e.g. a frame's mediaSourceId), if the roster says. */

@@ -126,6 +126,8 @@ export interface VideoSocketEvents {
   frame: [VideoFrame];
   keyFrameNeeded: [KeyFrameNeededEvent];
   sendStatusChanged: [SendStatus];
+  /** The subscribed source sent nothing for 2 s (it left, or stopped its camera). The socket stays usable. */
+  sourceLost: [number];
   error: [CallMediaError];
   close: [];
 }
@@ -196,9 +198,13 @@ export class VideoSocket extends MediaSocket<VideoFrame, NativeReceiverStats> {
     return (this.timestampBase + Math.round(atMs * 90)) >>> 0;
   }
 
-  /** The monotonic time (ms) at which a timestamp this socket sent was taken. */
-  rtpToMonotonicMs(timestamp: number): number {
-    return ((timestamp - this.timestampBase) >>> 0) / 90;
+  /**
+   * The monotonic time (ms) at which a timestamp this socket sent was taken. RTP time wraps
+   * every 13.25 h: the answer is the one within 6.6 h of now.
+   */
+  rtpToMonotonicMs(timestamp: number, nowMs = monotonicNowMs()): number {
+    const delta = (timestamp - this.rtpNow(nowMs)) | 0; // signed 32-bit distance
+    return nowMs + delta / 90;
   }
 
   /**
@@ -316,6 +322,9 @@ export class VideoSocket extends MediaSocket<VideoFrame, NativeReceiverStats> {
         break;
       case 'keyFrameNeeded':
         this.emit('keyFrameNeeded', { direction: 'send', reason: payload as string });
+        break;
+      case 'sourceLost':
+        this.emit('sourceLost', Number(payload));
         break;
     }
   }

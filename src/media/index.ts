@@ -3,7 +3,7 @@ export { WavRecording, playAudio, recordWav, wavFile, wavWriter } from './audioF
 export { CallMediaError, CallMediaErrorCode } from './errors';
 export { FrameQueue } from './FrameQueue';
 export { LatencyWindow, Percentiles, percentile, summarize } from './LatencyStats';
-export { MAX_VIDEO_SOCKETS, MediaConfiguration, MediaPlatform, MediaPlatformSettings, MediaSession, MediaSessionOptions, parseMediaConfiguration } from './MediaPlatform';
+export { MAX_VIDEO_SOCKETS, MediaConfiguration, MediaPlatform, MediaPlatformSettings, MediaSession, MediaSessionOptions, MediaSessionStats, parseMediaConfiguration } from './MediaPlatform';
 export { monotonicNowMs } from './native';
 export { VbssSocket, VBSS_MAX_FPS, VBSS_MAX_HEIGHT, VBSS_MAX_WIDTH } from './VbssSocket';
 export { VideoFormat, RawVideoFormat, VideoFrame, FrameStamps, frameSize, VIDEO_FORMATS } from './VideoFrame';

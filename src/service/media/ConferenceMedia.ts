@@ -142,6 +142,11 @@ export class ConferenceMedia implements MediaBridge {
     else p.audio.forwardTo(media.audioPort, media.address);
   }
 
+  /** Stops every call's media (the service stopping leaves calls as they are, not their ffmpegs). */
+  close(): void {
+    for (const id of [...this.calls.keys()]) this.onCallTerminated({ id });
+  }
+
   onCallTerminated(call: Call): void {
     const media = call.id ? this.calls.get(call.id) : undefined;
     if (!media || !call.id) return;

@@ -22,10 +22,11 @@ describe('service/media/ConferenceMedia: a call with media, end to end', functio
   this.timeout(60_000);
   let running: RunningService;
   let bot: SampleBot;
+  let media: ConferenceMedia;
   const log: string[] = [];
 
   beforeEach(async () => {
-    const media = new ConferenceMedia();
+    media = new ConferenceMedia();
     running = await startService({ port: 0, mediaBridge: media });
     media.attach(running.service);
     bot = await startSampleBot({ serviceUrl: running.url, appId: 'media-bot', log: (l) => log.push(l) });
@@ -33,6 +34,7 @@ describe('service/media/ConferenceMedia: a call with media, end to end', functio
   });
 
   afterEach(async () => {
+    media.close();
     await bot.close();
     await running.close();
   });
