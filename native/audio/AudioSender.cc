@@ -5,6 +5,7 @@
 #include <random>
 
 #include "rtp/NtpTime.h"
+#include "rtp/RtpPacket.h"
 
 namespace callmedia {
 
@@ -85,13 +86,8 @@ bool AudioSender::QueueTone(char tone, int durationMs, std::string* error) {
 }
 
 void AudioSender::SendRtp(const uint8_t* payload, size_t size, int payloadType, bool marker, uint32_t timestamp) {
-  uint8_t* p = packet_;
-  p[0] = 0x80;
-  p[1] = static_cast<uint8_t>((marker ? 0x80 : 0) | (payloadType & 0x7F));
-  p[2] = seq_ >> 8; p[3] = seq_ & 0xFF;
-  p[4] = timestamp >> 24; p[5] = (timestamp >> 16) & 0xFF; p[6] = (timestamp >> 8) & 0xFF; p[7] = timestamp & 0xFF;
-  p[8] = ssrc_ >> 24; p[9] = (ssrc_ >> 16) & 0xFF; p[10] = (ssrc_ >> 8) & 0xFF; p[11] = ssrc_ & 0xFF;
-  std::memcpy(p + 12, payload, size);
+  RtpPacket::WriteHeader(packet_, static_cast<uint8_t>(payloadType), marker, seq_, timestamp, ssrc_);
+  std::memcpy(packet_ + 12, payload, size);
   ++seq_;
   if (context_->transport->SendPacket(packet_, size + 12)) {
     packetsSent_.fetch_add(1, std::memory_order_relaxed);

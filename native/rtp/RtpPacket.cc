@@ -55,6 +55,22 @@ bool RtpPacket::Parse(const uint8_t* data, size_t size, RtpPacket* out) {
   return true;
 }
 
+void RtpPacket::WriteHeader(uint8_t* p, uint8_t payloadType, bool marker, uint16_t seq, uint32_t timestamp,
+                            uint32_t ssrc) {
+  p[0] = 0x80;
+  p[1] = static_cast<uint8_t>((marker ? 0x80 : 0) | (payloadType & 0x7F));
+  p[2] = seq >> 8;
+  p[3] = seq & 0xFF;
+  p[4] = timestamp >> 24;
+  p[5] = (timestamp >> 16) & 0xFF;
+  p[6] = (timestamp >> 8) & 0xFF;
+  p[7] = timestamp & 0xFF;
+  p[8] = ssrc >> 24;
+  p[9] = (ssrc >> 16) & 0xFF;
+  p[10] = (ssrc >> 8) & 0xFF;
+  p[11] = ssrc & 0xFF;
+}
+
 bool RtpPacket::GetExtension(uint8_t id, const uint8_t** value, size_t* length) const {
   if (!extension) return false;
   const uint8_t* p = extension;

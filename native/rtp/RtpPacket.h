@@ -17,6 +17,9 @@ class RtpPacket {
   // Returns false (and leaves `out` unspecified) when the datagram is not a valid RTP packet.
   static bool Parse(const uint8_t* data, size_t size, RtpPacket* out);
 
+  // Writes a 12-byte fixed header (no CSRC, no extension).
+  static void WriteHeader(uint8_t* out, uint8_t payloadType, bool marker, uint16_t seq, uint32_t timestamp, uint32_t ssrc);
+
   // Finds an RFC 8285 extension element by id; false when absent.
   bool GetExtension(uint8_t id, const uint8_t** value, size_t* length) const;
 

@@ -3,18 +3,13 @@
 #include <algorithm>
 #include <cstring>
 
+#include "rtp/RtpPacket.h"
+
 namespace callmedia {
 
 namespace {
 constexpr size_t kRtpHeader = 12;
 
-void WriteHeader(uint8_t* p, const RtpHeaderFields& h, uint16_t seq, bool marker) {
-  p[0] = 0x80;
-  p[1] = static_cast<uint8_t>((marker ? 0x80 : 0) | (h.payloadType & 0x7F));
-  p[2] = seq >> 8; p[3] = seq & 0xFF;
-  p[4] = h.timestamp >> 24; p[5] = (h.timestamp >> 16) & 0xFF; p[6] = (h.timestamp >> 8) & 0xFF; p[7] = h.timestamp & 0xFF;
-  p[8] = h.ssrc >> 24; p[9] = (h.ssrc >> 16) & 0xFF; p[10] = (h.ssrc >> 8) & 0xFF; p[11] = h.ssrc & 0xFF;
-}
 }  // namespace
 
 void H264Packetizer::SplitAnnexB(const uint8_t* data, size_t size, std::vector<std::pair<const uint8_t*, size_t>>* nals) {
@@ -55,7 +50,7 @@ bool H264Packetizer::Packetize(const uint8_t* au, size_t size, const RtpHeaderFi
   uint8_t* base = batch->block.data();
   size_t offset = 0;
   auto begin = [&](bool marker) {
-    WriteHeader(base + offset, header, (*seq)++, marker);
+    RtpPacket::WriteHeader(base + offset, header.payloadType, marker, (*seq)++, header.timestamp, header.ssrc);
     return base + offset + kRtpHeader;
   };
   auto finish = [&](uint8_t* end) {
