@@ -16,6 +16,9 @@ export interface ConferenceMediaOptions {
 interface ParticipantMedia {
   sources: Map<number, ForwardingPort>; // source id → its ingest port
   audio?: ForwardingPort;
+  /** Where the bot's audio and video reach this participant (what it hears and sees). */
+  ears: ForwardingPort;
+  eyes: ForwardingPort;
   synthetic: SyntheticParticipant;
   muted: boolean;
 }
@@ -29,6 +32,8 @@ interface CallMedia {
   participants: Map<string, ParticipantMedia>;
   /** Bot socket port → the ingest port currently forwarded to it. */
   routes: Map<number, ForwardingPort>;
+  /** The bot's sending video socket (the first one). */
+  botCameraPort?: number;
   toneSocket?: AudioSocket;
 }
 
@@ -62,14 +67,13 @@ export class ConferenceMedia implements MediaBridge {
     });
   }
 
-  /** What is flowing in a call, for tests and the admin API. */
-  describe(callId: string): { participants: string[]; routes: [number, number][] } | undefined {
+  /** What is flowing in a call: per participant, the bot's packets it heard and saw. */
+  describe(callId: string): { participants: Record<string, { heard: number; seen: number }>; routes: [number, number][] } | undefined {
     const media = this.calls.get(callId);
     if (!media) return undefined;
-    return {
-      participants: [...media.participants.keys()],
-      routes: [...media.routes].map(([port, ingest]) => [port, ingest.localPort]),
-    };
+    const participants: Record<string, { heard: number; seen: number }> = {};
+    for (const [id, p] of media.participants) participants[id] = { heard: p.ears.stats().packetsIn, seen: p.eyes.stats().packetsIn };
+    return { participants, routes: [...media.routes].map(([port, ingest]) => [port, ingest.localPort]) };
   }
 
   onCallAnswered(call: Call, mediaConfig: MediaConfigJson): void {
@@ -87,6 +91,7 @@ export class ConferenceMedia implements MediaBridge {
         control.announceTo(m.port, media.address);
         control.on('subscription', ({ sourceId }: { sourceId: number }) => this.route(media, m.port, sourceId));
         media.controls.set(m.port, control);
+        if (m.label === 'video-0') media.botCameraPort = m.port;
       }
     }
     this.calls.set(call.id, media);
@@ -117,7 +122,12 @@ export class ConferenceMedia implements MediaBridge {
       screen: screen && screenId !== undefined ? { port: screen.localPort, sourceId: screenId, ...this.screen } : undefined,
     });
     if (audio && media.audioPort) audio.forwardTo(media.audioPort, media.address);
-    media.participants.set(participant.id, { sources, audio, synthetic, muted: false });
+    // The bot's own audio and camera (its first video socket) reach every participant.
+    const ears = new ForwardingPort('audio');
+    const eyes = new ForwardingPort('video');
+    media.audioControl?.forwardTo(ears.localPort);
+    media.controls.get(media.botCameraPort ?? -1)?.forwardTo(eyes.localPort);
+    media.participants.set(participant.id, { sources, audio, ears, eyes, synthetic, muted: false });
   }
 
   onParticipantLeft(call: Call, participant: Participant): void {
@@ -129,6 +139,10 @@ export class ConferenceMedia implements MediaBridge {
       for (const [port, routed] of media.routes) if (routed === ingest) media.routes.delete(port);
       void ingest.close();
     }
+    media.audioControl?.stopForwardingTo(p.ears.localPort);
+    media.controls.get(media.botCameraPort ?? -1)?.stopForwardingTo(p.eyes.localPort);
+    void p.ears.close();
+    void p.eyes.close();
     media.participants.delete(participant.id);
   }
 
@@ -153,7 +167,7 @@ export class ConferenceMedia implements MediaBridge {
     this.calls.delete(call.id);
     for (const p of media.participants.values()) {
       p.synthetic.stop();
-      for (const ingest of p.sources.values()) void ingest.close();
+      for (const port of [...p.sources.values(), p.ears, p.eyes]) void port.close();
     }
     for (const control of media.controls.values()) void control.close();
     void media.audioControl?.close();

@@ -94,6 +94,15 @@ describe('service/media/ConferenceMedia: a call with media, end to end', functio
     for (let off = 0; off + 1600 <= promptAudio.length; off += 1600) best = Math.max(best, toneAmplitude(promptAudio.subarray(off, off + 1600), 1500));
     assert.ok(dB(best / (1 / 8)) > -3, `the prompt's 1500 Hz tone reached the bot: ${dB(best / (1 / 8)).toFixed(1)} dB`);
 
+    // And the other way: the bot talks and shows itself; every participant gets it.
+    const botVoice = Buffer.alloc(640);
+    for (let i = 0; i < 320; i++) botVoice.writeInt16LE(Math.round(6000 * Math.sin((2 * Math.PI * 500 * i) / 16000)), i * 2);
+    for (let i = 0; i < 25; i++) session.audioSocket.send(botVoice);
+    await delay(700);
+    const flows = media.describe(call.id);
+    assert.ok(flows);
+    for (const id of [alice?.id as string, bob.id]) assert.ok(flows.participants[id].heard >= 20, `${id} heard the bot: ${JSON.stringify(flows.participants[id])}`);
+
     svc.dropParticipant(call.id, bob.id);
     await until(() => session.videoSockets.filter((s) => s.subscription !== undefined).length === 1, 'Bob’s socket freed');
     svc.remoteHangUp(call.id);
