@@ -1,5 +1,5 @@
 import * as path from 'path';
-import { formatTable, makeReport, writeResults } from './report';
+import { Report, formatSummary, formatTable, makeReport, writeResults } from './report';
 import { Scenario, progress } from './scenario';
 
 /**
@@ -10,6 +10,13 @@ const SCENARIOS: Record<string, () => Promise<Scenario>> = {
   receive: async () => (await import('./receive')).receive,
   send: async () => (await import('./send')).send,
   loopback: async () => (await import('./loopback')).loopback,
+  audio: async () => (await import('./audio')).audio,
+  // Before latency: wrtc's threads outlive its peer connections and would count in scale's CPU time.
+  scale: async () => (await import('./scale')).scale,
+  latency: async () => (await import('./latency')).latency,
+  convert: async () => (await import('./convert')).convert,
+  decode: async () => (await import('./codec')).decode,
+  encode: async () => (await import('./codec')).encode,
 };
 
 const RESULTS_DIR = path.resolve(__dirname, '..', '..', 'bench', 'results');
@@ -35,7 +42,7 @@ function parseArgs(argv: string[]): Args | 'help' {
   return { scenarios: scenarios.length ? scenarios : Object.keys(SCENARIOS), quick };
 }
 
-async function runScenario(name: string, quick: boolean): Promise<void> {
+async function runScenario(name: string, quick: boolean): Promise<Report> {
   const scenario = await SCENARIOS[name]();
   progress(`${name}: ${scenario.summary}${quick ? ' (quick)' : ''}`);
   const started = Date.now();
@@ -48,6 +55,7 @@ async function runScenario(name: string, quick: boolean): Promise<void> {
   if (result.notes.length) process.stdout.write('\n' + result.notes.join('\n') + '\n');
   process.stdout.write(`\nwrote ${path.relative(process.cwd(), files.json)}, ${path.relative(process.cwd(), files.svg)}\n`);
   progress(`${name}: done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  return report;
 }
 
 async function main(): Promise<number> {
@@ -63,7 +71,9 @@ async function main(): Promise<number> {
     process.stdout.write(USAGE + '\n');
     return 0;
   }
-  for (const name of args.scenarios) await runScenario(name, args.quick);
+  const reports: Report[] = [];
+  for (const name of args.scenarios) reports.push(await runScenario(name, args.quick));
+  if (reports.length > 1) process.stdout.write(`\n== summary\n\n${formatSummary(reports)}\n`);
   return 0;
 }
 

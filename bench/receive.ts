@@ -1,34 +1,25 @@
 import { FrameStamps, VideoSocket, VideoSocketStats, monotonicNowMs } from '../src/media';
-import { native } from '../src/media/native';
 import { exited, ffmpegDecodeMsPerFrame, makeH264Clip, sendRtp } from '../src/peers/ffmpeg';
+import { CONVERT_FORMATS, convertNote, measureConvert } from './convert';
 import { Figure, peerFromSamples, peerFromValue, round3, sampleFigure, valueFigure } from './report';
 import { Scenario, ScenarioOptions, ScenarioResult, progress } from './scenario';
 
 const FPS = 30;
-const RESOLUTIONS = [
+export const RESOLUTIONS = [
   { label: '360p', width: 640, height: 360 },
   { label: '720p', width: 1280, height: 720 },
   { label: '1080p', width: 1920, height: 1080 },
 ] as const;
-type Resolution = (typeof RESOLUTIONS)[number];
+export type Resolution = (typeof RESOLUTIONS)[number];
 
-/** Format codes of native().benchConvert, in VIDEO_FORMATS order. */
-const CONVERT_FORMATS = [
-  { label: 'i420', code: 0 },
-  { label: 'nv12', code: 1 },
-  { label: 'rgb24', code: 2 },
-  { label: 'rgba', code: 3 },
-  { label: 'bgra', code: 4 },
-] as const;
 const CONVERT_SIZE = { label: '720p', width: 1280, height: 720 } as const;
 
 /** Time after the sender exits for the last frames to clear the decoder and reach JavaScript. */
 const DRAIN_MS = 300;
 const OVERHEAD_TARGET_MS = 1;
-const CONVERT_TARGET_RATIO = 1.2;
 
 /** Per-stage samples of one stream, in ms. */
-interface StageSamples {
+export interface StageSamples {
   assemble: number[]; // last packet → frame assembled
   queue: number[]; // assembled → decoder starts on it
   decode: number[];
@@ -38,7 +29,7 @@ interface StageSamples {
   dispatch: number[]; // delivered → the 'frame' listener runs (the socket's own JavaScript)
 }
 
-interface StreamRun {
+export interface StreamRun {
   stages: StageSamples;
   framesSent: number;
   framesReceived: number;
@@ -46,6 +37,8 @@ interface StreamRun {
   badStamps: number;
   stats: VideoSocketStats;
   ffmpegDecodeMs: number;
+  /** The x264 clip the stream sent (Annex-B), for a peer that decodes the same bitstream. */
+  clip: string;
 }
 
 function emptyStages(): StageSamples {
@@ -74,7 +67,7 @@ function delay(ms: number): Promise<void> {
 }
 
 /** Sends the clip in real time over RTP to a fresh socket and collects every frame's stamps. */
-async function receiveClip(clip: string): Promise<Omit<StreamRun, 'framesSent' | 'ffmpegDecodeMs'>> {
+async function receiveClip(clip: string): Promise<Omit<StreamRun, 'framesSent' | 'ffmpegDecodeMs' | 'clip'>> {
   const socket = new VideoSocket({ format: 'I420' });
   const stages = emptyStages();
   let framesReceived = 0;
@@ -95,6 +88,21 @@ async function receiveClip(clip: string): Promise<Omit<StreamRun, 'framesSent' |
   return { stages, framesReceived, badStamps, stats: socket.stats() };
 }
 
+const streamRuns = new Map<string, Promise<StreamRun>>();
+
+/**
+ * One clip of `seconds` at `res` received in real time. Measured once per process: a full run
+ * whose receive and decode scenarios both ask for a stream gets the same measurement.
+ */
+export function receiveStream(res: Resolution, seconds: number): { run: Promise<StreamRun>; cached: boolean } {
+  const key = `${res.label}/${seconds}`;
+  const cached = streamRuns.get(key);
+  if (cached) return { run: cached, cached: true };
+  const run = runStream(res, seconds);
+  streamRuns.set(key, run);
+  return { run, cached: false };
+}
+
 async function runStream(res: Resolution, seconds: number): Promise<StreamRun> {
   progress(`${res.label}: encoding a ${seconds} s baseline clip`);
   const clip = makeH264Clip({ width: res.width, height: res.height, fps: FPS, seconds, profile: 'baseline' });
@@ -105,7 +113,7 @@ async function runStream(res: Resolution, seconds: number): Promise<StreamRun> {
   progress(`${res.label}: receiving ${framesSent} frames in real time`);
   const run = await receiveClip(clip);
   if (run.badStamps) progress(`${res.label}: ${run.badStamps} frames had missing or out-of-order stamps`);
-  return { ...run, framesSent, ffmpegDecodeMs };
+  return { ...run, framesSent, ffmpegDecodeMs, clip };
 }
 
 function streamFigures(res: Resolution, run: StreamRun): Figure[] {
@@ -135,9 +143,7 @@ function convertFigures(iterations: number): { figures: Figure[]; memcpy: Figure
   const figures: Figure[] = [];
   let memcpy: Figure | undefined;
   for (const f of CONVERT_FORMATS) {
-    // Warm caches, the buffer pool and the CPU's clock before the measured iterations.
-    native().benchConvert(f.code, width, height, Math.max(10, iterations / 10));
-    const t = native().benchConvert(f.code, width, height, iterations);
+    const t = measureConvert(f.code, width, height, iterations);
     figures.push(sampleFigure(`convert_${f.label}_${label}`, 'ms', t.engine, peerFromSamples('libyuv', t.libyuv)));
     // memcpy of the same I420 bytes: the floor any conversion compares with.
     memcpy ??= sampleFigure(`memcpy_i420_${label}`, 'ms', t.memcpy);
@@ -149,15 +155,6 @@ function overheadNote(res: Resolution, figures: Figure[]): string {
   const f = figures.find((x) => x.name === `receive_overhead_${res.label}${FPS}`) as Figure;
   const met = f.p99 <= OVERHEAD_TARGET_MS ? 'met' : 'NOT met';
   return `engine overhead p99 ${res.label}${FPS}: ${f.p99} ms (target ≤ ${OVERHEAD_TARGET_MS} ms): ${met}`;
-}
-
-function convertNote(f: Figure): string {
-  const r50 = f.ratio_p50 ?? NaN;
-  const r99 = f.ratio_p99 ?? NaN;
-  const ok = (r: number) => r <= CONVERT_TARGET_RATIO;
-  const verdict = ok(r50) && ok(r99) ? 'met at p50 and p99' : ok(r50) ? 'met at p50, NOT at p99' : 'NOT met';
-  return `${f.name.replace(/_/g, ' ')}: ${f.p50} ms vs libyuv ${f.peer?.p50} ms at p50 = ${r50}×, ` +
-    `p99 ${r99}× (target ≤ ${CONVERT_TARGET_RATIO}×): ${verdict}`;
 }
 
 /**
@@ -173,11 +170,16 @@ function inStreamConvertNote(figures: Figure[]): string {
     `${ratio(stage.p50, bench.peer?.p50)} / ${ratio(stage.p99, bench.peer?.p99)} the libyuv call (for the record)`;
 }
 
+/** Seconds of video per stream: 360 frames for a stable p99, or a few seconds in a quick run. */
+export function streamSeconds(options: ScenarioOptions): number {
+  return options.quick ? 3 : 12;
+}
+
 async function run(options: ScenarioOptions): Promise<ScenarioResult> {
-  const seconds = options.quick ? 3 : 12;
+  const seconds = streamSeconds(options);
   const iterations = options.quick ? 100 : 500;
   const perStream: Figure[][] = [];
-  for (const res of RESOLUTIONS) perStream.push(streamFigures(res, await runStream(res, seconds)));
+  for (const res of RESOLUTIONS) perStream.push(streamFigures(res, await receiveStream(res, seconds).run));
   progress(`convert: ${CONVERT_FORMATS.length} formats × ${iterations} iterations at ${CONVERT_SIZE.label}`);
   const convert = convertFigures(iterations);
 

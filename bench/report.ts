@@ -111,6 +111,40 @@ export function formatTable(report: Report): string {
 }
 
 // ---------------------------------------------------------------------------------------------
+// One-line summary per scenario
+
+/** The figures a scenario's summary line shows; a scenario not listed shows its first three. */
+const HEADLINES: Record<string, string[]> = {
+  receive: ['receive_overhead_720p30', 'decode_720p30'],
+  send: ['encode_openh264_720p30', 'encode_x264_720p30', 'send_overhead_720p30'],
+  loopback: ['glass_to_glass_360p30', 'glass_to_glass_720p30', 'glass_to_glass_1080p30'],
+  audio: ['audio_added_latency_jitter_0ms', 'audio_added_latency_jitter_50ms', 'mix_cost_4_sources'],
+  latency: ['glass_to_glass_720p30', 'glass_to_glass_1080p30'],
+  scale: ['cores_10x360p30_share_audio', 'dropped_10x360p30', 'streams_per_core_360p30'],
+  convert: ['convert_i420_to_nv12_1080p', 'convert_i420_to_rgba_1080p', 'memcpy_1080p'],
+  decode: ['decode_720p30', 'decode_1080p30'],
+  encode: ['encode_openh264_1080p30', 'encode_x264_1080p30'],
+};
+
+/** Latencies as p50 / p99; a single value (count, throughput) once; a peer's p99 and the ratio beside. */
+function headline(f: Figure): string {
+  const single = f.p50 === f.p99 && !f.peer;
+  const value = single ? `${fmt(f.p50)} ${f.unit}` : `p50 ${fmt(f.p50)} / p99 ${fmt(f.p99)} ${f.unit}`;
+  const peer = f.peer ? ` (${f.peer.name} p99 ${fmt(f.peer.p99)}, ${fmt(f.ratio_p99)}×)` : '';
+  return `${f.name} ${value}${peer}`;
+}
+
+/** One line per scenario with its headline figures. */
+export function formatSummary(reports: Report[]): string {
+  const width = Math.max(...reports.map((r) => r.scenario.length));
+  return reports.map((r) => {
+    const names = HEADLINES[r.scenario];
+    const picked = names ? names.flatMap((n) => r.figures.filter((f) => f.name === n)) : r.figures.slice(0, 3);
+    return `${r.scenario.padEnd(width)}  ${picked.map(headline).join('; ') || 'no figures'}`;
+  }).join('\n');
+}
+
+// ---------------------------------------------------------------------------------------------
 // SVG chart
 
 const LAYOUT = {
@@ -122,6 +156,16 @@ const LAYOUT = {
   top: 78,
   axisHeight: 26,
 };
+type Layout = typeof LAYOUT;
+/** Width of a 12px label character, generously: long names must not run off the left edge. */
+const LABEL_CHAR_PX = 7;
+
+/** LAYOUT, with the label column (and the chart) widened for names longer than it holds. */
+function layoutFor(figures: Figure[]): Layout {
+  const longest = Math.max(0, ...figures.map((f) => f.name.length));
+  const extra = Math.max(0, Math.ceil(longest * LABEL_CHAR_PX + 20 - LAYOUT.labelWidth));
+  return { ...LAYOUT, labelWidth: LAYOUT.labelWidth + extra, width: LAYOUT.width + extra };
+}
 const OURS = '#1f6fb4';
 const PEER = '#e07b00';
 
@@ -180,9 +224,9 @@ function niceCeil(v: number): number {
   return 10 * mag;
 }
 
-function scaleX(axis: Axis, value: number): number {
-  const x0 = LAYOUT.labelWidth;
-  const span = LAYOUT.width - LAYOUT.labelWidth - LAYOUT.valueWidth;
+function scaleX(L: Layout, axis: Axis, value: number): number {
+  const x0 = L.labelWidth;
+  const span = L.width - L.labelWidth - L.valueWidth;
   let t: number;
   if (axis.log) {
     const v = Math.max(value, axis.min);
@@ -194,8 +238,8 @@ function scaleX(axis: Axis, value: number): number {
 }
 
 /** p50 as a dot, p95 as a short tick, p99 as a tall bar, joined by a line from p50 to p99. */
-function marks(axis: Axis, p: { p50: number; p95: number; p99: number }, y: number, color: string): string {
-  const [x50, x95, x99] = [p.p50, p.p95, p.p99].map((v) => scaleX(axis, v).toFixed(1));
+function marks(L: Layout, axis: Axis, p: { p50: number; p95: number; p99: number }, y: number, color: string): string {
+  const [x50, x95, x99] = [p.p50, p.p95, p.p99].map((v) => scaleX(L, axis, v).toFixed(1));
   return [
     `<line x1="${x50}" y1="${y}" x2="${x99}" y2="${y}" stroke="${color}" stroke-width="2"/>`,
     `<line x1="${x95}" y1="${y - 4}" x2="${x95}" y2="${y + 4}" stroke="${color}" stroke-width="2"/>`,
@@ -214,67 +258,68 @@ function groupByUnit(figures: Figure[]): Map<string, Figure[]> {
   return groups;
 }
 
-function renderGroup(unit: string, figures: Figure[], top: number): { svg: string; height: number } {
+function renderGroup(L: Layout, unit: string, figures: Figure[], top: number): { svg: string; height: number } {
   const axis = axisFor(figures);
   const out: string[] = [];
-  const plotLeft = LAYOUT.labelWidth;
-  const plotRight = LAYOUT.width - LAYOUT.valueWidth;
-  const rowsTop = top + LAYOUT.axisHeight;
-  const rowsBottom = rowsTop + figures.length * LAYOUT.rowHeight;
+  const plotLeft = L.labelWidth;
+  const plotRight = L.width - L.valueWidth;
+  const rowsTop = top + L.axisHeight;
+  const rowsBottom = rowsTop + figures.length * L.rowHeight;
   out.push(`<text x="12" y="${top + 12}" class="unit">${escapeXml(unit)}${axis.log ? ' (log scale)' : ''}</text>`);
   // Bands first, grid over them, marks last: each layer stays visible.
   figures.forEach((_, i) => {
-    const y = rowsTop + i * LAYOUT.rowHeight;
-    if (i % 2 === 1) out.push(`<rect x="0" y="${y}" width="${LAYOUT.width}" height="${LAYOUT.rowHeight}" class="band"/>`);
+    const y = rowsTop + i * L.rowHeight;
+    if (i % 2 === 1) out.push(`<rect x="0" y="${y}" width="${L.width}" height="${L.rowHeight}" class="band"/>`);
   });
   for (const t of axis.ticks) {
-    const x = scaleX(axis, t).toFixed(1);
+    const x = scaleX(L, axis, t).toFixed(1);
     out.push(`<line x1="${x}" y1="${rowsTop - 4}" x2="${x}" y2="${rowsBottom}" class="grid"/>`);
     out.push(`<text x="${x}" y="${rowsTop - 8}" class="tick">${t}</text>`);
   }
   figures.forEach((f, i) => {
-    const mid = rowsTop + i * LAYOUT.rowHeight + LAYOUT.rowHeight / 2;
+    const mid = rowsTop + i * L.rowHeight + L.rowHeight / 2;
     out.push(`<text x="${plotLeft - 10}" y="${mid + 4}" class="label">${escapeXml(f.name)}</text>`);
     const oursY = f.peer ? mid - 5 : mid;
-    out.push(marks(axis, f, oursY, OURS));
-    out.push(valueText(`${round3(f.p50)} / ${round3(f.p95)} / ${round3(f.p99)}`, oursY, OURS));
+    out.push(marks(L, axis, f, oursY, OURS));
+    out.push(valueText(L, `${round3(f.p50)} / ${round3(f.p95)} / ${round3(f.p99)}`, oursY, OURS));
     if (f.peer) {
       const peerY = mid + 6;
-      out.push(marks(axis, f.peer, peerY, PEER));
-      out.push(valueText(`${round3(f.peer.p50)} / ${round3(f.peer.p95)} / ${round3(f.peer.p99)} ${f.peer.name}`, peerY, PEER));
+      out.push(marks(L, axis, f.peer, peerY, PEER));
+      out.push(valueText(L, `${round3(f.peer.p50)} / ${round3(f.peer.p95)} / ${round3(f.peer.p99)} ${f.peer.name}`, peerY, PEER));
     }
   });
   out.push(`<line x1="${plotLeft}" y1="${rowsBottom}" x2="${plotRight}" y2="${rowsBottom}" class="axis"/>`);
   return { svg: out.join('\n'), height: rowsBottom - top };
 }
 
-function valueText(text: string, y: number, color: string): string {
-  const x = LAYOUT.width - LAYOUT.valueWidth + 12;
+function valueText(L: Layout, text: string, y: number, color: string): string {
+  const x = L.width - L.valueWidth + 12;
   return `<text x="${x}" y="${y + 4}" class="value" fill="${color}">${escapeXml(text)}</text>`;
 }
 
 /** A dependency-free horizontal chart: one row per figure, one axis per unit. */
 export function renderSvg(report: Report): string {
+  const L = layoutFor(report.figures);
   const body: string[] = [];
-  let y = LAYOUT.top;
+  let y = L.top;
   for (const [unit, figures] of groupByUnit(report.figures)) {
-    const g = renderGroup(unit, figures, y);
+    const g = renderGroup(L, unit, figures, y);
     body.push(g.svg);
-    y += g.height + LAYOUT.groupGap;
+    y += g.height + L.groupGap;
   }
-  const height = y - LAYOUT.groupGap + 20;
+  const height = y - L.groupGap + 20;
   const m = report.machine;
   const title = `callmedia bench: ${report.scenario}`;
   const subtitle = `${m.model}, ${m.cpus} CPUs, node ${m.node}, ${report.date}`;
-  const legendX = LAYOUT.labelWidth;
+  const legendX = L.labelWidth;
   const legend = [
     `<circle cx="${legendX}" cy="58" r="4" fill="${OURS}"/><text x="${legendX + 8}" y="62" class="legend">callmedia</text>`,
     `<circle cx="${legendX + 90}" cy="58" r="4" fill="${PEER}"/><text x="${legendX + 98}" y="62" class="legend">peer</text>`,
     `<text x="${legendX + 150}" y="62" class="legend">dot p50 · short tick p95 · tall bar p99</text>`,
-    `<text x="${LAYOUT.width - LAYOUT.valueWidth + 12}" y="62" class="legend">p50 / p95 / p99</text>`,
+    `<text x="${L.width - L.valueWidth + 12}" y="62" class="legend">p50 / p95 / p99</text>`,
   ].join('\n');
   return `<?xml version="1.0" encoding="UTF-8"?>
-<svg xmlns="http://www.w3.org/2000/svg" width="${LAYOUT.width}" height="${height}" viewBox="0 0 ${LAYOUT.width} ${height}" font-family="Helvetica, Arial, sans-serif">
+<svg xmlns="http://www.w3.org/2000/svg" width="${L.width}" height="${height}" viewBox="0 0 ${L.width} ${height}" font-family="Helvetica, Arial, sans-serif">
 <style>
   .title { font-size: 18px; font-weight: bold; fill: #222; }
   .subtitle { font-size: 12px; fill: #555; }

@@ -18,9 +18,9 @@ export const RESOLUTIONS = [
 ] as const;
 export type Resolution = (typeof RESOLUTIONS)[number];
 
-const ENCODERS: readonly VideoEncoderName[] = ['openh264', 'x264'];
+export const ENCODERS: readonly VideoEncoderName[] = ['openh264', 'x264'];
 /** The ffmpeg encoder that runs the same codec library as each of ours. */
-const FFMPEG_ENCODERS: Record<VideoEncoderName, string> = { openh264: 'libopenh264', x264: 'libx264' };
+export const FFMPEG_ENCODERS: Record<VideoEncoderName, string> = { openh264: 'libopenh264', x264: 'libx264' };
 const OVERHEAD_RESOLUTION = '720p';
 const OVERHEAD_TARGET_MS = 0.5;
 /**
@@ -144,7 +144,7 @@ interface FfmpegEncode {
 
 /** The encoders this ffmpeg build has (cached). */
 let ffmpegEncoderList: string | undefined;
-function ffmpegHasEncoder(name: string): boolean {
+export function ffmpegHasEncoder(name: string): boolean {
   ffmpegEncoderList ??= runTool(ffmpegPath(), ['-hide_banner', '-encoders']).toString();
   return new RegExp(`^\\s*V\\S*\\s+${name}\\s`, 'm').test(ffmpegEncoderList);
 }
@@ -272,16 +272,47 @@ async function sendClip(encoder: VideoEncoderName, res: Resolution, clip: RawCli
 // ---------------------------------------------------------------------------------------------
 // Figures and notes
 
-interface EncoderRun {
+export interface EncoderRun {
   encoder: VideoEncoderName;
   res: Resolution;
   ours: SendRun;
   ffmpeg?: FfmpegEncode;
 }
 
+const encoderRuns = new Map<string, Promise<EncoderRun>>();
+
+/**
+ * ffmpeg's encoder, then ours, on the same `frames` raw frames at `res`, each in real time.
+ * Measured once per process: a full run whose send and encode scenarios both ask for an
+ * encoder gets the same measurement.
+ */
+export function measureEncoder(encoder: VideoEncoderName, res: Resolution, frames: number): { run: Promise<EncoderRun>; cached: boolean } {
+  const key = `${encoder}/${res.label}/${frames}`;
+  const cached = encoderRuns.get(key);
+  if (cached) return { run: cached, cached: true };
+  const run = (async (): Promise<EncoderRun> => {
+    const clip = rawClip(res, frames);
+    // The peer runs before the stream so the two encoders never compete for a core.
+    let ffmpeg: FfmpegEncode | undefined;
+    if (ffmpegHasEncoder(FFMPEG_ENCODERS[encoder])) {
+      progress(`${res.label} ${encoder}: ffmpeg ${FFMPEG_ENCODERS[encoder]} on the same frames`);
+      ffmpeg = ffmpegEncode(encoder, res, clip);
+    }
+    progress(`${res.label} ${encoder}: sending ${frames} frames in real time`);
+    return { encoder, res, ours: await sendClip(encoder, res, clip), ffmpeg };
+  })();
+  encoderRuns.set(key, run);
+  return { run, cached: false };
+}
+
+/** Raw frames per stream: 300 for a stable p99, or a few seconds in a quick run. */
+export function sendFrames(options: ScenarioOptions): number {
+  return options.quick ? 90 : 300;
+}
+
 const tagOf = (res: Resolution) => `${res.label}${FPS}`;
 
-function encodeFigure(r: EncoderRun): Figure {
+export function encodeFigure(r: EncoderRun): Figure {
   const peer = r.ffmpeg ? peerFromSamples('ffmpeg', r.ffmpeg.perFrameMs) : undefined;
   return sampleFigure(`encode_${r.encoder}_${tagOf(r.res)}`, 'ms', r.ours.encodeMs, peer);
 }
@@ -291,7 +322,7 @@ function encodeFigure(r: EncoderRun): Figure {
  * estimate of what the engine adds around the codec call, not a per-frame difference. A few
  * slow frames (a busy neighbour on the machine) decide p99; p50 is the steady estimate.
  */
-function overheadNote(f: Figure): string {
+export function overheadNote(f: Figure): string {
   if (!f.peer) return `${f.name}: no ffmpeg peer, encoder overhead not measured`;
   const peer = f.peer;
   const d = (p: 'p50' | 'p95' | 'p99') => round3(f[p] - peer[p]);
@@ -324,7 +355,7 @@ function sendOverheadNote(main: EncoderRun, alt: EncoderRun, paired: boolean, en
     (other ? `; ${alt.encoder}: p50 ${other.p50} ms, p99 ${other.p99} ms` : '');
 }
 
-function peerMeanNote(runs: EncoderRun[]): string {
+export function peerMeanNote(runs: EncoderRun[]): string {
   const means = runs.flatMap((r) => (r.ffmpeg ? [`${r.encoder} ${r.res.label} ${round3(r.ffmpeg.utimeMsPerFrame)} ms`] : []));
   return `ffmpeg peer = wall time of its encode calls per frame (-benchmark_all, -re, one thread); ` +
     `its -benchmark user time / frames: ${means.join(', ')}`;
@@ -343,21 +374,11 @@ function bitrateNote(runs: EncoderRun[]): string {
 }
 
 async function run(options: ScenarioOptions): Promise<ScenarioResult> {
-  const frames = options.quick ? 90 : 300;
+  const frames = sendFrames(options);
   const runs: EncoderRun[] = [];
   const noPeer = ENCODERS.filter((e) => !ffmpegHasEncoder(FFMPEG_ENCODERS[e]));
   for (const res of RESOLUTIONS) {
-    const clip = rawClip(res, frames);
-    for (const encoder of ENCODERS) {
-      // The peer runs before the stream so the two encoders never compete for a core.
-      let ffmpeg: FfmpegEncode | undefined;
-      if (!noPeer.includes(encoder)) {
-        progress(`${res.label} ${encoder}: ffmpeg ${FFMPEG_ENCODERS[encoder]} on the same frames`);
-        ffmpeg = ffmpegEncode(encoder, res, clip);
-      }
-      progress(`${res.label} ${encoder}: sending ${frames} frames in real time`);
-      runs.push({ encoder, res, ours: await sendClip(encoder, res, clip), ffmpeg });
-    }
+    for (const encoder of ENCODERS) runs.push(await measureEncoder(encoder, res, frames).run);
   }
 
   const encodes = ENCODERS.flatMap((e) => runs.filter((r) => r.encoder === e).map(encodeFigure));
