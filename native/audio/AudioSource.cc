@@ -206,17 +206,19 @@ bool AudioSource::Pull(int16_t* out, uint64_t nowNs) {
   }
   lastLevel_ = levels ? levelSum / levels : -1;
 
-  // Latency control: a buffer deeper than the target for a second sheds one packet.
-  if (Buffered() > static_cast<size_t>(targetFrames_) + 1) {
-    if (++deepFrames_ >= kDeepFramesBeforeDrop) {
+  // Latency control: if for a whole second there was always a packet waiting beyond the one
+  // just played, the buffer is a frame deeper than the network needs: shed one packet, so
+  // latency goes back down after a burst of jitter has passed.
+  minWaiting_ = std::min(minWaiting_, Buffered());
+  if (++windowFrames_ >= kDeepFramesBeforeDrop) {
+    if (minWaiting_ >= 1 && underrunFrames_ == 0) {
       if (Slot* drop = Get(nextSeq_)) drop->used = false;
       ++nextSeq_;
       stats_->discarded.fetch_add(1, std::memory_order_relaxed);
-      deepFrames_ = 0;
       if (targetFrames_ > 1) --targetFrames_;
     }
-  } else {
-    deepFrames_ = 0;
+    windowFrames_ = 0;
+    minWaiting_ = SIZE_MAX;
   }
   return true;
 }

@@ -11,6 +11,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <cstddef>
 #include <vector>
 
 #include "rtp/RtpPacket.h"
@@ -79,7 +80,8 @@ class AudioSource {
   uint16_t highest_ = 0;
   int targetFrames_ = 1;
   int underrunFrames_ = 0;
-  int deepFrames_ = 0;
+  int windowFrames_ = 0;
+  size_t minWaiting_ = SIZE_MAX;  // fewest packets waiting after a pull, this window
   int samplesPerPacket_ = kFrameSamples;
   int16_t last8k_ = 0;
   int lastLevel_ = -1;

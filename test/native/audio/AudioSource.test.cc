@@ -137,6 +137,23 @@ struct OpusRun {
 
 }  // namespace
 
+TEST(AudioSource_ExtraDepthIsShed) {
+  // A packet always waiting beyond the one played is 20 ms of latency nobody needs: after a
+  // second of that, one packet is shed.
+  OpusRun run;
+  REQUIRE(run.tone.ok());
+  run.Encode(120);
+  Insert(run.source, run.packets[0], OpusRun::Arrival(0), 40);
+  size_t played = 0;
+  for (size_t k = 0; k < 110; ++k) {
+    Insert(run.source, run.packets[k + 1], OpusRun::Arrival(k + 1), 40);
+    if (Pull(run.source, OpusRun::At(k)).played) ++played;
+  }
+  CHECK_EQ(played, 110u);
+  CHECK(run.stats.discarded.load() >= 1u);
+  CHECK_EQ(run.stats.concealed.load(), 0u);
+}
+
 TEST(AudioSource_OpusToneComesOut) {
   for (int encoderRate : {48000, 16000}) {
     OpusRun run(encoderRate);
@@ -145,9 +162,9 @@ TEST(AudioSource_OpusToneComesOut) {
     run.Encode(60);
     Frame f = Pull(run.source, OpusRun::Arrival(0) - kMs);
     CHECK(!f.played);  // nothing received yet
-    Insert(run.source, run.packets[0], OpusRun::Arrival(0), 40);
+    // Each packet arrives before its tick, none waits longer than needed: all are played.
     for (size_t k = 0; k < 60; ++k) {
-      if (k + 1 < 60) Insert(run.source, run.packets[k + 1], OpusRun::Arrival(k + 1), 40);
+      Insert(run.source, run.packets[k], OpusRun::Arrival(k), 40);
       f = Pull(run.source, OpusRun::At(k));
       REQUIRE(f.played);
       CHECK_EQ(run.source.playedArrivalNs(), OpusRun::Arrival(k));
