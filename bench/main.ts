@@ -19,7 +19,8 @@ const SCENARIOS: Record<string, () => Promise<Scenario>> = {
   encode: async () => (await import('./codec')).encode,
 };
 
-const RESULTS_DIR = path.resolve(__dirname, '..', '..', 'bench', 'results');
+// BENCH_RESULTS_DIR lets a smoke run write elsewhere than the results a full run left.
+const RESULTS_DIR = process.env.BENCH_RESULTS_DIR ?? path.resolve(__dirname, '..', '..', 'bench', 'results');
 const USAGE = `usage: npm run bench -- [scenario ...] [--quick]\nscenarios: ${Object.keys(SCENARIOS).join(', ')}`;
 
 interface Args {

@@ -1,10 +1,12 @@
 import * as assert from 'assert';
 import { spawn } from 'child_process';
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
-const RESULTS = path.join(ROOT, 'bench', 'results');
+// Quick runs go to a folder of their own: the results of the last full run stay as they are.
+const RESULTS = fs.mkdtempSync(path.join(os.tmpdir(), 'callmedia-bench-'));
 
 /** The figures ../shared/BENCH.md names for each scenario: a run must write every one. */
 const EXPECTED: Record<string, string[]> = {
@@ -22,7 +24,10 @@ const EXPECTED: Record<string, string[]> = {
 
 function runBench(scenario: string): Promise<{ code: number; out: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [path.join(ROOT, 'dist', 'bench', 'main.js'), scenario, '--quick'], { cwd: ROOT });
+    const child = spawn(process.execPath, [path.join(ROOT, 'dist', 'bench', 'main.js'), scenario, '--quick'], {
+      cwd: ROOT,
+      env: { ...process.env, BENCH_RESULTS_DIR: RESULTS },
+    });
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     child.stderr.on('data', (d) => (out += d));
