@@ -10,6 +10,13 @@ commands:
                             one call; prints each video channel's fps and latency and who speaks
   serve [--port P]          runs the local communications service (Graph API at /v1.0, admin
                             API at /admin) with conference media, until Ctrl-C
+  call <appId> [--from NAME] [--service URL]
+                            a synthetic participant calls a bot (prints the call id)
+  join <callId> [--name NAME] [--share] [--service URL]
+                            a synthetic participant joins a call (prints its participant id)
+  leave <callId> <participantId> [--service URL]
+  tones <callId> <digits> [--service URL]
+                            a participant presses keys (DTMF)
   camera [--seconds N] [--size WxH] [--format I420|NV12|RGB24|RGBA|BGRA]
                             a live ffmpeg camera into one VideoSocket, per-stage latency each second
   help                      this text`;
@@ -17,6 +24,32 @@ commands:
 function option(args: string[], name: string): string | undefined {
   const i = args.indexOf(name);
   return i >= 0 ? args[i + 1] : undefined;
+}
+
+/** The service's admin API, for driving synthetic participants from a shell. */
+async function admin(command: string, args: string[]): Promise<string> {
+  const base = (option(args, '--service') ?? 'http://127.0.0.1:9440').replace(/\/$/, '');
+  const positional = args.filter((a, i) => !a.startsWith('--') && !(i > 0 && args[i - 1].startsWith('--') && args[i - 1] !== '--share'));
+  const request = async (method: string, path: string, body?: unknown) => {
+    const res = await fetch(base + path, { method, headers: { 'Content-Type': 'application/json' }, body: body ? JSON.stringify(body) : undefined });
+    const text = await res.text();
+    if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text}`);
+    return text ? (JSON.parse(text) as { id?: string }) : {};
+  };
+  const [first, second] = positional;
+  if (!first) throw new Error(`${command}: missing argument (see callmedia help)`);
+  switch (command) {
+    case 'call':
+      return (await request('POST', '/admin/calls/incoming', { from: { displayName: option(args, '--from') ?? 'Alice' }, toAppId: first })).id ?? '';
+    case 'join':
+      return (await request('POST', `/admin/calls/${first}/participants`, { displayName: option(args, '--name') ?? 'Guest', sharing: args.includes('--share') })).id ?? '';
+    case 'leave':
+      await request('DELETE', `/admin/calls/${first}/participants/${second}`);
+      return 'left';
+    default:
+      await request('POST', `/admin/calls/${first}/tones`, { tones: second });
+      return 'sent';
+  }
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -39,6 +72,12 @@ async function main(argv: string[]): Promise<number> {
       await running.close();
       return 0;
     }
+    case 'call':
+    case 'join':
+    case 'leave':
+    case 'tones':
+      console.log(await admin(command, args));
+      return 0;
     case 'camera': {
       const size = option(args, '--size');
       const [width, height] = size ? size.split('x').map(Number) : [undefined, undefined];

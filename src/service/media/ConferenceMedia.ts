@@ -199,6 +199,7 @@ export class ConferenceMedia implements MediaBridge {
     const media = call.id ? this.calls.get(call.id) : undefined;
     if (!media) return { completionReason: 'mediaReceiveTimeout' };
     if (options.prompts.length) await this.playPrompts(call, options.prompts, signal);
+    if (options.playBeep && !signal.aborted && media.audioPort) await this.beep(media, signal);
     // The recorder hears what the bot hears from the participants.
     const recorder = new AudioSocket().unref();
     const ingests = [...media.participants.values()].filter((p) => p.audio && !p.muted).map((p) => p.audio as ForwardingPort);
@@ -236,6 +237,18 @@ export class ConferenceMedia implements MediaBridge {
       for (const ingest of ingests) ingest.stopForwardingTo(recorder.port);
       await recorder.close();
     }
+  }
+
+  /** 200 ms of 1 kHz into the bot's audio: "speak after the tone". */
+  private async beep(media: CallMedia, signal: AbortSignal): Promise<void> {
+    const socket = new AudioSocket({ send: {}, remote: { port: media.audioPort as number, address: media.address } }).unref();
+    for (let frame = 0; frame < 10 && !signal.aborted; frame++) {
+      const pcm = Buffer.alloc(640);
+      for (let i = 0; i < 320; i++) pcm.writeInt16LE(Math.round(8000 * Math.sin((2 * Math.PI * 1000 * (frame * 320 + i)) / 16000)), i * 2);
+      socket.send(pcm);
+    }
+    while (!socket.isClosed && socket.queuedFrames > 0 && !signal.aborted) await new Promise((r) => setTimeout(r, 20));
+    await socket.close();
   }
 
   private route(media: CallMedia, botPort: number, sourceId: number): void {
