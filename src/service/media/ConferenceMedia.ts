@@ -19,6 +19,9 @@ interface ParticipantMedia {
   /** Where the bot's audio and video reach this participant (what it hears and sees). */
   ears: ForwardingPort;
   eyes: ForwardingPort;
+  /** The camera as it is sent, and smaller encodings made for subscriptions that ask for less. */
+  camera?: { sourceId: number; width: number; height: number; fps: number };
+  layers: Map<string, { port: ForwardingPort; encoder: SyntheticParticipant }>;
   synthetic: SyntheticParticipant;
   muted: boolean;
 }
@@ -89,7 +92,7 @@ export class ConferenceMedia implements MediaBridge {
       } else {
         const control = new ForwardingPort('video');
         control.announceTo(m.port, media.address);
-        control.on('subscription', ({ sourceId }: { sourceId: number }) => this.route(media, m.port, sourceId));
+        control.on('subscription', (s: { sourceId: number; width: number; height: number }) => this.route(media, m.port, s));
         media.controls.set(m.port, control);
         if (m.label === 'video-0') media.botCameraPort = m.port;
       }
@@ -127,7 +130,8 @@ export class ConferenceMedia implements MediaBridge {
     const eyes = new ForwardingPort('video');
     media.audioControl?.forwardTo(ears.localPort);
     media.controls.get(media.botCameraPort ?? -1)?.forwardTo(eyes.localPort);
-    media.participants.set(participant.id, { sources, audio, ears, eyes, synthetic, muted: false });
+    const camera = videoId !== undefined ? { sourceId: videoId, ...this.video } : undefined;
+    media.participants.set(participant.id, { sources, audio, ears, eyes, camera, layers: new Map(), synthetic, muted: false });
   }
 
   onParticipantLeft(call: Call, participant: Participant): void {
@@ -138,6 +142,11 @@ export class ConferenceMedia implements MediaBridge {
     for (const ingest of p.sources.values()) {
       for (const [port, routed] of media.routes) if (routed === ingest) media.routes.delete(port);
       void ingest.close();
+    }
+    for (const layer of p.layers.values()) {
+      layer.encoder.stop();
+      for (const [port, routed] of media.routes) if (routed === layer.port) media.routes.delete(port);
+      void layer.port.close();
     }
     media.audioControl?.stopForwardingTo(p.ears.localPort);
     media.controls.get(media.botCameraPort ?? -1)?.stopForwardingTo(p.eyes.localPort);
@@ -167,7 +176,8 @@ export class ConferenceMedia implements MediaBridge {
     this.calls.delete(call.id);
     for (const p of media.participants.values()) {
       p.synthetic.stop();
-      for (const port of [...p.sources.values(), p.ears, p.eyes]) void port.close();
+      for (const layer of p.layers.values()) layer.encoder.stop();
+      for (const port of [...p.sources.values(), ...[...p.layers.values()].map((l) => l.port), p.ears, p.eyes]) void port.close();
     }
     for (const control of media.controls.values()) void control.close();
     void media.audioControl?.close();
@@ -251,17 +261,37 @@ export class ConferenceMedia implements MediaBridge {
     await socket.close();
   }
 
-  private route(media: CallMedia, botPort: number, sourceId: number): void {
+  /**
+   * Sends a bot socket the source it subscribed to. A camera asked for at a smaller size than it
+   * is sent gets an encoding of its own at that size (same source id), as a server that scales
+   * or picks a simulcast layer would; the socket starts on its next key frame either way.
+   */
+  private route(media: CallMedia, botPort: number, s: { sourceId: number; width: number; height: number }): void {
     media.routes.get(botPort)?.stopForwardingTo(botPort, media.address);
     media.routes.delete(botPort);
-    if (sourceId === 0) return;
+    if (s.sourceId === 0) return;
     for (const p of media.participants.values()) {
-      const ingest = p.sources.get(sourceId);
-      if (ingest && ingest.kind === 'video') {
-        ingest.forwardTo(botPort, media.address);
-        media.routes.set(botPort, ingest);
-        return;
-      }
+      let ingest = p.sources.get(s.sourceId);
+      if (!ingest || ingest.kind !== 'video') continue;
+      const camera = p.camera;
+      if (camera && camera.sourceId === s.sourceId && s.height > 0 && s.height < camera.height) ingest = this.layer(p, camera, s.width, s.height);
+      ingest.forwardTo(botPort, media.address);
+      media.routes.set(botPort, ingest);
+      return;
     }
+  }
+
+  private layer(p: ParticipantMedia, camera: NonNullable<ParticipantMedia['camera']>, width: number, height: number): ForwardingPort {
+    const key = `${width}x${height}`;
+    let layer = p.layers.get(key);
+    if (!layer) {
+      const port = new ForwardingPort('video');
+      const encoder = new SyntheticParticipant(`${p.synthetic.name}@${key}`, {
+        video: { port: port.localPort, sourceId: camera.sourceId, width, height, fps: camera.fps },
+      });
+      layer = { port, encoder };
+      p.layers.set(key, layer);
+    }
+    return layer.port;
   }
 }

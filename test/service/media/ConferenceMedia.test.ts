@@ -26,7 +26,7 @@ describe('service/media/ConferenceMedia: a call with media, end to end', functio
   const log: string[] = [];
 
   beforeEach(async () => {
-    media = new ConferenceMedia();
+    media = new ConferenceMedia({ video: { width: 640, height: 360, fps: 15 } });
     running = await startService({ port: 0, mediaBridge: media });
     media.attach(running.service);
     bot = await startSampleBot({ serviceUrl: running.url, appId: 'media-bot', log: (l) => log.push(l) });
@@ -66,7 +66,7 @@ describe('service/media/ConferenceMedia: a call with media, end to end', functio
       const got = frames.get(i) ?? [];
       assert.ok(got.length >= 20, `socket ${i}: ${got.length} frames`);
       assert.ok(got.every((f) => f.mediaSourceId === socket.subscription), `socket ${i} only gets its source`);
-      assert.strictEqual(got[0].width, 320);
+      assert.strictEqual(got[0].width, 640, 'a 360p subscription gets the camera as sent');
     }
     const watched = session.videoSockets.map((s) => s.subscription).filter((x) => x !== undefined).map((id) => session.participantOf(id as number));
     const alice = [...botCall.participants.values()].find((p) => p.displayName === 'Alice');
@@ -78,6 +78,16 @@ describe('service/media/ConferenceMedia: a call with media, end to end', functio
     const aliceAudio = Number(alice?.audioSourceId);
     const aliceTone = samples(Buffer.concat(talking.map((f) => f.unmixed.find((u) => u.sourceId === aliceAudio)?.data ?? Buffer.alloc(640))));
     assert.ok(toneAmplitude(aliceTone, 440) > 0.05, `Alice's 440 Hz voice: ${toneAmplitude(aliceTone, 440).toFixed(3)}`);
+
+    // A subscription at a smaller size gets frames of that size, from the same source.
+    const small = session.videoSockets[0];
+    const source = small.subscription as number;
+    const smallFrames: VideoFrame[] = [];
+    small.on('frame', (f) => smallFrames.push(f));
+    small.subscribe(source, { resolution: '180p' });
+    await until(() => smallFrames.some((f) => f.width === 320), 'frames at 320x180', 8000);
+    const firstSmall = smallFrames.findIndex((f) => f.width === 320);
+    assert.ok(smallFrames.slice(firstSmall).every((f) => f.width === 320 && f.height === 180 && f.mediaSourceId === source));
 
     svc.sendTones(call.id, '7*');
     await until(() => tones.length === 2, 'DTMF in the media');
