@@ -45,6 +45,8 @@ describe('service: admin API (the other side of calls)', () => {
 
   it('rings with others already in the call: a group call invitation with chatInfo and meetingInfo', async () => {
     const id = await established({ others: [{ displayName: 'Bob' }, { displayName: 'Cleo', sharing: true }] });
+    // Notifications are delivered asynchronously: the call can be established before the recorder has the first.
+    await eventually(() => rec.notifications().length > 0, 'the incoming notification');
     const incoming = rec.notifications()[0].resourceData;
     assert.ok(incoming.chatInfo.threadId);
     assert.equal(incoming.meetingInfo['@odata.type'], '#microsoft.graph.organizerMeetingInfo');
