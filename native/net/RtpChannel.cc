@@ -5,17 +5,9 @@
 
 #include "common/Clock.h"
 #include "net/MediaThread.h"
+#include "net/SocketAddress.h"
 
 namespace callmedia {
-
-namespace {
-bool ParseAddress(const std::string& address, int port, sockaddr_storage* out) {
-  std::memset(out, 0, sizeof(*out));
-  if (address.find(':') != std::string::npos)
-    return uv_ip6_addr(address.c_str(), port, reinterpret_cast<sockaddr_in6*>(out)) == 0;
-  return uv_ip4_addr(address.c_str(), port, reinterpret_cast<sockaddr_in*>(out)) == 0;
-}
-}  // namespace
 
 RtpChannel::RtpChannel(const RtpChannelOptions& options, ChannelSink* sink) : options_(options) {
   context_.sink = sink;
@@ -25,7 +17,7 @@ RtpChannel::RtpChannel(const RtpChannelOptions& options, ChannelSink* sink) : op
 bool RtpChannel::Open(const std::shared_ptr<RtpChannel>& self, std::string* error) {
   context_.owner = self;
   if (!options_.remoteAddress.empty()) {
-    if (!ParseAddress(options_.remoteAddress, options_.remotePort, &remote_)) {
+    if (!ParseSocketAddress(options_.remoteAddress, options_.remotePort, &remote_)) {
       *error = "bad remote address " + options_.remoteAddress;
       return false;
     }
@@ -65,7 +57,7 @@ void RtpChannel::PostToMedia(std::function<void()> task) {
 
 void RtpChannel::SetRemote(const std::string& address, int port, std::string* error) {
   sockaddr_storage addr;
-  if (port <= 0 || port > 65535 || !ParseAddress(address, port, &addr)) {
+  if (port <= 0 || port > 65535 || !ParseSocketAddress(address, port, &addr)) {
     *error = "bad remote address " + address + ":" + std::to_string(port);
     return;
   }
@@ -114,13 +106,13 @@ void RtpChannel::OnDatagram(const uint8_t* data, size_t size, const sockaddr* fr
 }
 
 void RtpChannel::LearnRemote(const sockaddr* from) {
-  std::memcpy(&remote_, from, from->sa_family == AF_INET6 ? sizeof(sockaddr_in6) : sizeof(sockaddr_in));
+  std::memcpy(&remote_, from, SocketAddressLength(from->sa_family));
   haveRemote_ = true;
 }
 
 void RtpChannel::Announce(const std::string& address, int port, std::string* error) {
   sockaddr_storage addr;
-  if (port <= 0 || port > 65535 || !ParseAddress(address, port, &addr)) {
+  if (port <= 0 || port > 65535 || !ParseSocketAddress(address, port, &addr)) {
     *error = "bad address " + address + ":" + std::to_string(port);
     return;
   }

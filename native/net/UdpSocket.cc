@@ -2,6 +2,7 @@
 
 #include "common/Clock.h"
 #include "net/MediaThread.h"
+#include "net/SocketAddress.h"
 
 namespace callmedia {
 
@@ -11,10 +12,8 @@ UdpSocket::UdpSocket(Listener* listener) : listener_(listener) {
 }
 
 int UdpSocket::Bind(const std::string& address, int port, std::string* error) {
-  sockaddr_storage addr{};
-  int rc = address.find(':') != std::string::npos
-               ? uv_ip6_addr(address.c_str(), port, reinterpret_cast<sockaddr_in6*>(&addr))
-               : uv_ip4_addr(address.c_str(), port, reinterpret_cast<sockaddr_in*>(&addr));
+  sockaddr_storage addr;
+  int rc = ParseSocketAddress(address, port, &addr) ? 0 : UV_EINVAL;
   if (rc == 0) rc = uv_udp_bind(&handle_, reinterpret_cast<const sockaddr*>(&addr), 0);
   if (rc == 0) {
     // Key frames arrive as bursts of a hundred packets or more; give the kernel room for them.

@@ -2,23 +2,14 @@
 
 #include <cstring>
 
+#include "net/SocketAddress.h"
 #include "video/H264Depacketizer.h"
 
 namespace callmedia {
 
 namespace {
 bool ParseTarget(const std::string& address, int port, sockaddr_storage* out) {
-  std::memset(out, 0, sizeof(*out));
-  if (port <= 0 || port > 65535) return false;
-  if (address.find(':') != std::string::npos)
-    return uv_ip6_addr(address.c_str(), port, reinterpret_cast<sockaddr_in6*>(out)) == 0;
-  return uv_ip4_addr(address.c_str(), port, reinterpret_cast<sockaddr_in*>(out)) == 0;
-}
-
-bool SameAddress(const sockaddr_storage& a, const sockaddr_storage& b) {
-  if (a.ss_family != b.ss_family) return false;
-  const size_t n = a.ss_family == AF_INET6 ? sizeof(sockaddr_in6) : sizeof(sockaddr_in);
-  return std::memcmp(&a, &b, n) == 0;
+  return port > 0 && port <= 65535 && ParseSocketAddress(address, port, out);
 }
 }  // namespace
 
@@ -40,7 +31,7 @@ void ForwarderChannel::AddTarget(const std::string& address, int port, std::stri
   }
   PostToMedia([this, addr] {
     for (const auto& t : targets_)
-      if (SameAddress(t.address, addr)) return;
+      if (SameSocketAddress(t.address, addr)) return;
     targets_.push_back(Target{addr, options_.video});
     targetCount_.store(targets_.size(), std::memory_order_relaxed);
   });
@@ -51,7 +42,7 @@ void ForwarderChannel::RemoveTarget(const std::string& address, int port) {
   if (!ParseTarget(address, port, &addr)) return;
   PostToMedia([this, addr] {
     for (auto it = targets_.begin(); it != targets_.end(); ++it) {
-      if (SameAddress(it->address, addr)) {
+      if (SameSocketAddress(it->address, addr)) {
         targets_.erase(it);
         break;
       }

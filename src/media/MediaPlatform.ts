@@ -135,14 +135,15 @@ export class MediaSession {
   stats(): MediaSessionStats {
     const video = this.videoSockets.map((s) => s.stats());
     const vbss = this.vbssSocket?.stats();
+    const audio = this.audioSocket?.stats();
     const all = vbss ? [...video, vbss] : video;
     return {
-      audio: this.audioSocket?.stats(),
+      audio,
       video,
       vbss,
       framesReceived: all.reduce((n, s) => n + s.framesReceived, 0),
       framesDropped: all.reduce((n, s) => n + s.framesDroppedDelivery + s.framesDroppedConsumer + s.framesDroppedDecodeQueue, 0),
-      bytesReceived: all.reduce((n, s) => n + s.bytes, 0) + (this.audioSocket?.stats().bytes ?? 0),
+      bytesReceived: all.reduce((n, s) => n + s.bytes, 0) + (audio?.bytes ?? 0),
     };
   }
 
