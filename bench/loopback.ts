@@ -180,7 +180,7 @@ function streamFigures(res: Resolution, run: StreamRun): Figure[] {
   const tx = run.tx.send;
   const rx = run.rx;
   const dropped = (tx?.framesDroppedQueue ?? 0) + (tx?.encodeErrors ?? 0) + rx.framesIncomplete +
-    rx.framesDroppedDecodeQueue + rx.framesDroppedDelivery + rx.decodeErrors;
+    rx.framesDroppedDecodeQueue + rx.framesSkippedBehind + rx.framesDroppedDelivery + rx.decodeErrors;
   const figures = [
     sampleFigure(`glass_to_glass_${tag}`, 'ms', s.glass),
     // Encode is paired with the frames it made when nothing was dropped; else it stands alone.

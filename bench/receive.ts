@@ -120,7 +120,7 @@ function streamFigures(res: Resolution, run: StreamRun): Figure[] {
   const tag = `${res.label}${FPS}`;
   const st = run.stats;
   const s = run.stages;
-  const dropped = st.framesIncomplete + st.framesDroppedDecodeQueue + st.framesDroppedDelivery + st.decodeErrors;
+  const dropped = st.framesIncomplete + st.framesDroppedDecodeQueue + st.framesSkippedBehind + st.framesDroppedDelivery + st.decodeErrors;
   return [
     sampleFigure(`receive_overhead_${tag}`, 'ms', s.overhead),
     // ffmpeg -benchmark reports one figure: user CPU time over the whole clip, i.e. a mean per

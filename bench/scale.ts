@@ -317,7 +317,7 @@ function counts(session: MediaSession): Counts {
   const sum = (f: (s: VideoSocketStats) => number) => video.reduce((n, s) => n + f(s), 0);
   const audio = session.audioSocket?.stats();
   return {
-    engineDrops: sum((s) => s.framesDroppedDecodeQueue + s.framesDroppedDelivery + s.decodeErrors),
+    engineDrops: sum((s) => s.framesDroppedDecodeQueue + s.framesSkippedBehind + s.framesDroppedDelivery + s.decodeErrors),
     incomplete: sum((s) => s.framesIncomplete),
     packetsLost: sum((s) => s.packetsLost),
     framesWaitingKeyFrame: sum((s) => s.framesWaitingKeyFrame),

@@ -40,7 +40,7 @@ void VideoChannelWrap::Init(Napi::Env env, Napi::Object exports) {
 }
 
 // new VideoChannel({ address, port, remoteAddress, remotePort, format, payloadType, reorderWindowMs,
-//   maxQueuedFrames, maxDecodeQueue, send?: { encoder, width, height, fps, bitrateKbps,
+//   maxQueuedFrames, maxDecodeQueue, decodeQueueLimit, send?: { encoder, width, height, fps, bitrateKbps,
 //   keyFrameInterval, screenContent, payloadType, maxSendQueue, scale } }, callback)
 VideoChannelWrap::VideoChannelWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<VideoChannelWrap>(info) {
   Napi::Env env = info.Env();
@@ -59,10 +59,12 @@ VideoChannelWrap::VideoChannelWrap(const Napi::CallbackInfo& info) : Napi::Objec
   r.format = static_cast<PixelFormat>(OptInt(o, "format", 0));
   r.payloadType = OptInt(o, "payloadType", -1);
   r.reorderWindowMs = static_cast<uint64_t>(OptInt(o, "reorderWindowMs", 50));
-  r.maxDecodeQueue = static_cast<size_t>(OptInt(o, "maxDecodeQueue", 6));
+  r.maxDecodeQueue = static_cast<size_t>(OptInt(o, "maxDecodeQueue", 8));
+  r.decodeQueueLimit = static_cast<size_t>(OptInt(o, "decodeQueueLimit", 60));
   const int maxQueued = OptInt(o, "maxQueuedFrames", 4);
   if (t.port < 0 || t.port > 65535 || static_cast<int>(r.format) < 0 ||
-      static_cast<int>(r.format) > static_cast<int>(PixelFormat::H264) || maxQueued < 1 || r.maxDecodeQueue < 1) {
+      static_cast<int>(r.format) > static_cast<int>(PixelFormat::H264) || maxQueued < 1 || r.maxDecodeQueue < 1 ||
+      r.decodeQueueLimit < 2) {
     ThrowCodedError(env, "INVALID_ARGUMENT", "VideoChannel: option out of range");
     return;
   }
@@ -124,6 +126,7 @@ Napi::Value VideoChannelWrap::Stats(const Napi::CallbackInfo& info) {
   set(o, "framesWaitingKeyFrame", s.framesWaitingKeyFrame);
   set(o, "framesDroppedDecodeQueue", s.framesDroppedDecodeQueue);
   set(o, "framesDecoded", s.framesDecoded);
+  set(o, "framesSkippedBehind", s.framesSkippedBehind);
   set(o, "decodeErrors", s.decodeErrors);
   set(o, "jitterMs", s.jitterMs);
   set(o, "ssrc", s.ssrc);

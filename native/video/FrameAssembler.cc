@@ -205,7 +205,7 @@ void FrameAssembler::EmitFrame(uint16_t first, uint16_t last) {
   }
   stats_.framesAssembled.fetch_add(1, std::memory_order_relaxed);
   AssembledFrame frame{accessUnit_.data(), accessUnit_.size(), ts, ssrc_, depacketizer_.hasIdr(),
-                       firstNs, lastNs, NowNs()};
+                       depacketizer_.isReference(), firstNs, lastNs, NowNs()};
   listener_->OnFrameAssembled(frame);
 }
 

@@ -22,6 +22,7 @@ struct AssembledFrame {
   uint32_t timestamp;
   uint32_t ssrc;
   bool keyFrame;
+  bool reference;  // later frames may predict from it (nal_ref_idc != 0)
   uint64_t firstPacketNs;
   uint64_t lastPacketNs;
   uint64_t assembledNs;

@@ -40,19 +40,21 @@ void H264Depacketizer::BeginFrame(std::vector<uint8_t>* out) {
   out_ = out;
   out_->clear();
   inFragment_ = false;
-  hasIdr_ = hasSps_ = false;
+  hasIdr_ = hasSps_ = isReference_ = false;
 }
 
-void H264Depacketizer::NoteType(uint8_t type) {
+void H264Depacketizer::NoteHeader(uint8_t header) {
+  const uint8_t type = header & 0x1F;
   if (type == h264::kIdr) hasIdr_ = true;
   if (type == h264::kSps) hasSps_ = true;
+  if (type >= h264::kSlice && type <= h264::kIdr && (header & 0x60) != 0) isReference_ = true;
 }
 
 void H264Depacketizer::StartNal(uint8_t header) {
   static const uint8_t kStartCode[4] = {0, 0, 0, 1};
   out_->insert(out_->end(), kStartCode, kStartCode + 4);
   out_->push_back(header);
-  NoteType(header & 0x1F);
+  NoteHeader(header);
 }
 
 void H264Depacketizer::AppendBytes(const uint8_t* data, size_t size) {

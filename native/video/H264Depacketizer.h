@@ -31,17 +31,21 @@ class H264Depacketizer {
 
   bool hasIdr() const { return hasIdr_; }
   bool hasSps() const { return hasSps_; }
+  // A slice with nal_ref_idc != 0: later frames may predict from this one. A frame without
+  // one (a disposable picture) can be dropped without breaking the reference chain.
+  bool isReference() const { return isReference_; }
 
  private:
   void StartNal(uint8_t header);
   void AppendBytes(const uint8_t* data, size_t size);
-  void NoteType(uint8_t type);
+  void NoteHeader(uint8_t header);
 
   std::vector<uint8_t>* out_ = nullptr;
   bool inFragment_ = false;
   uint8_t fragmentType_ = 0;
   bool hasIdr_ = false;
   bool hasSps_ = false;
+  bool isReference_ = false;
 };
 
 }  // namespace callmedia

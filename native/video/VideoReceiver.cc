@@ -213,11 +213,15 @@ void VideoReceiver::OnFrameAssembled(const AssembledFrame& frame) {
     sink_->OnFrame(std::move(meta));
     return;
   }
-  if (strand_->Pending() >= options_.maxDecodeQueue) {
-    // Dropping compressed frames breaks the reference chain: resume at the next key frame.
+  const size_t waiting = strand_->Pending();
+  if (waiting >= (frame.reference ? options_.decodeQueueLimit : options_.decodeQueueLimit / 2)) {
+    // Far behind for long: only now is compressed input lost. A disposable frame goes without
+    // consequence; a reference frame breaks the chain, so the stream resumes at a key frame.
     framesDroppedDecodeQueue_.fetch_add(1, std::memory_order_relaxed);
-    assembler_.RequireKeyFrame();
-    NeedKeyFrame(NowNs(), "decoder behind");
+    if (frame.reference) {
+      assembler_.RequireKeyFrame();
+      NeedKeyFrame(NowNs(), "decoder far behind");
+    }
     return;
   }
   PooledBuffer au = PooledBuffer::Make(frame.size, H264Decoder::kInputPadding);
@@ -280,6 +284,13 @@ void VideoReceiver::OnPicture(const DecodedPicture& picture) {
   out.width = picture.width;
   out.height = picture.height;
   out.stamps[kDecoded] = decodedNs;
+  framesDecoded_.fetch_add(1, std::memory_order_relaxed);
+  if (strand_->Pending() > options_.maxDecodeQueue) {
+    // Behind (the running task counts itself): this picture is the oldest one waiting to be
+    // seen, so it is the one to skip. The decoder has its references; nothing else is lost.
+    framesSkippedBehind_.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
   out.buffer = PooledBuffer::Make(FrameSize(options_.format, picture.width, picture.height));
   if (!FrameConverter::FromI420(picture.planes, picture.width, picture.height, picture.fullRange, picture.matrix,
                                 options_.format, out.buffer.data())) {
@@ -287,7 +298,6 @@ void VideoReceiver::OnPicture(const DecodedPicture& picture) {
     return;
   }
   out.stamps[kConverted] = NowNs();
-  framesDecoded_.fetch_add(1, std::memory_order_relaxed);
   sink_->OnFrame(std::move(out));
 }
 
@@ -319,6 +329,7 @@ VideoReceiverStats VideoReceiver::Stats() const {
   s.framesWaitingKeyFrame = r(a.framesWaitingKeyFrame);
   s.framesDroppedDecodeQueue = r(framesDroppedDecodeQueue_);
   s.framesDecoded = r(framesDecoded_);
+  s.framesSkippedBehind = r(framesSkippedBehind_);
   s.decodeErrors = r(decodeErrors_);
   s.jitterMs = stream_.JitterMs();
   s.ssrc = stream_.ssrc();

@@ -34,7 +34,14 @@ struct VideoReceiverOptions {
   int payloadType = -1;  // -1 accepts any payload type
   uint64_t reorderWindowMs = 50;
   size_t packetCapacity = 1024;
-  size_t maxDecodeQueue = 6;
+  // The decoder is behind when more frames than this wait for it. It still decodes every
+  // frame (its references must stay whole) but skips converting and delivering pictures,
+  // counted, until it has caught up: the cheapest thing to lose under load.
+  size_t maxDecodeQueue = 8;
+  // Compressed frames are dropped only past this bound (2 s at 30 fps): disposable frames
+  // (nal_ref_idc 0) from half of it, reference frames at it, and then the stream waits for
+  // a key frame.
+  size_t decodeQueueLimit = 60;
 };
 
 struct VideoReceiverStats {
@@ -42,7 +49,7 @@ struct VideoReceiverStats {
   uint64_t rtpPackets, packetsLost, packetsLate, packetsDuplicate, packetsDiscarded;
   uint64_t pliSent, firSent, receiverReportsSent;
   uint64_t framesAssembled, framesIncomplete, framesMalformed, framesWaitingKeyFrame, framesDroppedDecodeQueue;
-  uint64_t framesDecoded, decodeErrors;
+  uint64_t framesDecoded, framesSkippedBehind, decodeErrors;
   double jitterMs;
   uint32_t ssrc;
 };
@@ -121,7 +128,7 @@ class VideoReceiver : private FrameAssembler::Listener {
 
   std::atomic<uint64_t> packetsMalformed_{0}, wrongPayloadType_{0}, packetsOtherSsrc_{0};
   std::atomic<uint64_t> pliSent_{0}, firSent_{0}, reportsSent_{0};
-  std::atomic<uint64_t> framesDroppedDecodeQueue_{0}, framesDecoded_{0}, decodeErrors_{0};
+  std::atomic<uint64_t> framesDroppedDecodeQueue_{0}, framesDecoded_{0}, framesSkippedBehind_{0}, decodeErrors_{0};
 };
 
 }  // namespace callmedia

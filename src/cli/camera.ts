@@ -35,7 +35,7 @@ export async function runCamera(options: CameraOptions = {}): Promise<void> {
     console.log(
       `${t}s ${String(frames).padStart(5)}  ${size.padEnd(10)}  ${pair(l.assemble)} ${pair(l.queue)} ${pair(l.decode)} ` +
         `${pair(l.convert)} ${pair(l.deliver)} | ${pair(l.total)} ${pair(l.overhead)}  ${s.packetsLost} ` +
-        `${s.framesDroppedDelivery + s.framesDroppedDecodeQueue}`,
+        `${s.framesDroppedDelivery + s.framesDroppedDecodeQueue + s.framesSkippedBehind}`,
     );
     frames = 0;
   }, 1000);

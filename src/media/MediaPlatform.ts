@@ -71,6 +71,8 @@ export class MediaSession {
   readonly videoSockets: readonly VideoSocket[];
   readonly vbssSocket?: VbssSocket;
   private readonly sources = new Map<number, { participantId: string; mediaType: string }>();
+  /** Sockets following the dominant speaker: re-evaluated when the speaker or the roster changes. */
+  private readonly followers = new Set<() => void>();
 
   constructor(readonly platform: MediaPlatform, options: MediaSessionOptions) {
     const video = options.video ?? [];
@@ -111,6 +113,8 @@ export class MediaSession {
         if (p.id && s.sourceId && s.mediaType) this.sources.set(Number(s.sourceId), { participantId: p.id, mediaType: s.mediaType });
       }
     }
+    // A speaker heard before the roster named them is put on stage now.
+    for (const follow of this.followers) follow();
   }
 
   /**
@@ -120,15 +124,20 @@ export class MediaSession {
   followDominantSpeaker(socket: VideoSocket, options: { resolution?: VideoResolution } = {}): () => void {
     const audio = this.audioSocket;
     if (!audio) throw new CallMediaError('INVALID_ARGUMENT', 'following the dominant speaker needs the audio socket');
-    const follow = (audioSourceId: number | null) => {
+    const follow = () => {
+      const audioSourceId = audio.dominantSpeaker;
       if (audioSourceId === null || socket.isClosed) return;
       const participantId = this.participantOf(audioSourceId);
       const video = participantId ? this.videoSourceOf(participantId) : undefined;
       if (video !== undefined && socket.subscription !== video) socket.subscribe(video, options);
     };
     audio.on('dominantSpeakerChanged', follow);
-    follow(audio.dominantSpeaker);
-    return () => audio.off('dominantSpeakerChanged', follow);
+    this.followers.add(follow);
+    follow();
+    return () => {
+      audio.off('dominantSpeakerChanged', follow);
+      this.followers.delete(follow);
+    };
   }
 
   /** Per-socket figures and the session's totals. */
@@ -142,7 +151,7 @@ export class MediaSession {
       video,
       vbss,
       framesReceived: all.reduce((n, s) => n + s.framesReceived, 0),
-      framesDropped: all.reduce((n, s) => n + s.framesDroppedDelivery + s.framesDroppedConsumer + s.framesDroppedDecodeQueue, 0),
+      framesDropped: all.reduce((n, s) => n + s.framesDroppedDelivery + s.framesDroppedConsumer + s.framesDroppedDecodeQueue + s.framesSkippedBehind, 0),
       bytesReceived: all.reduce((n, s) => n + s.bytes, 0) + (audio?.bytes ?? 0),
     };
   }

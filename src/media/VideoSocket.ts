@@ -45,8 +45,18 @@ export interface VideoSocketOptions {
   maxQueuedFrames?: number;
   /** Frames buffered for an iterator or Readable that is not reading (default 4). Oldest drop first. */
   maxBufferedFrames?: number;
-  /** Compressed frames waiting for the decoder before frames are dropped until a key frame (default 6). */
+  /**
+   * Compressed frames waiting for the decoder beyond which it is behind (default 8). It then
+   * still decodes every frame, so no reference is lost, but skips converting and delivering the
+   * oldest pictures (counted in `framesSkippedBehind`) until it catches up.
+   */
   maxDecodeQueue?: number;
+  /**
+   * Compressed frames waiting for the decoder beyond which input is dropped (default 60, 2 s
+   * at 30 fps): disposable frames from half of it, reference frames at it (then the stream
+   * waits for a key frame). Counted in `framesDroppedDecodeQueue`.
+   */
+  decodeQueueLimit?: number;
   /** Settings to send video; without them the socket only receives. */
   send?: VideoSendOptions;
 }
@@ -161,7 +171,8 @@ export class VideoSocket extends MediaSocket<VideoFrame, NativeReceiverStats> {
       payloadType: options.payloadType ?? -1,
       reorderWindowMs: positiveInt(options.reorderWindowMs, 50, 'reorderWindowMs'),
       maxQueuedFrames: positiveInt(options.maxQueuedFrames, 4, 'maxQueuedFrames'),
-      maxDecodeQueue: positiveInt(options.maxDecodeQueue, 6, 'maxDecodeQueue'),
+      maxDecodeQueue: positiveInt(options.maxDecodeQueue, 8, 'maxDecodeQueue'),
+      decodeQueueLimit: positiveInt(options.decodeQueueLimit, 60, 'decodeQueueLimit'),
       send: options.send ? nativeSendOptions(options.send) : undefined,
     };
     this.attach((callback) => new (native().VideoChannel)(nativeOptions, callback), options.remote);

@@ -58,7 +58,10 @@ export interface NativeReceiverStats {
   framesMalformed: number;
   framesWaitingKeyFrame: number;
   framesDroppedDecodeQueue: number;
+  /** Pictures out of the decoder (every one, converted or not). */
   framesDecoded: number;
+  /** Decoded while the decoder was behind: not converted, not delivered (its references stay whole). */
+  framesSkippedBehind: number;
   decodeErrors: number;
   jitterMs: number;
   ssrc: number;

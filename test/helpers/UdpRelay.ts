@@ -12,6 +12,8 @@ export interface RelayOptions {
   jitterMs?: number;
   /** Packets forwarded untouched first, so the stream starts cleanly. */
   warmupPackets?: number;
+  /** A network stall: from this packet on, everything is held for `ms`, then sent in one burst. */
+  stall?: { afterPackets: number; ms: number };
   /** Rewrites a media packet before forwarding (return null to drop it). */
   mutate?: (packet: Buffer, index: number) => Buffer | null;
   seed?: number;
@@ -31,6 +33,8 @@ export class UdpRelay {
   private index = 0;
   private random: () => number;
   private readonly timers = new Set<NodeJS.Timeout>();
+  private stalled?: Buffer[];
+  private stallOver = false;
 
   constructor(private readonly options: RelayOptions) {
     this.random = mulberry32(options.seed ?? 12345);
@@ -82,6 +86,7 @@ export class UdpRelay {
     }
     this.sender = { address: rinfo.address, port: rinfo.port };
     const i = this.index++;
+    if (this.holdForStall(msg, i)) return;
     const warm = i < (this.options.warmupPackets ?? 0);
     let packet: Buffer | null = msg;
     if (!warm && this.options.mutate) packet = this.options.mutate(Buffer.from(msg), i);
@@ -99,6 +104,22 @@ export class UdpRelay {
       return;
     }
     this.forward(packet);
+  }
+
+  private holdForStall(msg: Buffer, i: number): boolean {
+    const stall = this.options.stall;
+    if (!stall || this.stallOver || i < stall.afterPackets) return false;
+    if (!this.stalled) {
+      this.stalled = [];
+      const t = setTimeout(() => {
+        this.timers.delete(t);
+        this.stallOver = true;
+        for (const packet of this.stalled as Buffer[]) this.forward(packet);
+      }, stall.ms);
+      this.timers.add(t);
+    }
+    this.stalled.push(msg);
+    return true;
   }
 
   private forward(packet: Buffer): void {

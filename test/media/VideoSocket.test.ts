@@ -138,6 +138,36 @@ describe('media/VideoSocket: loss, reordering and bad input', function () {
     assert.ok(worst >= 40, `worst delivered frame PSNR ${worst.toFixed(1)} dB`);
   });
 
+  it('a decoder that falls behind decodes every frame and skips pictures instead: no key frame is waited for', async () => {
+    // A network stall mid-GOP delivers half a second of frames at once: far more than the
+    // decoder may have waiting (maxDecodeQueue 2). Dropping compressed frames would break the
+    // reference chain until the next IDR; skipping converted pictures loses nothing else.
+    const [width, height] = [640, 360];
+    const clip = makeH264Clip({ width, height, seconds: 6, profile: 'baseline', gop: 180 });
+    const socket = new VideoSocket({ format: 'I420', maxDecodeQueue: 2, maxQueuedFrames: 64 });
+    const relay = new UdpRelay({ target: socket.port, stall: { afterPackets: 150, ms: 600 } });
+    const port = await relay.listen();
+    const frames: VideoFrame[] = [];
+    socket.on('frame', (f) => frames.push(f));
+    await exited(sendRtp(clip, { ports: [port] }));
+    await delay(400);
+    const stats = socket.stats();
+    await socket.close();
+    relay.close();
+
+    assert.strictEqual(stats.framesDecoded, 180, `every frame decoded: ${JSON.stringify({ ...stats, latency: undefined })}`);
+    assert.ok(stats.framesSkippedBehind > 0, 'pictures decoded during the burst were skipped');
+    assert.strictEqual(frames.length + stats.framesSkippedBehind + stats.framesDroppedDelivery, 180, 'each frame in exactly one counter');
+    assert.strictEqual(stats.framesDroppedDecodeQueue, 0);
+    assert.strictEqual(stats.framesWaitingKeyFrame, 0);
+    assert.strictEqual(stats.pliSent, 0, 'no key frame was asked for');
+    const first = frames[0].timestamp;
+    const reference = decodeReference(clip, 'yuv420p');
+    let worst = Infinity;
+    for (const f of frames) worst = Math.min(worst, psnr(f.data, referenceFrame(reference, 'I420', width, height, frameIndex(f, first))));
+    assert.ok(worst >= 40, `worst delivered frame PSNR ${worst.toFixed(1)} dB`);
+  });
+
   it('garbage, truncated RTP, bad FU-A sequences and corrupt slices: counted drops, the socket keeps working', async () => {
     const [width, height] = [640, 360];
     const clip = makeH264Clip({ width, height, seconds: 6, profile: 'baseline' });
@@ -226,7 +256,7 @@ describe('media/VideoSocket: loss, reordering and bad input', function () {
     await socket.close();
     assert.ok(stats.framesDroppedDelivery >= 20, `dropped while blocked: ${stats.framesDroppedDelivery}`);
     assert.ok(received - afterBlock >= 30, 'frames keep coming after the block');
-    assert.strictEqual(stats.framesDecoded, received + stats.framesDroppedDelivery);
+    assert.strictEqual(stats.framesDecoded, received + stats.framesDroppedDelivery + stats.framesSkippedBehind);
   });
 });
 

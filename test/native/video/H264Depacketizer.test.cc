@@ -313,3 +313,26 @@ TEST(H264Depacketizer_FuzzNeverReadsOutOfBounds) {
   }
   CHECK(accepted > 1000);
 }
+
+// nal_ref_idc decides whether a frame may be dropped without breaking the reference chain:
+// a frame is a reference when any of its slices has nal_ref_idc != 0, whatever its packets.
+TEST(H264Depacketizer_ReferenceFramesByNalRefIdc) {
+  auto reference = [](const std::vector<Bytes>& payloads) {
+    H264Depacketizer d;
+    Bytes out;
+    d.BeginFrame(&out);
+    for (const auto& p : payloads) CHECK(Append(d, p));
+    CHECK(d.EndFrame());
+    return d.isReference();
+  };
+  CHECK(reference({{0x41, 0x9A}}));            // P slice, nal_ref_idc 2
+  CHECK(!reference({{0x01, 0x9A}}));           // disposable slice, nal_ref_idc 0
+  CHECK(!reference({{0x06, 0x05, 0x01}, {0x01, 0x9E}}));  // SEI + disposable slice
+  CHECK(reference({{0x67, 0x42}, {0x01, 0x9A}, {0x21, 0x9A}}));  // one referenced slice of two
+  CHECK(reference({{0x7C, 0x85, 0xAA}, {0x7C, 0x45, 0xBB}}));  // FU-A of an IDR
+  CHECK(!reference({{0x1C, 0x81, 0xAA}, {0x1C, 0x41, 0xBB}}));  // FU-A of a disposable slice
+  CHECK(!reference({{0x18, 0x00, 0x02, 0x01, 0x9A, 0x00, 0x02, 0x06, 0x05}}));  // STAP-A: slice idc 0 + SEI
+  CHECK(reference({{0x18, 0x00, 0x02, 0x67, 0x42, 0x00, 0x02, 0x65, 0x88}}));  // STAP-A: SPS + IDR
+  // A parameter set alone is no picture to predict from.
+  CHECK(!reference({{0x67, 0x42, 0x00, 0x1F}}));
+}
