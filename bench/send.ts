@@ -20,7 +20,7 @@ export type Resolution = (typeof RESOLUTIONS)[number];
 
 export const ENCODERS: readonly VideoEncoderName[] = ['openh264', 'x264'];
 /** The ffmpeg encoder that runs the same codec library as each of ours. */
-export const FFMPEG_ENCODERS: Record<VideoEncoderName, string> = { openh264: 'libopenh264', x264: 'libx264' };
+export const FFMPEG_ENCODERS: Record<VideoEncoderName, string> = { openh264: 'libopenh264', x264: 'libx264', vp8: 'libvpx' };
 const OVERHEAD_RESOLUTION = '720p';
 const OVERHEAD_TARGET_MS = 0.5;
 /**

@@ -46,7 +46,7 @@ export async function startSampleBot(options: SampleBotOptions): Promise<SampleB
 
   async function answer(call: Call): Promise<void> {
     const video = Array.from({ length: options.videoSockets ?? 4 }, () => ({}));
-    const session = platform.createMediaSession({ audio: { unmixed: 4, send: {} }, video, vbss: {} });
+    const session = platform.createMediaSession({ audio: { unmixed: 4, send: {} }, video, vbss: {}, transport: 'rtp' });
     sessions.set(call.id, session);
     const name = (sourceId: number | null) => {
       const id = sourceId === null ? undefined : session.participantOf(sourceId);

@@ -8,7 +8,7 @@ const fs = require('fs');
 
 const DEBIAN_PACKAGES = [
   'pkg-config', 'libavcodec-dev', 'libavutil-dev', 'libyuv-dev', 'libopus-dev',
-  'libsrtp2-dev', 'libopenh264-dev', 'ffmpeg',
+  'libsrtp2-dev', 'libssl-dev', 'libopenh264-dev', 'ffmpeg',
 ];
 const VCPKG_LINE = 'vcpkg install ffmpeg[avcodec,x264,openh264]:x64-windows libyuv:x64-windows opus:x64-windows libsrtp:x64-windows';
 

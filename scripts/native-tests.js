@@ -21,9 +21,13 @@ const resultsFile = path.join(outDir, 'results.txt');
 const flagsFile = path.join(outDir, 'flags.json');
 
 // Engine sources that build without Node, libuv or FFmpeg (the audio jitter buffer needs only
-// libopus). Sockets, the media thread, the codecs' FFmpeg side and the N-API binding stay out:
-// they are covered by the JavaScript tests.
+// libopus; STUN and DTLS need OpenSSL, SRTP libsrtp2). Sockets, the media thread, the codecs'
+// FFmpeg side and the N-API binding stay out: they are covered by the JavaScript tests.
 const engineSources = [
+  'native/net/DtlsCertificate.cc',
+  'native/net/DtlsSession.cc',
+  'native/net/SrtpSession.cc',
+  'native/net/StunMessage.cc',
   'native/rtp/RtpPacket.cc',
   'native/rtp/RtpStreamRecv.cc',
   'native/rtp/RtcpPacket.cc',
@@ -31,6 +35,9 @@ const engineSources = [
   'native/video/FrameAssembler.cc',
   'native/video/FrameConverter.cc',
   'native/video/H264Packetizer.cc',
+  'native/video/RtpPayloadFormats.cc',
+  'native/video/Vp8Depacketizer.cc',
+  'native/video/Vp8Packetizer.cc',
   'native/audio/AudioSource.cc',
   'native/audio/DominantSpeaker.cc',
   'native/audio/DtmfReceiver.cc',
@@ -43,7 +50,7 @@ const compileFlags = [
   '-fsanitize=address,undefined', '-fno-omit-frame-pointer', '-fno-sanitize-recover=undefined',
   '-Inative', '-Itest/native',
 ];
-const linkFlags = ['-fsanitize=address,undefined', '-lyuv', '-lopus', '-pthread'];
+const linkFlags = ['-fsanitize=address,undefined', '-lyuv', '-lopus', '-lsrtp2', '-lssl', '-lcrypto', '-pthread'];
 const compiler = process.env.CXX || 'g++';
 const jobs = Math.max(1, parseInt(process.env.NATIVE_TEST_JOBS || '2', 10) || 2);
 const maxBuffer = 64 * 1024 * 1024;

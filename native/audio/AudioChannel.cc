@@ -15,27 +15,38 @@ constexpr uint64_t kSourceTimeoutNs = 2000000000;  // a source silent this long 
 constexpr int kActiveSpeakerLevel = 55;           // dBov: louder than this is speaking
 }  // namespace
 
-AudioChannel::AudioChannel(const AudioChannelOptions& options, AudioSink* sink)
-    : RtpChannel(options.transport, sink), options_(options), sink_(sink) {
+AudioChannel::AudioChannel(const AudioChannelOptions& options, std::shared_ptr<Transport> transport,
+                           TransportCloser closeTransport, AudioSink* sink)
+    : RtpChannel(std::move(transport), std::move(closeTransport), options.channel, sink),
+      options_(options),
+      sink_(sink),
+      payloadTypes_(options.payloadTypes) {
   if (options.send) sender_ = std::make_unique<AudioSender>(options.sendOptions, &context_);
   scratch_.resize(options.maxSources * AudioSource::kFrameSamples);
   ranked_.reserve(options.maxSources);
 }
 
-std::shared_ptr<AudioChannel> AudioChannel::Create(const AudioChannelOptions& options, AudioSink* sink,
-                                                   std::string* error) {
+std::shared_ptr<AudioChannel> AudioChannel::Create(const AudioChannelOptions& options, std::shared_ptr<Transport> transport,
+                                                   TransportCloser closeTransport, AudioSink* sink, std::string* error) {
   if (options.maxUnmixed > 4) {
     *error = "at most 4 unmixed sources";
     return nullptr;
   }
-  std::shared_ptr<AudioChannel> channel(new AudioChannel(options, sink));
+  std::shared_ptr<AudioChannel> channel(new AudioChannel(options, std::move(transport), std::move(closeTransport), sink));
   if (channel->sender_ && !channel->sender_->Init(error)) return nullptr;
   if (!channel->Open(channel, error)) return nullptr;
   return channel;
 }
 
+void AudioChannel::SetPayloadTypes(const AudioPayloadTypes& types, int sendPayloadType, int sendTelephoneEventPayloadType) {
+  PostToMedia([this, types, sendPayloadType, sendTelephoneEventPayloadType] {
+    payloadTypes_ = types;
+    if (sender_) sender_->SetPayloadTypes(sendPayloadType, sendTelephoneEventPayloadType);
+  });
+}
+
 bool AudioChannel::CodecOf(int pt, AudioCodec* codec, int* clockRate) const {
-  const AudioPayloadTypes& p = options_.payloadTypes;
+  const AudioPayloadTypes& p = payloadTypes_;
   if (pt == p.opus) { *codec = AudioCodec::Opus; *clockRate = 48000; return true; }
   if (pt == p.pcmu) { *codec = AudioCodec::Pcmu; *clockRate = 8000; return true; }
   if (pt == p.pcma) { *codec = AudioCodec::Pcma; *clockRate = 8000; return true; }
@@ -46,11 +57,11 @@ bool AudioChannel::CodecOf(int pt, AudioCodec* codec, int* clockRate) const {
 bool AudioChannel::OnRtpPacket(const uint8_t* data, size_t size, const RtpPacket& packet, uint64_t nowNs) {
   (void)data;
   (void)size;
-  if (packet.payloadType == options_.payloadTypes.telephoneEvent) {
+  if (packet.payloadType == payloadTypes_.telephoneEvent) {
     auto it = dtmf_.find(packet.ssrc);
     if (it == dtmf_.end()) {
       if (dtmf_.size() >= options_.maxSources) return false;
-      it = dtmf_.emplace(packet.ssrc, DtmfReceiver(options_.payloadTypes.telephoneEventRate)).first;
+      it = dtmf_.emplace(packet.ssrc, DtmfReceiver(payloadTypes_.telephoneEventRate)).first;
     }
     DtmfTone tone;
     if (it->second.OnPacket(packet.payload, packet.payloadSize, packet.timestamp, &tone)) {
@@ -79,7 +90,8 @@ bool AudioChannel::OnRtpPacket(const uint8_t* data, size_t size, const RtpPacket
   int level = -1;
   const uint8_t* value;
   size_t length;
-  if (packet.GetExtension(static_cast<uint8_t>(options_.payloadTypes.audioLevelExtensionId), &value, &length))
+  if (payloadTypes_.audioLevelExtensionId > 0 &&
+      packet.GetExtension(static_cast<uint8_t>(payloadTypes_.audioLevelExtensionId), &value, &length))
     level = ParseAudioLevel(value, length);
   it->second->Insert(packet, level, nowNs);
   return true;

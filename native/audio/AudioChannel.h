@@ -28,7 +28,7 @@ struct AudioPayloadTypes {
 };
 
 struct AudioChannelOptions {
-  RtpChannelOptions transport;
+  RtpChannelOptions channel;
   AudioPayloadTypes payloadTypes;
   size_t maxUnmixed = 0;  // 0..4 loudest sources delivered unmixed with each frame
   size_t maxSources = 64;
@@ -66,14 +66,18 @@ struct AudioChannelStats {
 
 class AudioChannel : public RtpChannel {
  public:
-  static std::shared_ptr<AudioChannel> Create(const AudioChannelOptions& options, AudioSink* sink, std::string* error);
+  static std::shared_ptr<AudioChannel> Create(const AudioChannelOptions& options, std::shared_ptr<Transport> transport,
+                                              TransportCloser closeTransport, AudioSink* sink, std::string* error);
 
   AudioSender* sender() { return sender_.get(); }
+  // Node thread, posted: the payload types (and the sending ones) the session negotiated.
+  void SetPayloadTypes(const AudioPayloadTypes& types, int sendPayloadType, int sendTelephoneEventPayloadType);
   AudioChannelStats Stats() const;
   const SampleRing& mixTimes() const { return mixUs_; }
 
  private:
-  AudioChannel(const AudioChannelOptions& options, AudioSink* sink);
+  AudioChannel(const AudioChannelOptions& options, std::shared_ptr<Transport> transport, TransportCloser closeTransport,
+               AudioSink* sink);
   bool OnRtpPacket(const uint8_t* data, size_t size, const RtpPacket& packet, uint64_t nowNs) override;
   void OnMalformedRtp() override { packetsMalformed_.fetch_add(1, std::memory_order_relaxed); }
   void FillRtcpHandlers(RtcpPacket::Handlers* handlers, uint64_t nowNs) override;
@@ -87,6 +91,7 @@ class AudioChannel : public RtpChannel {
   std::unique_ptr<AudioSender> sender_;
 
   // Media thread.
+  AudioPayloadTypes payloadTypes_;
   std::unordered_map<uint32_t, std::unique_ptr<AudioSource>> sources_;
   std::unordered_map<uint32_t, DtmfReceiver> dtmf_;
   DominantSpeaker dominant_;

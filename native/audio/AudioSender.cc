@@ -27,7 +27,11 @@ int ToneEvent(char tone) {
 }  // namespace
 
 AudioSender::AudioSender(const AudioSenderOptions& options, ChannelContext* context)
-    : options_(options), context_(context), ssrc_(Random32() | 1u), seq_(static_cast<uint16_t>(Random32())),
+    : options_(options),
+      context_(context),
+      payloadType_(options.payloadType),
+      telephoneEventPayloadType_(options.telephoneEventPayloadType),
+      ssrc_(Random32() | 1u), seq_(static_cast<uint16_t>(Random32())),
       timestamp_(Random32()) {}
 
 AudioSender::~AudioSender() {
@@ -86,6 +90,7 @@ bool AudioSender::QueueTone(char tone, int durationMs, std::string* error) {
 }
 
 void AudioSender::SendRtp(const uint8_t* payload, size_t size, int payloadType, bool marker, uint32_t timestamp) {
+  if (size > sizeof(packet_) - RtpPacket::kFixedHeaderSize) return;  // never past the packet
   RtpPacket::WriteHeader(packet_, static_cast<uint8_t>(payloadType), marker, seq_, timestamp, ssrc_);
   std::memcpy(packet_ + 12, payload, size);
   ++seq_;
@@ -126,7 +131,7 @@ void AudioSender::OnFrameClock(uint64_t nowNs) {
   uint8_t encoded[1275];
   const int n = opus_encode(encoder_, pcm, 320, encoded, sizeof(encoded));
   if (n > 0) {
-    SendRtp(encoded, static_cast<size_t>(n), options_.payloadType, false, timestamp_);
+    SendRtp(encoded, static_cast<size_t>(n), payloadType_, false, timestamp_);
     framesSent_.fetch_add(1, std::memory_order_relaxed);
   }
   if (toneActive_) SendToneStep();
@@ -141,7 +146,7 @@ void AudioSender::SendToneStep() {
   const uint32_t duration = static_cast<uint32_t>(std::min(toneElapsedMs_, tone_.durationMs)) * 48;
   const uint8_t payload[4] = {tone_.event, static_cast<uint8_t>((end ? 0x80 : 0) | 10), static_cast<uint8_t>(duration >> 8),
                               static_cast<uint8_t>(duration & 0xFF)};
-  SendRtp(payload, sizeof(payload), options_.telephoneEventPayloadType, toneElapsedMs_ == kToneStepMs, toneTimestamp_);
+  SendRtp(payload, sizeof(payload), telephoneEventPayloadType_, toneElapsedMs_ == kToneStepMs, toneTimestamp_);
   if (end && ++toneEndsSent_ >= 3) {
     toneActive_ = false;
     tonesSent_.fetch_add(1, std::memory_order_relaxed);

@@ -13,7 +13,7 @@
 
 #include "common/BufferPool.h"
 #include "rtp/RtcpPacket.h"
-#include "video/ChannelContext.h"
+#include "net/ChannelContext.h"
 
 namespace callmedia {
 
@@ -42,6 +42,11 @@ class AudioSender {
   bool Queue(const uint8_t* pcm, size_t size, std::string* error);
   bool QueueTone(char tone, int durationMs, std::string* error);
 
+  // Media thread: the payload types the session negotiated.
+  void SetPayloadTypes(int audio, int telephoneEvent) {
+    payloadType_ = audio;
+    telephoneEventPayloadType_ = telephoneEvent;
+  }
   // Media thread: called every 20 ms by the channel's clock.
   void OnFrameClock(uint64_t nowNs);
   void OnTick(uint64_t nowNs);  // sender reports
@@ -53,6 +58,8 @@ class AudioSender {
 
   const AudioSenderOptions options_;
   ChannelContext* context_;
+  int payloadType_;
+  int telephoneEventPayloadType_;
   OpusEncoder* encoder_ = nullptr;
   const uint32_t ssrc_;
   uint16_t seq_;

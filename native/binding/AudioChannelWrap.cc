@@ -12,6 +12,7 @@ void AudioChannelWrap::Init(Napi::Env env, Napi::Object exports) {
       InstanceMethod("setRemote", &AudioChannelWrap::SetRemote),
       InstanceMethod("send", &AudioChannelWrap::Send),
       InstanceMethod("sendTone", &AudioChannelWrap::SendTone),
+      InstanceMethod("setRtpParameters", &AudioChannelWrap::SetRtpParameters),
       InstanceMethod("close", &AudioChannelWrap::Close),
       InstanceMethod("ref", &AudioChannelWrap::Ref),
       InstanceMethod("unref", &AudioChannelWrap::Unref),
@@ -22,6 +23,28 @@ void AudioChannelWrap::Init(Napi::Env env, Napi::Object exports) {
 // new AudioChannel({ address, port, remoteAddress, remotePort, opusPayloadType, pcmuPayloadType,
 //   pcmaPayloadType, l16PayloadType, l16Rate, telephoneEventPayloadType, audioLevelExtensionId,
 //   unmixed, maxSources, maxQueuedFrames, send?: { bitrate, payloadType, maxQueue } }, callback)
+namespace {
+
+void ReadPayloadTypes(const Napi::Object& o, AudioPayloadTypes* p) {
+  p->opus = OptInt(o, "opusPayloadType", p->opus);
+  p->pcmu = OptInt(o, "pcmuPayloadType", p->pcmu);
+  p->pcma = OptInt(o, "pcmaPayloadType", p->pcma);
+  p->l16 = OptInt(o, "l16PayloadType", p->l16);
+  p->l16Rate = OptInt(o, "l16Rate", p->l16Rate);
+  p->telephoneEvent = OptInt(o, "telephoneEventPayloadType", p->telephoneEvent);
+  p->telephoneEventRate = OptInt(o, "telephoneEventRate", p->telephoneEventRate);
+  p->audioLevelExtensionId = OptInt(o, "audioLevelExtensionId", p->audioLevelExtensionId);
+}
+
+bool PayloadTypesValid(const AudioPayloadTypes& p) {
+  // A telephone-event clock is what its durations are counted in: 0 would divide by zero.
+  return (p.l16Rate == 8000 || p.l16Rate == 16000 || p.l16Rate == 48000) &&
+         (p.telephoneEventRate == 8000 || p.telephoneEventRate == 16000 || p.telephoneEventRate == 48000) &&
+         p.audioLevelExtensionId >= 0 && p.audioLevelExtensionId <= 14;
+}
+
+}  // namespace
+
 AudioChannelWrap::AudioChannelWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<AudioChannelWrap>(info) {
   Napi::Env env = info.Env();
   if (info.Length() < 2 || !info[0].IsObject() || !info[1].IsFunction()) {
@@ -30,25 +53,14 @@ AudioChannelWrap::AudioChannelWrap(const Napi::CallbackInfo& info) : Napi::Objec
   }
   Napi::Object o = info[0].As<Napi::Object>();
   AudioChannelOptions options;
-  RtpChannelOptions& t = options.transport;
-  t.address = OptString(o, "address", "127.0.0.1");
-  t.port = OptInt(o, "port", 0);
-  t.remoteAddress = OptString(o, "remoteAddress", "");
-  t.remotePort = OptInt(o, "remotePort", 0);
-  t.tickMs = 2;  // the 20 ms mix clock is kept within a couple of ms
+  options.channel.route = ReadRoute(o.Get("route"));
+  options.channel.tickMs = 2;  // the 20 ms mix clock is kept within a couple of ms
   AudioPayloadTypes& p = options.payloadTypes;
-  p.opus = OptInt(o, "opusPayloadType", 111);
-  p.pcmu = OptInt(o, "pcmuPayloadType", 0);
-  p.pcma = OptInt(o, "pcmaPayloadType", 8);
-  p.l16 = OptInt(o, "l16PayloadType", -1);
-  p.l16Rate = OptInt(o, "l16Rate", 16000);
-  p.telephoneEvent = OptInt(o, "telephoneEventPayloadType", 101);
-  p.telephoneEventRate = OptInt(o, "telephoneEventRate", 48000);
-  p.audioLevelExtensionId = OptInt(o, "audioLevelExtensionId", 1);
+  ReadPayloadTypes(o, &p);
   options.maxUnmixed = static_cast<size_t>(std::max(0, OptInt(o, "unmixed", 0)));
   options.maxSources = static_cast<size_t>(std::max(1, OptInt(o, "maxSources", 64)));
   const int maxQueued = OptInt(o, "maxQueuedFrames", 8);
-  if (t.port < 0 || t.port > 65535 || maxQueued < 1 || (p.l16Rate != 8000 && p.l16Rate != 16000 && p.l16Rate != 48000)) {
+  if (maxQueued < 1 || !PayloadTypesValid(p)) {
     ThrowCodedError(env, "INVALID_ARGUMENT", "AudioChannel: option out of range");
     return;
   }
@@ -61,20 +73,25 @@ AudioChannelWrap::AudioChannelWrap(const Napi::CallbackInfo& info) : Napi::Objec
     options.sendOptions.telephoneEventPayloadType = p.telephoneEvent;
     options.sendOptions.maxQueue = static_cast<size_t>(std::max(1, OptInt(so, "maxQueue", 16)));
   }
+  if (!OpenChannelTransport(env, o, &transport_)) {
+    closed_ = true;
+    return;
+  }
   sink_ = JsAudioSink::Create(env, info[1].As<Napi::Function>(), static_cast<size_t>(maxQueued));
   counters_ = sink_->counters();
   std::string error;
-  channel_ = AudioChannel::Create(options, sink_, &error);
+  channel_ = AudioChannel::Create(options, transport_.transport, transport_.closer, sink_, &error);
   if (!channel_) {
     sink_->Abandon();
     sink_ = nullptr;
     closed_ = true;
-    ThrowCodedError(env, error.rfind("cannot bind", 0) == 0 ? "BIND_FAILED" : "INVALID_ARGUMENT", error);
+    transport_.Abandon();
+    ThrowCodedError(env, "INVALID_ARGUMENT", error);
   }
 }
 
 Napi::Value AudioChannelWrap::LocalPort(const Napi::CallbackInfo& info) {
-  return Napi::Number::New(info.Env(), channel_ ? channel_->localPort() : 0);
+  return Napi::Number::New(info.Env(), transport_.localPort());
 }
 
 Napi::Value AudioChannelWrap::Stats(const Napi::CallbackInfo& info) {
@@ -128,20 +145,7 @@ Napi::Value AudioChannelWrap::Stats(const Napi::CallbackInfo& info) {
   return o;
 }
 
-void AudioChannelWrap::SetRemote(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  if (info.Length() < 2 || !info[0].IsString() || !info[1].IsNumber()) {
-    ThrowCodedError(env, "INVALID_ARGUMENT", "setRemote(address, port)");
-    return;
-  }
-  if (closed_) {
-    ThrowCodedError(env, "SOCKET_CLOSED", "the audio socket is closed");
-    return;
-  }
-  std::string error;
-  channel_->SetRemote(info[0].As<Napi::String>().Utf8Value(), info[1].As<Napi::Number>().Int32Value(), &error);
-  if (!error.empty()) ThrowCodedError(env, "INVALID_ARGUMENT", error);
-}
+void AudioChannelWrap::SetRemote(const Napi::CallbackInfo& info) { SetChannelRemote(info, transport_, closed_, "audio"); }
 
 bool AudioChannelWrap::CheckSending(Napi::Env env) {
   if (closed_) {
@@ -181,6 +185,25 @@ void AudioChannelWrap::SendTone(const Napi::CallbackInfo& info) {
     return;
   }
   if (!channel_->sender()->QueueTone(tone[0], info[1].As<Napi::Number>().Int32Value(), &error)) ThrowCodedMessage(env, error);
+}
+
+// setRtpParameters({ route?, opusPayloadType, …, sendPayloadType, sendTelephoneEventPayloadType })
+void AudioChannelWrap::SetRtpParameters(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsObject()) {
+    ThrowCodedError(env, "INVALID_ARGUMENT", "setRtpParameters(parameters)");
+    return;
+  }
+  if (closed_) return;
+  Napi::Object o = info[0].As<Napi::Object>();
+  AudioPayloadTypes p;
+  ReadPayloadTypes(o, &p);
+  if (!PayloadTypesValid(p)) {
+    ThrowCodedError(env, "INVALID_ARGUMENT", "setRtpParameters: a payload type or clock rate out of range");
+    return;
+  }
+  if (o.Has("route")) channel_->SetRoute(ReadRoute(o.Get("route")));
+  channel_->SetPayloadTypes(p, OptInt(o, "sendPayloadType", p.opus), OptInt(o, "sendTelephoneEventPayloadType", p.telephoneEvent));
 }
 
 void AudioChannelWrap::Close(const Napi::CallbackInfo&) {

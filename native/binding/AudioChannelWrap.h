@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "audio/AudioChannel.h"
+#include "binding/ChannelTransport.h"
 #include "binding/JsAudioSink.h"
 
 namespace callmedia {
@@ -20,12 +21,14 @@ class AudioChannelWrap : public Napi::ObjectWrap<AudioChannelWrap> {
   void SetRemote(const Napi::CallbackInfo& info);
   void Send(const Napi::CallbackInfo& info);
   void SendTone(const Napi::CallbackInfo& info);
+  void SetRtpParameters(const Napi::CallbackInfo& info);
   void Close(const Napi::CallbackInfo& info);
   void Ref(const Napi::CallbackInfo& info);
   void Unref(const Napi::CallbackInfo& info);
   bool CheckSending(Napi::Env env);
 
   std::shared_ptr<AudioChannel> channel_;
+  ChannelTransport transport_;
   JsAudioSink* sink_ = nullptr;  // owned by its thread-safe function; unusable after close()
   std::shared_ptr<DeliveryCounters> counters_;
   bool closed_ = false;

@@ -13,6 +13,7 @@ void ForwarderWrap::Init(Napi::Env env, Napi::Object exports) {
       InstanceMethod("removeTarget", &ForwarderWrap::RemoveTarget),
       InstanceMethod("requestKeyFrame", &ForwarderWrap::RequestKeyFrame),
       InstanceMethod("announce", &ForwarderWrap::Announce),
+      InstanceMethod("setRoute", &ForwarderWrap::SetRoute),
       InstanceMethod("close", &ForwarderWrap::Close),
       InstanceMethod("unref", &ForwarderWrap::Unref),
   });
@@ -28,23 +29,27 @@ ForwarderWrap::ForwarderWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<
   }
   Napi::Object o = info[0].As<Napi::Object>();
   ForwarderOptions options;
-  options.transport.address = OptString(o, "address", "127.0.0.1");
-  options.transport.port = OptInt(o, "port", 0);
-  options.transport.tickMs = 100;
+  options.channel.route = ReadRoute(o.Get("route"));
+  options.channel.tickMs = 100;
   options.video = o.Get("video").ToBoolean();
+  if (!OpenChannelTransport(env, o, &transport_)) {
+    closed_ = true;
+    return;
+  }
   sink_ = JsEventSink::Create(env, info[1].As<Napi::Function>());
   std::string error;
-  channel_ = ForwarderChannel::Create(options, sink_, &error);
+  channel_ = ForwarderChannel::Create(options, transport_.transport, transport_.closer, sink_, &error);
   if (!channel_) {
     sink_->Abandon();
     sink_ = nullptr;
     closed_ = true;
-    ThrowCodedError(env, "BIND_FAILED", error);
+    transport_.Abandon();
+    ThrowCodedError(env, "INVALID_ARGUMENT", error);
   }
 }
 
 Napi::Value ForwarderWrap::LocalPort(const Napi::CallbackInfo& info) {
-  return Napi::Number::New(info.Env(), channel_ ? channel_->localPort() : 0);
+  return Napi::Number::New(info.Env(), transport_.localPort());
 }
 
 Napi::Value ForwarderWrap::Stats(const Napi::CallbackInfo& info) {
@@ -88,10 +93,14 @@ void ForwarderWrap::Announce(const Napi::CallbackInfo& info) {
     ThrowCodedError(env, "INVALID_ARGUMENT", "announce(address, port)");
     return;
   }
-  if (closed_) return;
+  if (closed_ || !transport_.plain) return;
   std::string error;
-  channel_->Announce(info[0].As<Napi::String>().Utf8Value(), info[1].As<Napi::Number>().Int32Value(), &error);
-  if (!error.empty()) ThrowCodedError(env, "INVALID_ARGUMENT", error);
+  if (!transport_.plain->Announce(info[0].As<Napi::String>().Utf8Value(), info[1].As<Napi::Number>().Int32Value(), &error))
+    ThrowCodedError(env, "INVALID_ARGUMENT", error);
+}
+
+void ForwarderWrap::SetRoute(const Napi::CallbackInfo& info) {
+  if (!closed_ && info.Length() >= 1) channel_->SetRoute(ReadRoute(info[0]));
 }
 
 void ForwarderWrap::Close(const Napi::CallbackInfo&) {

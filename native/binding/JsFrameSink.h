@@ -1,7 +1,7 @@
 // Video frames to JavaScript: { data, format, width, height, timestamp, ssrc, keyFrame, stamps }.
 #pragma once
 #include "binding/JsQueueSink.h"
-#include "video/ChannelContext.h"
+#include "net/ChannelContext.h"
 #include "video/VideoReceiver.h"
 
 namespace callmedia {

@@ -32,6 +32,7 @@ void VideoChannelWrap::Init(Napi::Env env, Napi::Object exports) {
       InstanceMethod("sendAccessUnit", &VideoChannelWrap::SendAccessUnit),
       InstanceMethod("requestKeyFrame", &VideoChannelWrap::RequestKeyFrame),
       InstanceMethod("subscribe", &VideoChannelWrap::Subscribe),
+      InstanceMethod("setRtpParameters", &VideoChannelWrap::SetRtpParameters),
       InstanceMethod("close", &VideoChannelWrap::Close),
       InstanceMethod("ref", &VideoChannelWrap::Ref),
       InstanceMethod("unref", &VideoChannelWrap::Unref),
@@ -50,11 +51,7 @@ VideoChannelWrap::VideoChannelWrap(const Napi::CallbackInfo& info) : Napi::Objec
   }
   Napi::Object o = info[0].As<Napi::Object>();
   VideoChannelOptions options;
-  RtpChannelOptions& t = options.transport;
-  t.address = OptString(o, "address", "127.0.0.1");
-  t.port = OptInt(o, "port", 0);
-  t.remoteAddress = OptString(o, "remoteAddress", "");
-  t.remotePort = OptInt(o, "remotePort", 0);
+  options.channel.route = ReadRoute(o.Get("route"));
   VideoReceiverOptions& r = options.receive;
   r.format = static_cast<PixelFormat>(OptInt(o, "format", 0));
   r.payloadType = OptInt(o, "payloadType", -1);
@@ -62,7 +59,7 @@ VideoChannelWrap::VideoChannelWrap(const Napi::CallbackInfo& info) : Napi::Objec
   r.maxDecodeQueue = static_cast<size_t>(OptInt(o, "maxDecodeQueue", 8));
   r.decodeQueueLimit = static_cast<size_t>(OptInt(o, "decodeQueueLimit", 60));
   const int maxQueued = OptInt(o, "maxQueuedFrames", 4);
-  if (t.port < 0 || t.port > 65535 || static_cast<int>(r.format) < 0 ||
+  if (static_cast<int>(r.format) < 0 ||
       static_cast<int>(r.format) > static_cast<int>(PixelFormat::H264) || maxQueued < 1 || r.maxDecodeQueue < 1 ||
       r.decodeQueueLimit < 2) {
     ThrowCodedError(env, "INVALID_ARGUMENT", "VideoChannel: option out of range");
@@ -85,20 +82,25 @@ VideoChannelWrap::VideoChannelWrap(const Napi::CallbackInfo& info) : Napi::Objec
     s.maxSendQueue = static_cast<size_t>(std::max(1, OptInt(so, "maxSendQueue", 3)));
     s.scale = so.Get("scale").ToBoolean();
   }
+  if (!OpenChannelTransport(env, o, &transport_)) {
+    closed_ = true;
+    return;
+  }
   sink_ = JsFrameSink::Create(env, info[1].As<Napi::Function>(), static_cast<size_t>(maxQueued));
   counters_ = sink_->counters();
   std::string error;
-  channel_ = VideoChannel::Create(options, sink_, &error);
+  channel_ = VideoChannel::Create(options, transport_.transport, transport_.closer, sink_, &error);
   if (!channel_) {
     sink_->Abandon();  // releases the thread-safe function, which deletes the sink
     sink_ = nullptr;
     closed_ = true;
-    ThrowCodedError(env, error.rfind("cannot bind", 0) == 0 ? "BIND_FAILED" : "INVALID_ARGUMENT", error);
+    transport_.Abandon();
+    ThrowCodedError(env, "INVALID_ARGUMENT", error);
   }
 }
 
 Napi::Value VideoChannelWrap::LocalPort(const Napi::CallbackInfo& info) {
-  return Napi::Number::New(info.Env(), channel_ ? channel_->localPort() : 0);
+  return Napi::Number::New(info.Env(), transport_.localPort());
 }
 
 Napi::Value VideoChannelWrap::Stats(const Napi::CallbackInfo& info) {
@@ -117,6 +119,7 @@ Napi::Value VideoChannelWrap::Stats(const Napi::CallbackInfo& info) {
   set(o, "packetsLate", s.packetsLate);
   set(o, "packetsDuplicate", s.packetsDuplicate);
   set(o, "packetsDiscarded", s.packetsDiscarded);
+  set(o, "packetsPadding", s.packetsPadding);
   set(o, "pliSent", s.pliSent);
   set(o, "firSent", s.firSent);
   set(o, "receiverReportsSent", s.receiverReportsSent);
@@ -130,6 +133,7 @@ Napi::Value VideoChannelWrap::Stats(const Napi::CallbackInfo& info) {
   set(o, "decodeErrors", s.decodeErrors);
   set(o, "jitterMs", s.jitterMs);
   set(o, "ssrc", s.ssrc);
+  set(o, "rtcpSsrc", s.rtcpSsrc);
   set(o, "framesDelivered", counters_->delivered.load(std::memory_order_relaxed));
   set(o, "framesDroppedDelivery", counters_->dropped.load(std::memory_order_relaxed));
   if (c.sending) {
@@ -159,20 +163,7 @@ Napi::Value VideoChannelWrap::Stats(const Napi::CallbackInfo& info) {
   return o;
 }
 
-void VideoChannelWrap::SetRemote(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  if (info.Length() < 2 || !info[0].IsString() || !info[1].IsNumber()) {
-    ThrowCodedError(env, "INVALID_ARGUMENT", "setRemote(address, port)");
-    return;
-  }
-  if (closed_) {
-    ThrowCodedError(env, "SOCKET_CLOSED", "the video socket is closed");
-    return;
-  }
-  std::string error;
-  channel_->SetRemote(info[0].As<Napi::String>().Utf8Value(), info[1].As<Napi::Number>().Int32Value(), &error);
-  if (!error.empty()) ThrowCodedError(env, "INVALID_ARGUMENT", error);
-}
+void VideoChannelWrap::SetRemote(const Napi::CallbackInfo& info) { SetChannelRemote(info, transport_, closed_, "video"); }
 
 bool VideoChannelWrap::CheckSending(Napi::Env env) {
   if (closed_) {
@@ -236,6 +227,41 @@ void VideoChannelWrap::Subscribe(const Napi::CallbackInfo& info) {
   }
   channel_->Subscribe(info[0].As<Napi::Number>().Uint32Value(), static_cast<uint16_t>(info[1].As<Napi::Number>().Uint32Value()),
                       static_cast<uint16_t>(info[2].As<Napi::Number>().Uint32Value()));
+}
+
+// setRtpParameters({ route?, receiveCodecs?: [{ payloadType, codec: 'H264' | 'VP8' }], sendPayloadType?,
+//   sendCodec? }): what the session's negotiation settled.
+void VideoChannelWrap::SetRtpParameters(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsObject()) {
+    ThrowCodedError(env, "INVALID_ARGUMENT", "setRtpParameters(parameters)");
+    return;
+  }
+  if (closed_) return;
+  Napi::Object o = info[0].As<Napi::Object>();
+  Napi::Value codecs = o.Get("receiveCodecs");
+  if (codecs.IsArray()) {
+    std::vector<std::pair<uint8_t, VideoCodec>> list;
+    Napi::Array a = codecs.As<Napi::Array>();
+    for (uint32_t i = 0; i < a.Length(); ++i) {
+      Napi::Value e = a.Get(i);
+      if (!e.IsObject()) continue;
+      VideoCodec codec;
+      const int pt = OptInt(e.As<Napi::Object>(), "payloadType", -1);
+      if (pt < 0 || pt > 127 || !VideoCodecFromName(OptString(e.As<Napi::Object>(), "codec", "").c_str(), &codec)) {
+        ThrowCodedError(env, "INVALID_ARGUMENT", "receiveCodecs: { payloadType: 0..127, codec: 'H264' | 'VP8' }");
+        return;
+      }
+      list.emplace_back(static_cast<uint8_t>(pt), codec);
+    }
+    channel_->SetPayloadCodecs(std::move(list));
+  }
+  if (o.Has("route")) channel_->SetRoute(ReadRoute(o.Get("route")));
+  const int pt = OptInt(o, "sendPayloadType", -1);
+  VideoCodec sendCodec = VideoCodec::kH264;
+  if (pt >= 0 && pt <= 127 && channel_->sender() &&
+      VideoCodecFromName(OptString(o, "sendCodec", "H264").c_str(), &sendCodec))
+    channel_->sender()->SetCodec(sendCodec, pt);
 }
 
 void VideoChannelWrap::Close(const Napi::CallbackInfo&) {

@@ -4,6 +4,7 @@
 
 #include <memory>
 
+#include "binding/ChannelTransport.h"
 #include "binding/JsFrameSink.h"
 #include "video/VideoChannel.h"
 
@@ -24,12 +25,14 @@ class VideoChannelWrap : public Napi::ObjectWrap<VideoChannelWrap> {
   void SendAccessUnit(const Napi::CallbackInfo& info);
   void RequestKeyFrame(const Napi::CallbackInfo& info);
   void Subscribe(const Napi::CallbackInfo& info);
+  void SetRtpParameters(const Napi::CallbackInfo& info);
   void Close(const Napi::CallbackInfo& info);
   void Ref(const Napi::CallbackInfo& info);
   void Unref(const Napi::CallbackInfo& info);
   bool CheckSending(Napi::Env env);
 
   std::shared_ptr<VideoChannel> channel_;
+  ChannelTransport transport_;
   JsFrameSink* sink_ = nullptr;  // owned by its thread-safe function; unusable after close()
   std::shared_ptr<DeliveryCounters> counters_;
   bool closed_ = false;

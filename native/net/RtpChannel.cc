@@ -1,28 +1,21 @@
 #include "net/RtpChannel.h"
 
-#include <cstring>
 #include <future>
 
 #include "common/Clock.h"
 #include "net/MediaThread.h"
-#include "net/SocketAddress.h"
 
 namespace callmedia {
 
-RtpChannel::RtpChannel(const RtpChannelOptions& options, ChannelSink* sink) : options_(options) {
+RtpChannel::RtpChannel(std::shared_ptr<Transport> transport, TransportCloser closeTransport,
+                       const RtpChannelOptions& options, ChannelSink* sink)
+    : transport_(std::move(transport)), closeTransport_(std::move(closeTransport)), options_(options) {
   context_.sink = sink;
   context_.transport = this;
 }
 
 bool RtpChannel::Open(const std::shared_ptr<RtpChannel>& self, std::string* error) {
   context_.owner = self;
-  if (!options_.remoteAddress.empty()) {
-    if (!ParseSocketAddress(options_.remoteAddress, options_.remotePort, &remote_)) {
-      *error = "bad remote address " + options_.remoteAddress;
-      return false;
-    }
-    haveRemote_ = remoteFixed_ = true;
-  }
   std::promise<bool> started;
   auto future = started.get_future();
   MediaThread::Instance().Post([&] { started.set_value(Start(error)); });
@@ -30,13 +23,8 @@ bool RtpChannel::Open(const std::shared_ptr<RtpChannel>& self, std::string* erro
 }
 
 bool RtpChannel::Start(std::string* error) {
-  socket_ = new UdpSocket(this);
-  if (socket_->Bind(options_.address, options_.port, error) != 0) {
-    socket_->Close(nullptr);
-    socket_ = nullptr;
-    return false;
-  }
-  localPort_ = socket_->LocalPort();
+  if (!transport_->Attach(this, options_.route, error)) return false;
+  attached_ = true;
   timer_ = new uv_timer_t;
   uv_timer_init(MediaThread::Instance().loop(), timer_);
   timer_->data = this;
@@ -55,15 +43,10 @@ void RtpChannel::PostToMedia(std::function<void()> task) {
   });
 }
 
-void RtpChannel::SetRemote(const std::string& address, int port, std::string* error) {
-  sockaddr_storage addr;
-  if (port <= 0 || port > 65535 || !ParseSocketAddress(address, port, &addr)) {
-    *error = "bad remote address " + address + ":" + std::to_string(port);
-    return;
-  }
-  PostToMedia([this, addr] {
-    remote_ = addr;
-    haveRemote_ = remoteFixed_ = true;
+void RtpChannel::SetRoute(const ChannelRoute& route) {
+  PostToMedia([this, route] {
+    options_.route = route;
+    transport_->UpdateRoute(this, route);
   });
 }
 
@@ -72,58 +55,37 @@ void RtpChannel::Close() {
   MediaThread::Instance().Post([self] {
     if (self->context_.closing) return;
     self->context_.closing = true;
-    uv_timer_stop(self->timer_);
-    uv_close(reinterpret_cast<uv_handle_t*>(self->timer_), [](uv_handle_t* h) { delete reinterpret_cast<uv_timer_t*>(h); });
-    self->timer_ = nullptr;
+    if (self->timer_) {
+      uv_timer_stop(self->timer_);
+      uv_close(reinterpret_cast<uv_handle_t*>(self->timer_), [](uv_handle_t* h) { delete reinterpret_cast<uv_timer_t*>(h); });
+      self->timer_ = nullptr;
+    }
     self->OnStop();
-    self->socket_->Close([self] {
+    if (self->attached_) self->transport_->Detach(self.get());
+    self->attached_ = false;
+    auto finish = [self] {
       // Behind every queued decode and encode: the sink hears nothing after OnClosed.
       self->Finish([self] { self->context_.sink->OnClosed(); });
-    });
-    self->socket_ = nullptr;
+    };
+    if (self->closeTransport_) self->closeTransport_(finish);
+    else finish();
   });
 }
 
-void RtpChannel::OnDatagram(const uint8_t* data, size_t size, const sockaddr* from, uint64_t nowNs) {
+bool RtpChannel::OnTransportRtp(const uint8_t* data, size_t size, const RtpPacket& packet, uint64_t nowNs) {
   datagrams_.fetch_add(1, std::memory_order_relaxed);
   bytes_.fetch_add(size, std::memory_order_relaxed);
-  if (RtpPacket::LooksLikeRtcp(data, size)) {
-    // Symmetric RTCP: the port that reports to us is where our RTCP (subscriptions, key-frame
-    // requests) and media go. It stays: media forwarded from other ports must not move it.
-    if (OnRtcp(data, size, nowNs) && !remoteFixed_) {
-      LearnRemote(from);
-      remoteFixed_ = true;
-    }
-    return;
-  }
-  RtpPacket packet;
-  if (!RtpPacket::Parse(data, size, &packet)) {
-    OnMalformedRtp();
-    return;
-  }
-  // Symmetric RTP: with no remote configured, feedback goes where accepted media comes from.
-  if (OnRtpPacket(data, size, packet, nowNs) && !remoteFixed_) LearnRemote(from);
+  return !context_.closing && OnRtpPacket(data, size, packet, nowNs);
 }
 
-void RtpChannel::LearnRemote(const sockaddr* from) {
-  std::memcpy(&remote_, from, SocketAddressLength(from->sa_family));
-  haveRemote_ = true;
+void RtpChannel::OnTransportMalformedRtp() {
+  datagrams_.fetch_add(1, std::memory_order_relaxed);
+  if (!context_.closing) OnMalformedRtp();
 }
 
-void RtpChannel::Announce(const std::string& address, int port, std::string* error) {
-  sockaddr_storage addr;
-  if (port <= 0 || port > 65535 || !ParseSocketAddress(address, port, &addr)) {
-    *error = "bad address " + address + ":" + std::to_string(port);
-    return;
-  }
-  PostToMedia([this, addr] {
-    uint8_t report[8];
-    const size_t n = RtcpPacket::WriteReceiverReport(report, sizeof(report), 0x5F0 /* the service */, nullptr);
-    SendPacketTo(report, n, reinterpret_cast<const sockaddr*>(&addr));
-  });
-}
-
-bool RtpChannel::OnRtcp(const uint8_t* data, size_t size, uint64_t nowNs) {
+bool RtpChannel::OnTransportRtcp(const uint8_t* data, size_t size, uint64_t nowNs) {
+  datagrams_.fetch_add(1, std::memory_order_relaxed);
+  bytes_.fetch_add(size, std::memory_order_relaxed);
   rtcpPackets_.fetch_add(1, std::memory_order_relaxed);
   RtcpPacket::Handlers handlers;
   FillRtcpHandlers(&handlers, nowNs);
@@ -132,20 +94,15 @@ bool RtpChannel::OnRtcp(const uint8_t* data, size_t size, uint64_t nowNs) {
   return false;
 }
 
-void RtpChannel::OnTruncated() { truncated_.fetch_add(1, std::memory_order_relaxed); }
-
 bool RtpChannel::SendPacket(const uint8_t* data, size_t size) {
-  if (!socket_ || !haveRemote_) return false;
-  return socket_->Send(data, size, reinterpret_cast<const sockaddr*>(&remote_));
-}
-
-bool RtpChannel::SendPacketTo(const uint8_t* data, size_t size, const sockaddr* to) {
-  return socket_ && socket_->Send(data, size, to);
+  if (context_.closing) return false;
+  if (RtpPacket::LooksLikeRtcp(data, size)) return transport_->SendRtcp(this, data, size);
+  return transport_->SendRtp(this, data, size);
 }
 
 RtpChannelStats RtpChannel::TransportStats() const {
   auto r = [](const std::atomic<uint64_t>& v) { return v.load(std::memory_order_relaxed); };
-  return RtpChannelStats{r(datagrams_), r(bytes_), r(rtcpPackets_), r(rtcpMalformed_), r(truncated_)};
+  return RtpChannelStats{r(datagrams_), r(bytes_), r(rtcpPackets_), r(rtcpMalformed_), transport_->Counters().truncated};
 }
 
 }  // namespace callmedia

@@ -68,7 +68,7 @@ void UdpSocket::OnRecv(uv_udp_t* handle, ssize_t nread, const uv_buf_t* buf, con
     self->listener_->OnTruncated();
     return;
   }
-  self->listener_->OnDatagram(reinterpret_cast<const uint8_t*>(buf->base), static_cast<size_t>(nread), from, NowNs());
+  self->listener_->OnDatagram(reinterpret_cast<uint8_t*>(buf->base), static_cast<size_t>(nread), from, NowNs());
 }
 
 }  // namespace callmedia

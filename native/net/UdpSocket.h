@@ -14,7 +14,8 @@ class UdpSocket {
  public:
   struct Listener {
     virtual ~Listener() = default;
-    virtual void OnDatagram(const uint8_t* data, size_t size, const sockaddr* from, uint64_t nowNs) = 0;
+    // `data` is the socket's own buffer, valid during the call (a listener may decrypt in place).
+    virtual void OnDatagram(uint8_t* data, size_t size, const sockaddr* from, uint64_t nowNs) = 0;
     // A datagram larger than the receive buffer arrived and was cut: not media of ours.
     virtual void OnTruncated() {}
   };

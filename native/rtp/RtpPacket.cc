@@ -1,5 +1,7 @@
 #include "rtp/RtpPacket.h"
 
+#include <cstring>
+
 namespace callmedia {
 
 namespace {
@@ -52,6 +54,8 @@ bool RtpPacket::Parse(const uint8_t* data, size_t size, RtpPacket* out) {
   }
   out->payload = data + offset;
   out->payloadSize = end - offset;
+  out->data = data;
+  out->size = size;
   return true;
 }
 
@@ -97,6 +101,63 @@ bool RtpPacket::GetExtension(uint8_t id, const uint8_t** value, size_t* length) 
     }
   }
   return false;
+}
+
+size_t RtpPacket::CopyWithExtension(uint8_t id, const uint8_t* value, size_t length, uint8_t* out,
+                                    size_t capacity) const {
+  const bool twoByte = extension && (extensionProfile & 0xFFF0) == 0x1000;
+  if (extension && !twoByte && extensionProfile != 0xBEDE) return 0;  // a profile we cannot add to
+  if (twoByte ? (id == 0 || length > 255) : (id == 0 || id > 14 || length == 0 || length > 16)) return 0;
+  const size_t headerSize = kFixedHeaderSize + 4u * csrcCount;
+  const size_t tail = payloadSize + paddingSize;  // payload and padding, as they were
+  // Worst case: every old element, the new one, and padding to a word.
+  const size_t extensionMax = extensionSize + (twoByte ? 2 : 1) + length + 3;
+  if (headerSize + 4 + extensionMax + tail > capacity) return 0;
+
+  std::memcpy(out, data, headerSize);
+  out[0] |= 0x10;  // X: there is an extension now
+  uint8_t* body = out + headerSize + 4;
+  size_t n = 0;
+  // Every element but one with the same id, in their order; padding bytes are dropped.
+  const uint8_t* p = extension;
+  const uint8_t* end = extension ? extension + extensionSize : nullptr;
+  while (p && p < end) {
+    if (*p == 0) { ++p; continue; }
+    size_t elementId, elementSize;
+    if (twoByte) {
+      if (p + 2 > end) break;
+      elementId = p[0];
+      elementSize = 2u + p[1];
+    } else {
+      elementId = *p >> 4;
+      if (elementId == 15) break;  // reserved: the rest is not elements (RFC 8285 4.2)
+      elementSize = 2u + (*p & 0x0F);
+    }
+    if (p + elementSize > end) break;
+    if (elementId != id) {
+      std::memcpy(body + n, p, elementSize);
+      n += elementSize;
+    }
+    p += elementSize;
+  }
+  if (twoByte) {
+    body[n++] = id;
+    body[n++] = static_cast<uint8_t>(length);
+  } else {
+    body[n++] = static_cast<uint8_t>((id << 4) | (length - 1));
+  }
+  std::memcpy(body + n, value, length);
+  n += length;
+  while (n % 4) body[n++] = 0;
+
+  uint8_t* header = out + headerSize;
+  const uint16_t profile = twoByte ? extensionProfile : 0xBEDE;
+  header[0] = profile >> 8;
+  header[1] = profile & 0xFF;
+  header[2] = static_cast<uint8_t>((n / 4) >> 8);
+  header[3] = static_cast<uint8_t>(n / 4);
+  std::memcpy(body + n, payload, tail);
+  return headerSize + 4 + n + tail;
 }
 
 }  // namespace callmedia

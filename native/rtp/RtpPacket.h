@@ -23,6 +23,15 @@ class RtpPacket {
   // Finds an RFC 8285 extension element by id; false when absent.
   bool GetExtension(uint8_t id, const uint8_t** value, size_t* length) const;
 
+  // Copies the packet into `out` with the extension element `id` set to `value` (added, or
+  // replacing one with that id); every other element, the CSRCs, payload and padding stay.
+  // Uses the packet's form (one-byte unless it already has two-byte elements). Returns the new
+  // size, or 0 when it does not fit or the element cannot be written in that form.
+  size_t CopyWithExtension(uint8_t id, const uint8_t* value, size_t length, uint8_t* out, size_t capacity) const;
+
+  const uint8_t* data = nullptr;  // the whole packet as parsed
+  size_t size = 0;
+
   uint8_t payloadType = 0;
   bool marker = false;
   uint16_t sequenceNumber = 0;

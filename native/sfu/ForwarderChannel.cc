@@ -13,12 +13,14 @@ bool ParseTarget(const std::string& address, int port, sockaddr_storage* out) {
 }
 }  // namespace
 
-ForwarderChannel::ForwarderChannel(const ForwarderOptions& options, ChannelSink* sink)
-    : RtpChannel(options.transport, sink), options_(options) {}
+ForwarderChannel::ForwarderChannel(const ForwarderOptions& options, std::shared_ptr<Transport> transport,
+                                   TransportCloser closeTransport, ChannelSink* sink)
+    : RtpChannel(std::move(transport), std::move(closeTransport), options.channel, sink), options_(options) {}
 
-std::shared_ptr<ForwarderChannel> ForwarderChannel::Create(const ForwarderOptions& options, ChannelSink* sink,
+std::shared_ptr<ForwarderChannel> ForwarderChannel::Create(const ForwarderOptions& options, std::shared_ptr<Transport> transport,
+                                                           TransportCloser closeTransport, ChannelSink* sink,
                                                            std::string* error) {
-  std::shared_ptr<ForwarderChannel> channel(new ForwarderChannel(options, sink));
+  std::shared_ptr<ForwarderChannel> channel(new ForwarderChannel(options, std::move(transport), std::move(closeTransport), sink));
   if (!channel->Open(channel, error)) return nullptr;
   return channel;
 }
@@ -76,7 +78,7 @@ bool ForwarderChannel::OnRtpPacket(const uint8_t* data, size_t size, const RtpPa
       }
       target.waitingKeyFrame = false;
     }
-    if (SendPacketTo(data, size, reinterpret_cast<const sockaddr*>(&target.address)))
+    if (transport()->SendTo(data, size, reinterpret_cast<const sockaddr*>(&target.address)))
       packetsForwarded_.fetch_add(1, std::memory_order_relaxed);
   }
   return true;

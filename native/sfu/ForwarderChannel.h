@@ -15,7 +15,7 @@
 namespace callmedia {
 
 struct ForwarderOptions {
-  RtpChannelOptions transport;
+  RtpChannelOptions channel;
   bool video = false;  // gate new targets on an H.264 key frame
 };
 
@@ -28,7 +28,8 @@ struct ForwarderStats {
 
 class ForwarderChannel : public RtpChannel {
  public:
-  static std::shared_ptr<ForwarderChannel> Create(const ForwarderOptions& options, ChannelSink* sink, std::string* error);
+  static std::shared_ptr<ForwarderChannel> Create(const ForwarderOptions& options, std::shared_ptr<Transport> transport,
+                                                  TransportCloser closeTransport, ChannelSink* sink, std::string* error);
 
   // Node thread: posted to the media thread.
   void AddTarget(const std::string& address, int port, std::string* error);
@@ -42,7 +43,8 @@ class ForwarderChannel : public RtpChannel {
     sockaddr_storage address;
     bool waitingKeyFrame;
   };
-  ForwarderChannel(const ForwarderOptions& options, ChannelSink* sink);
+  ForwarderChannel(const ForwarderOptions& options, std::shared_ptr<Transport> transport, TransportCloser closeTransport,
+                   ChannelSink* sink);
   bool OnRtpPacket(const uint8_t* data, size_t size, const RtpPacket& packet, uint64_t nowNs) override;
   void OnMalformedRtp() override {}
   void FillRtcpHandlers(RtcpPacket::Handlers* handlers, uint64_t nowNs) override;

@@ -18,9 +18,20 @@ size_t SlotCount(size_t capacity) {
 }
 }  // namespace
 
-FrameAssembler::FrameAssembler(Listener* listener, size_t capacity, uint64_t reorderWindowNs)
-    : listener_(listener), slots_(SlotCount(capacity)), reorderWindowNs_(reorderWindowNs) {
+FrameAssembler::FrameAssembler(Listener* listener, size_t capacity, uint64_t reorderWindowNs, VideoCodec codec)
+    : listener_(listener),
+      slots_(SlotCount(capacity)),
+      reorderWindowNs_(reorderWindowNs),
+      codec_(codec),
+      depacketizer_(RtpDepacketizer::Create(codec)) {
   accessUnit_.reserve(256 * 1024);
+}
+
+void FrameAssembler::SetCodec(VideoCodec codec) {
+  if (codec == codec_) return;
+  codec_ = codec;
+  depacketizer_ = RtpDepacketizer::Create(codec);
+  Reset();
 }
 
 FrameAssembler::Slot* FrameAssembler::Get(uint16_t seq) {
@@ -36,7 +47,8 @@ void FrameAssembler::Reset() {
 }
 
 void FrameAssembler::Insert(const RtpPacket& packet, uint64_t nowNs) {
-  if (packet.payloadSize == 0 || packet.payloadSize > kMaxPayload) {
+  const bool padding = packet.payloadSize == 0 && packet.paddingSize > 0;
+  if ((packet.payloadSize == 0 && !padding) || packet.payloadSize > kMaxPayload) {
     stats_.packetsMalformed.fetch_add(1, std::memory_order_relaxed);
     return;
   }
@@ -92,8 +104,11 @@ void FrameAssembler::Insert(const RtpPacket& packet, uint64_t nowNs) {
   slot.ts = packet.timestamp;
   slot.marker = packet.marker;
   slot.arrivalNs = nowNs;
+  // A padding-only packet (RFC 3550 5.1) holds a sequence number and nothing else: kept as an
+  // empty slot, so it is no hole, and skipped between frames.
   slot.size = static_cast<uint16_t>(packet.payloadSize);
-  std::memcpy(slot.data, packet.payload, packet.payloadSize);
+  if (padding) stats_.packetsPadding.fetch_add(1, std::memory_order_relaxed);
+  else std::memcpy(slot.data, packet.payload, packet.payloadSize);
   if (SeqManager::IsNewer(seq, highest_)) highest_ = seq;
 
   if (!synced_ && !TrySync(seq)) TrySync(static_cast<uint16_t>(seq + 1));
@@ -104,9 +119,9 @@ bool FrameAssembler::IsFrameStart(uint16_t seq) {
   Slot* slot = Get(seq);
   if (!slot) return false;
   Slot* prev = Get(static_cast<uint16_t>(seq - 1));
-  if (prev) return (prev->marker || prev->ts != slot->ts) && h264::PayloadStartsNal(slot->data, slot->size);
+  if (prev) return (prev->marker || prev->ts != slot->ts) && depacketizer_->StartsFrame(slot->data, slot->size);
   // With the previous packet unknown, only a packet that opens a key frame is a safe start.
-  return h264::PayloadStartsKeyFrame(slot->data, slot->size);
+  return depacketizer_->StartsKeyFrame(slot->data, slot->size);
 }
 
 bool FrameAssembler::TrySync(uint16_t seq) {
@@ -130,6 +145,12 @@ void FrameAssembler::Release(uint16_t from, uint16_t to) {
 void FrameAssembler::TryAssemble(uint64_t nowNs) {
   while (synced_) {
     Slot* first = Get(nextSeq_);
+    if (first && first->size == 0) {  // padding between frames
+      first->used = false;
+      nextSeq_ = floor_ = static_cast<uint16_t>(nextSeq_ + 1);
+      scanValid_ = false;
+      continue;
+    }
     if (!first) {
       if (SeqManager::IsNewer(highest_, nextSeq_) && (gapSinceNs_ == 0 || gapSeq_ != nextSeq_)) {
         gapSinceNs_ = nowNs;
@@ -177,19 +198,19 @@ void FrameAssembler::TryAssemble(uint64_t nowNs) {
 }
 
 void FrameAssembler::EmitFrame(uint16_t first, uint16_t last) {
-  depacketizer_.BeginFrame(&accessUnit_);
+  depacketizer_->BeginFrame(&accessUnit_);
   bool ok = true;
   uint64_t firstNs = UINT64_MAX, lastNs = 0;
   const uint32_t ts = Get(first)->ts;
   for (uint16_t s = first;; ++s) {
     Slot* slot = Get(s);
-    if (ok) ok = depacketizer_.Append(slot->data, slot->size);
+    if (ok && slot->size > 0) ok = depacketizer_->Append(slot->data, slot->size);
     firstNs = std::min(firstNs, slot->arrivalNs);
     lastNs = std::max(lastNs, slot->arrivalNs);
     slot->used = false;
     if (s == last) break;
   }
-  ok = ok && depacketizer_.EndFrame() && !accessUnit_.empty();
+  ok = ok && depacketizer_->EndFrame() && !accessUnit_.empty();
   if (!ok) {
     stats_.framesMalformed.fetch_add(1, std::memory_order_relaxed);
     waitingKeyFrame_ = true;
@@ -197,15 +218,15 @@ void FrameAssembler::EmitFrame(uint16_t first, uint16_t last) {
     return;
   }
   if (waitingKeyFrame_) {
-    if (!depacketizer_.hasIdr()) {
+    if (!depacketizer_->isKeyFrame()) {
       stats_.framesWaitingKeyFrame.fetch_add(1, std::memory_order_relaxed);
       return;
     }
     waitingKeyFrame_ = false;
   }
   stats_.framesAssembled.fetch_add(1, std::memory_order_relaxed);
-  AssembledFrame frame{accessUnit_.data(), accessUnit_.size(), ts, ssrc_, depacketizer_.hasIdr(),
-                       depacketizer_.isReference(), firstNs, lastNs, NowNs()};
+  AssembledFrame frame{accessUnit_.data(), accessUnit_.size(), ts, ssrc_, depacketizer_->isKeyFrame(),
+                       depacketizer_->isReference(), firstNs, lastNs, NowNs()};
   listener_->OnFrameAssembled(frame);
 }
 

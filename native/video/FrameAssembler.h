@@ -1,4 +1,4 @@
-// Turns RTP packets of one H.264 stream into whole access units, in order.
+// Turns RTP packets of one video stream (H.264 or VP8) into whole frames, in order.
 //
 // Packets land in a ring indexed by sequence number, so reordering costs nothing. A frame is
 // released when every packet from its first to its marker packet is present. A hole that stays
@@ -7,17 +7,18 @@
 // back until one with an IDR arrives. The buffer is allocated once; no allocation per packet.
 #pragma once
 #include <atomic>
+#include <memory>
 #include <cstddef>
 #include <cstdint>
 #include <vector>
 
 #include "rtp/RtpPacket.h"
-#include "video/H264Depacketizer.h"
+#include "video/RtpDepacketizer.h"
 
 namespace callmedia {
 
 struct AssembledFrame {
-  const uint8_t* data;  // Annex-B access unit, valid during the callback only
+  const uint8_t* data;  // the frame (H.264: an Annex-B access unit), valid during the callback only
   size_t size;
   uint32_t timestamp;
   uint32_t ssrc;
@@ -47,10 +48,15 @@ class FrameAssembler {
     std::atomic<uint64_t> packetsDuplicate{0};
     std::atomic<uint64_t> packetsDiscarded{0};      // stored but thrown away with a lost frame
     std::atomic<uint64_t> packetsMalformed{0};
+    std::atomic<uint64_t> packetsPadding{0};        // padding only (a sender probing bandwidth)
   };
 
   // `capacity` (packets) is rounded up to a power of two, at most 32768.
-  FrameAssembler(Listener* listener, size_t capacity, uint64_t reorderWindowNs);
+  FrameAssembler(Listener* listener, size_t capacity, uint64_t reorderWindowNs, VideoCodec codec = VideoCodec::kH264);
+
+  // The payload format of the packets from now on (a new codec starts over, at a key frame).
+  void SetCodec(VideoCodec codec);
+  VideoCodec codec() const { return codec_; }
 
   void Insert(const RtpPacket& packet, uint64_t nowNs);
   // Called by the owner's timer: declares holes older than the reorder window lost.
@@ -84,7 +90,8 @@ class FrameAssembler {
   Listener* listener_;
   std::vector<Slot> slots_;
   const uint64_t reorderWindowNs_;
-  H264Depacketizer depacketizer_;
+  VideoCodec codec_;
+  std::unique_ptr<RtpDepacketizer> depacketizer_;
   std::vector<uint8_t> accessUnit_;
 
   bool haveSsrc_ = false;

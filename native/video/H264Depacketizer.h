@@ -6,6 +6,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "video/RtpDepacketizer.h"
+
 namespace callmedia {
 
 namespace h264 {
@@ -21,19 +23,24 @@ bool PayloadStartsNal(const uint8_t* payload, size_t size);
 uint32_t NalTypesInAnnexB(const uint8_t* data, size_t size);
 }  // namespace h264
 
-class H264Depacketizer {
+class H264Depacketizer : public RtpDepacketizer {
  public:
-  void BeginFrame(std::vector<uint8_t>* out);
+  bool StartsFrame(const uint8_t* payload, size_t size) const override { return h264::PayloadStartsNal(payload, size); }
+  bool StartsKeyFrame(const uint8_t* payload, size_t size) const override {
+    return h264::PayloadStartsKeyFrame(payload, size);
+  }
+  void BeginFrame(std::vector<uint8_t>* out) override;
   // Appends one packet's NAL units; false when the payload breaks RFC 6184.
-  bool Append(const uint8_t* payload, size_t size);
+  bool Append(const uint8_t* payload, size_t size) override;
   // False when the frame ends inside an unfinished FU-A.
-  bool EndFrame();
+  bool EndFrame() override;
 
+  bool isKeyFrame() const override { return hasIdr_; }
   bool hasIdr() const { return hasIdr_; }
   bool hasSps() const { return hasSps_; }
   // A slice with nal_ref_idc != 0: later frames may predict from this one. A frame without
   // one (a disposable picture) can be dropped without breaking the reference chain.
-  bool isReference() const { return isReference_; }
+  bool isReference() const override { return isReference_; }
 
  private:
   void StartNal(uint8_t header);

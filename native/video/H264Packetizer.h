@@ -6,27 +6,18 @@
 #include <cstdint>
 #include <vector>
 
-#include "common/BufferPool.h"
+#include "video/RtpPacketizer.h"
 
 namespace callmedia {
 
-struct RtpHeaderFields {
-  uint8_t payloadType = 96;
-  uint32_t ssrc = 0;
-  uint32_t timestamp = 0;
-};
-
-// The packets of one frame, back to back in one pooled block.
-struct PacketBatch {
-  PooledBuffer block;
-  std::vector<std::pair<uint32_t, uint16_t>> packets;  // offset, length
-  size_t next = 0;                                      // first packet not yet sent
-  uint32_t timestamp = 0;
-};
-
-class H264Packetizer {
+class H264Packetizer : public RtpPacketizer {
  public:
   explicit H264Packetizer(size_t maxPayload = 1200) : maxPayload_(maxPayload) {}
+
+  bool Packetize(const uint8_t* frame, size_t size, bool, const RtpHeaderFields& header, uint16_t* seq,
+                 PacketBatch* batch) override {
+    return Packetize(frame, size, header, seq, batch);
+  }
 
   // Fills `batch`; `seq` is the next sequence number and advances by the packets written.
   // Returns false when the access unit holds no NAL unit.

@@ -4,14 +4,16 @@
 
 namespace callmedia {
 
-VideoChannel::VideoChannel(const VideoChannelOptions& options, VideoSink* sink) : RtpChannel(options.transport, sink) {
+VideoChannel::VideoChannel(const VideoChannelOptions& options, std::shared_ptr<Transport> transport,
+                           TransportCloser closeTransport, VideoSink* sink)
+    : RtpChannel(std::move(transport), std::move(closeTransport), options.channel, sink) {
   receiver_ = std::make_unique<VideoReceiver>(options.receive, &context_, sink);
   if (options.send) sender_ = std::make_unique<VideoSender>(options.sendOptions, &context_);
 }
 
-std::shared_ptr<VideoChannel> VideoChannel::Create(const VideoChannelOptions& options, VideoSink* sink,
-                                                   std::string* error) {
-  std::shared_ptr<VideoChannel> channel(new VideoChannel(options, sink));
+std::shared_ptr<VideoChannel> VideoChannel::Create(const VideoChannelOptions& options, std::shared_ptr<Transport> transport,
+                                                   TransportCloser closeTransport, VideoSink* sink, std::string* error) {
+  std::shared_ptr<VideoChannel> channel(new VideoChannel(options, std::move(transport), std::move(closeTransport), sink));
   if (!channel->receiver_->ok(error)) return nullptr;
   if (channel->sender_ && !channel->sender_->Init(error)) return nullptr;
   if (!channel->Open(channel, error)) return nullptr;
@@ -25,6 +27,10 @@ void VideoChannel::RequestKeyFrame() {
 
 void VideoChannel::Subscribe(uint32_t sourceId, uint16_t width, uint16_t height) {
   PostToMedia([this, sourceId, width, height] { receiver_->Subscribe(sourceId, width, height, NowNs()); });
+}
+
+void VideoChannel::SetPayloadCodecs(std::vector<std::pair<uint8_t, VideoCodec>> codecs) {
+  PostToMedia([this, codecs] { receiver_->SetPayloadCodecs(codecs); });
 }
 
 bool VideoChannel::OnRtpPacket(const uint8_t* data, size_t size, const RtpPacket& packet, uint64_t nowNs) {

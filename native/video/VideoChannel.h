@@ -1,4 +1,4 @@
-// A video channel: a receive half and, when configured, a send half on one RTP port.
+// A video channel: a receive half and, when configured, a send half, on a transport.
 #pragma once
 #include <memory>
 #include <string>
@@ -10,7 +10,7 @@
 namespace callmedia {
 
 struct VideoChannelOptions {
-  RtpChannelOptions transport;
+  RtpChannelOptions channel;
   VideoReceiverOptions receive;
   bool send = false;
   VideoSenderOptions sendOptions;
@@ -25,15 +25,19 @@ struct VideoChannelStats {
 
 class VideoChannel : public RtpChannel {
  public:
-  static std::shared_ptr<VideoChannel> Create(const VideoChannelOptions& options, VideoSink* sink, std::string* error);
+  static std::shared_ptr<VideoChannel> Create(const VideoChannelOptions& options, std::shared_ptr<Transport> transport,
+                                              TransportCloser closeTransport, VideoSink* sink, std::string* error);
 
   VideoSender* sender() { return sender_.get(); }
   void RequestKeyFrame();
   void Subscribe(uint32_t sourceId, uint16_t width, uint16_t height);
+  // Node thread: the codec of each received payload type (what the session negotiated).
+  void SetPayloadCodecs(std::vector<std::pair<uint8_t, VideoCodec>> codecs);
   VideoChannelStats Stats() const;
 
  private:
-  VideoChannel(const VideoChannelOptions& options, VideoSink* sink);
+  VideoChannel(const VideoChannelOptions& options, std::shared_ptr<Transport> transport, TransportCloser closeTransport,
+               VideoSink* sink);
   bool OnRtpPacket(const uint8_t* data, size_t size, const RtpPacket& packet, uint64_t nowNs) override;
   void OnMalformedRtp() override { receiver_->CountMalformed(); }
   void FillRtcpHandlers(RtcpPacket::Handlers* handlers, uint64_t nowNs) override;

@@ -74,8 +74,37 @@ void VideoReceiver::OnSenderReport(const RtcpSenderReport& sr, uint64_t nowNs) {
   if (sr.ssrc == stream_.ssrc()) stream_.ReceiveSenderReport(sr.ntpMiddle, nowNs);
 }
 
+void VideoReceiver::SetPayloadCodecs(const std::vector<std::pair<uint8_t, VideoCodec>>& codecs) { payloadCodecs_ = codecs; }
+
+bool VideoReceiver::CodecOf(uint8_t payloadType, VideoCodec* codec) const {
+  if (payloadCodecs_.empty()) {
+    *codec = VideoCodec::kH264;
+    return true;
+  }
+  for (const auto& [pt, c] : payloadCodecs_) {
+    if (pt == payloadType) {
+      *codec = c;
+      return true;
+    }
+  }
+  return false;
+}
+
+void VideoReceiver::SwitchCodec(VideoCodec codec) {
+  assembler_.SetCodec(codec);
+  sawKeyFrame_ = false;
+  if (options_.format == PixelFormat::H264) return;  // passthrough: no decoder
+  auto keep = context_->owner.lock();
+  strand_->Post([this, keep, codec] {
+    DrainDecoder();
+    if (!decoder_.Reopen(codec)) context_->sink->OnEvent("error", "DECODER_FAILED", decoder_.error());
+  });
+}
+
 bool VideoReceiver::OnRtp(const uint8_t* data, size_t size, const RtpPacket& packet, uint64_t nowNs) {
-  if (options_.payloadType >= 0 && packet.payloadType != options_.payloadType) {
+  VideoCodec codec;
+  if ((options_.payloadType >= 0 && packet.payloadType != options_.payloadType) || !CodecOf(packet.payloadType, &codec) ||
+      (codec != VideoCodec::kH264 && options_.format == PixelFormat::H264)) {
     wrongPayloadType_.fetch_add(1, std::memory_order_relaxed);
     return false;
   }
@@ -125,6 +154,8 @@ bool VideoReceiver::Probation(const uint8_t* data, size_t size, const RtpPacket&
 }
 
 void VideoReceiver::Accept(const RtpPacket& packet, uint64_t nowNs) {
+  VideoCodec codec;
+  if (CodecOf(packet.payloadType, &codec) && codec != assembler_.codec()) SwitchCodec(codec);
   lastRtpNs_ = nowNs;
   sourceLostReported_ = false;
   if (firstPacketNs_ == 0) firstPacketNs_ = nowNs;
@@ -224,9 +255,9 @@ void VideoReceiver::OnFrameAssembled(const AssembledFrame& frame) {
     }
     return;
   }
-  PooledBuffer au = PooledBuffer::Make(frame.size, H264Decoder::kInputPadding);
+  PooledBuffer au = PooledBuffer::Make(frame.size, VideoDecoder::kInputPadding);
   std::memcpy(au.data(), frame.data, frame.size);
-  std::memset(au.data() + frame.size, 0, H264Decoder::kInputPadding);
+  std::memset(au.data() + frame.size, 0, VideoDecoder::kInputPadding);
   const size_t size = frame.size;
   auto keep = context_->owner.lock();
   // std::function needs a copyable callable: park the move-only buffers in a shared holder.
@@ -245,7 +276,7 @@ void VideoReceiver::Decode(PooledBuffer accessUnit, size_t size, DeliveredFrame 
   const auto result =
       decoder_.Decode(accessUnit.data(), size, pts, [this](const DecodedPicture& picture) { OnPicture(picture); });
 
-  if (result == H264Decoder::Result::Corrupt) {
+  if (result == VideoDecoder::Result::Corrupt) {
     decodeErrors_.fetch_add(1, std::memory_order_relaxed);
     auto keep = context_->owner.lock();
     MediaThread::Instance().Post([this, keep] {
@@ -253,7 +284,7 @@ void VideoReceiver::Decode(PooledBuffer accessUnit, size_t size, DeliveredFrame 
       assembler_.RequireKeyFrame();
       NeedKeyFrame(NowNs(), "corrupt bitstream");
     });
-  } else if (result == H264Decoder::Result::UnsupportedFormat && !reportedUnsupported_) {
+  } else if (result == VideoDecoder::Result::UnsupportedFormat && !reportedUnsupported_) {
     reportedUnsupported_ = true;
     context_->sink->OnEvent("error", "UNSUPPORTED_PIXEL_FORMAT", "the stream decodes to a pixel format other than 4:2:0 8-bit");
   }
@@ -320,6 +351,7 @@ VideoReceiverStats VideoReceiver::Stats() const {
   s.packetsLate = r(a.packetsLate);
   s.packetsDuplicate = r(a.packetsDuplicate);
   s.packetsDiscarded = r(a.packetsDiscarded);
+  s.packetsPadding = r(a.packetsPadding);
   s.pliSent = r(pliSent_);
   s.firSent = r(firSent_);
   s.receiverReportsSent = r(reportsSent_);
@@ -333,6 +365,7 @@ VideoReceiverStats VideoReceiver::Stats() const {
   s.decodeErrors = r(decodeErrors_);
   s.jitterMs = stream_.JitterMs();
   s.ssrc = stream_.ssrc();
+  s.rtcpSsrc = localSsrc_;
   return s;
 }
 

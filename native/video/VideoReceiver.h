@@ -6,14 +6,17 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "common/BufferPool.h"
 #include "common/WorkerPool.h"
 #include "rtp/RtcpPacket.h"
 #include "rtp/RtpStreamRecv.h"
-#include "video/ChannelContext.h"
+#include "net/ChannelContext.h"
 #include "video/FrameAssembler.h"
-#include "video/H264Decoder.h"
+#include "video/FrameStamps.h"
+#include "video/VideoDecoder.h"
 #include "video/PixelFormat.h"
 
 namespace callmedia {
@@ -27,6 +30,12 @@ struct DeliveredFrame {
   uint32_t ssrc = 0;
   bool keyFrame = false;
   uint64_t stamps[kStampCount] = {};
+};
+
+// Video frames for JavaScript, from the media thread or a worker; never blocks.
+class VideoSink : public ChannelSink {
+ public:
+  virtual void OnFrame(DeliveredFrame&& frame) = 0;
 };
 
 struct VideoReceiverOptions {
@@ -46,12 +55,13 @@ struct VideoReceiverOptions {
 
 struct VideoReceiverStats {
   uint64_t packetsMalformed, packetsWrongPayloadType, packetsOtherSsrc;
-  uint64_t rtpPackets, packetsLost, packetsLate, packetsDuplicate, packetsDiscarded;
+  uint64_t rtpPackets, packetsLost, packetsLate, packetsDuplicate, packetsDiscarded, packetsPadding;
   uint64_t pliSent, firSent, receiverReportsSent;
   uint64_t framesAssembled, framesIncomplete, framesMalformed, framesWaitingKeyFrame, framesDroppedDecodeQueue;
   uint64_t framesDecoded, framesSkippedBehind, decodeErrors;
   double jitterMs;
   uint32_t ssrc;
+  uint32_t rtcpSsrc;  // the receiver's own SSRC, on its reports and requests
 };
 
 class VideoReceiver : private FrameAssembler::Listener {
@@ -66,6 +76,9 @@ class VideoReceiver : private FrameAssembler::Listener {
   void OnSenderReport(const RtcpSenderReport& sr, uint64_t nowNs);
   void OnTick(uint64_t nowNs);
   void RequestKeyFrame(uint64_t nowNs);
+  // The codec of each payload type the session negotiated (empty: everything is H.264). A
+  // stream that changes codec starts over at a key frame.
+  void SetPayloadCodecs(const std::vector<std::pair<uint8_t, VideoCodec>>& codecs);
   // Receive only this source from now on (0: any source, after probation). The server is told
   // with an RTCP subscription; frames of the old source stop at once.
   void Subscribe(uint32_t sourceId, uint16_t width, uint16_t height, uint64_t nowNs);
@@ -78,6 +91,8 @@ class VideoReceiver : private FrameAssembler::Listener {
  private:
   void OnFrameAssembled(const AssembledFrame& frame) override;
   void OnKeyFrameNeeded() override;
+  bool CodecOf(uint8_t payloadType, VideoCodec* codec) const;
+  void SwitchCodec(VideoCodec codec);
   bool Probation(const uint8_t* data, size_t size, const RtpPacket& packet, uint64_t nowNs);
   void Accept(const RtpPacket& packet, uint64_t nowNs);
   void NeedKeyFrame(uint64_t nowNs, const char* reason);
@@ -92,6 +107,7 @@ class VideoReceiver : private FrameAssembler::Listener {
   std::shared_ptr<Strand> strand_;
 
   // Media thread state.
+  std::vector<std::pair<uint8_t, VideoCodec>> payloadCodecs_;
   RtpStreamRecv stream_;
   FrameAssembler assembler_;
   const uint32_t localSsrc_;
@@ -118,7 +134,7 @@ class VideoReceiver : private FrameAssembler::Listener {
   bool idleDrainPosted_ = false;
 
   // Worker state (only the strand touches it).
-  H264Decoder decoder_;
+  VideoDecoder decoder_;
   struct Pending { int64_t pts; DeliveredFrame meta; };
   static constexpr size_t kPendingCapacity = 16;
   Pending pending_[kPendingCapacity];

@@ -26,16 +26,38 @@ VideoSender::VideoSender(const VideoSenderOptions& options, ChannelContext* cont
       context_(context),
       strand_(std::make_shared<Strand>()),
       ssrc_(Random32() | 1u),
-      packetizer_(options.maxPayload),
+      payloadType_(options.payloadType),
       seq_(static_cast<uint16_t>(Random32())) {}
 
 VideoSender::~VideoSender() = default;
 
 bool VideoSender::Init(std::string* error) {
-  encoder_ = H264Encoder::Create(options_.encoder, options_.encoderConfig, error);
+  encoder_ = VideoEncoder::Create(options_.encoder, options_.encoderConfig, error);
   if (!encoder_) return false;
+  packetizer_ = RtpPacketizer::Create(encoder_->codec(), options_.maxPayload);
+  codec_.store(encoder_->codec());
   accessUnit_.reserve(512 * 1024);
   return true;
+}
+
+void VideoSender::SetCodec(VideoCodec codec, int payloadType) {
+  payloadType_.store(payloadType & 0x7F);
+  if (codec_.exchange(codec) == codec) return;
+  auto keep = context_->owner.lock();
+  strand_->Post([this, keep, codec] {
+    // The configured H.264 encoder for H.264, libvpx for VP8.
+    const std::string name = codec == VideoCodec::kVp8 ? "vp8" : options_.encoder == "vp8" ? "openh264" : options_.encoder;
+    std::string error;
+    auto encoder = VideoEncoder::Create(name, options_.encoderConfig, &error);
+    if (!encoder) {
+      encodeErrors_.fetch_add(1, std::memory_order_relaxed);
+      context_->sink->OnEvent("error", "ENCODER_FAILED", error);
+      return;
+    }
+    encoder_ = std::move(encoder);
+    packetizer_ = RtpPacketizer::Create(codec, options_.maxPayload);
+    keyFrameRequested_.store(true);
+  });
 }
 
 void VideoSender::Start(uv_loop_t* loop) {
@@ -77,6 +99,11 @@ bool VideoSender::QueueRaw(PixelFormat format, const uint8_t* data, size_t size,
 }
 
 bool VideoSender::QueueAccessUnit(const uint8_t* data, size_t size, uint32_t rtpTimestamp, std::string* error) {
+  if (codec_.load() != VideoCodec::kH264) {
+    *error = std::string("INVALID_ARGUMENT:the socket sends ") + VideoCodecName(codec_.load()) +
+             ": H.264 access units cannot pass through";
+    return false;
+  }
   if (size < 4) {
     *error = "INVALID_FRAME_SIZE:an H.264 access unit needs at least one NAL unit with its start code";
     return false;
@@ -117,7 +144,7 @@ void VideoSender::ProcessNext() {
     queue_.pop_front();
   }
   if (frame.accessUnit) {
-    Ship(frame.data.data(), frame.data.size(), frame.timestamp, frame.queuedNs);
+    Ship(frame.data.data(), frame.data.size(), false, frame.timestamp, frame.queuedNs);
     return;
   }
   const uint64_t startNs = NowNs();
@@ -155,13 +182,13 @@ void VideoSender::ProcessNext() {
   }
   framesEncoded_.fetch_add(1, std::memory_order_relaxed);
   if (keyFrame) keyFramesEncoded_.fetch_add(1, std::memory_order_relaxed);
-  Ship(accessUnit_.data(), accessUnit_.size(), frame.timestamp, frame.queuedNs);
+  Ship(accessUnit_.data(), accessUnit_.size(), keyFrame, frame.timestamp, frame.queuedNs);
 }
 
-void VideoSender::Ship(const uint8_t* au, size_t size, uint32_t timestamp, uint64_t queuedNs) {
+void VideoSender::Ship(const uint8_t* frame, size_t size, bool keyFrame, uint32_t timestamp, uint64_t queuedNs) {
   auto batch = std::make_shared<PacketBatch>();
-  RtpHeaderFields header{static_cast<uint8_t>(options_.payloadType), ssrc_, timestamp};
-  if (!packetizer_.Packetize(au, size, header, &seq_, batch.get())) {
+  RtpHeaderFields header{static_cast<uint8_t>(payloadType_.load(std::memory_order_relaxed)), ssrc_, timestamp};
+  if (!packetizer_->Packetize(frame, size, keyFrame, header, &seq_, batch.get())) {
     encodeErrors_.fetch_add(1, std::memory_order_relaxed);
     return;
   }

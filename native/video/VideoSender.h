@@ -1,7 +1,7 @@
 // The send half of a video channel: raw frames from bot code are converted (libyuv) straight
-// into the encoder's input, encoded (OpenH264 or x264) on a worker strand, packetized per
-// RFC 6184 and paced out on the media thread. H.264 access units from bot code skip the
-// encoder. RTCP PLI / FIR from the far end make the next encoded frame an IDR.
+// into the encoder's input, encoded (OpenH264, x264 or VP8) on a worker strand, packetized per
+// RFC 6184 or RFC 7741 and paced out on the media thread. H.264 access units from bot code
+// skip the encoder. RTCP PLI / FIR from the far end make the next encoded frame a key frame.
 #pragma once
 #include <uv.h>
 
@@ -17,9 +17,9 @@
 #include "common/SampleRing.h"
 #include "common/WorkerPool.h"
 #include "rtp/RtcpPacket.h"
-#include "video/ChannelContext.h"
-#include "video/H264Encoder.h"
-#include "video/H264Packetizer.h"
+#include "net/ChannelContext.h"
+#include "video/VideoEncoder.h"
+#include "video/RtpPacketizer.h"
 #include "video/PixelFormat.h"
 
 namespace callmedia {
@@ -51,6 +51,10 @@ class VideoSender {
                 std::string* error);
   bool QueueAccessUnit(const uint8_t* data, size_t size, uint32_t rtpTimestamp, std::string* error);
   void ForceKeyFrame() { keyFrameRequested_.store(true); }
+  // Node thread: the codec and payload type the session negotiated. Frames encoded from now on
+  // use them; a new codec starts with a key frame.
+  void SetCodec(VideoCodec codec, int payloadType);
+  VideoCodec codec() const { return codec_.load(); }
 
   // Media thread.
   void Start(uv_loop_t* loop);
@@ -77,7 +81,7 @@ class VideoSender {
 
   void Enqueue(RawFrame frame);
   void ProcessNext();                             // strand
-  void Ship(const uint8_t* au, size_t size, uint32_t timestamp, uint64_t queuedNs);  // strand
+  void Ship(const uint8_t* frame, size_t size, bool keyFrame, uint32_t timestamp, uint64_t queuedNs);  // strand
   void StartPacing(std::shared_ptr<PacketBatch> batch, uint64_t queuedNs);  // media thread
   void PaceOut(uint64_t nowNs);
 
@@ -89,10 +93,12 @@ class VideoSender {
   std::mutex queueMutex_;
   std::deque<RawFrame> queue_;
   std::atomic<bool> keyFrameRequested_{true};  // the first frame is a key frame
+  std::atomic<int> payloadType_;
+  std::atomic<VideoCodec> codec_{VideoCodec::kH264};
 
   // Strand state.
-  std::unique_ptr<H264Encoder> encoder_;
-  H264Packetizer packetizer_;
+  std::unique_ptr<VideoEncoder> encoder_;
+  std::unique_ptr<RtpPacketizer> packetizer_;
   std::vector<uint8_t> accessUnit_;
   PooledBuffer scratch_;
   uint16_t seq_;

@@ -1,8 +1,8 @@
 import { Readable, Writable } from 'stream';
 import { CallMediaError } from './errors';
 import { LatencyWindow, Percentiles, summarize } from './LatencyStats';
-import { MediaSocket } from './MediaSocket';
-import { NativeAudioChannel, NativeAudioFrame, NativeAudioStats, native } from './native';
+import { BundleSlot, MediaSocket, transportOptions } from './MediaSocket';
+import { NativeAudioChannel, NativeAudioFrame, NativeAudioRtpParameters, NativeAudioStats, native } from './native';
 
 /** 20 ms of 16 kHz mono 16-bit PCM. */
 export const AUDIO_FRAME_BYTES = 640;
@@ -93,16 +93,14 @@ export class AudioSocket extends MediaSocket<AudioFrame, NativeAudioStats> {
   private readonly latency = new LatencyWindow();
   private dominant: number | null = null;
 
-  constructor(options: AudioSocketOptions = {}) {
+  /** `bundle` is set by a MediaSession: the socket then lives on the session's transport. */
+  constructor(options: AudioSocketOptions = {}, bundle?: BundleSlot) {
     super('audio', options.send !== undefined, options.maxBufferedFrames ?? 8);
     const unmixed = options.unmixed ?? 0;
     if (!Number.isInteger(unmixed) || unmixed < 0 || unmixed > 4) throw new CallMediaError('INVALID_ARGUMENT', 'unmixed is 0..4');
     const pt = options.payloadTypes ?? {};
     const nativeOptions = {
-      address: options.address ?? '127.0.0.1',
-      port: options.port ?? 0,
-      remoteAddress: options.remote ? options.remote.address ?? '127.0.0.1' : '',
-      remotePort: options.remote?.port ?? 0,
+      ...transportOptions(bundle, options),
       opusPayloadType: pt.opus ?? 111,
       pcmuPayloadType: pt.pcmu ?? 0,
       pcmaPayloadType: pt.pcma ?? 8,
@@ -116,7 +114,22 @@ export class AudioSocket extends MediaSocket<AudioFrame, NativeAudioStats> {
       maxQueuedFrames: options.maxQueuedFrames ?? 8,
       send: options.send,
     };
-    this.attach((callback) => new (native().AudioChannel)(nativeOptions, callback), options.remote);
+    this.attach((callback) => new (native().AudioChannel)(nativeOptions, callback), bundle ? undefined : options.remote);
+  }
+
+  /** What the session's negotiation settled (used by MediaSession). */
+  setRtpParameters(parameters: NativeAudioRtpParameters): void {
+    if (!this.isClosed) this.channel.setRtpParameters(parameters);
+  }
+
+  /** The SSRC this socket sends with (used by MediaSession's descriptions). */
+  get sendSsrc(): number | undefined {
+    return this.nativeStats().send?.ssrc;
+  }
+
+  /** @internal Marks the socket able to send (its session's transport connected). */
+  transportReady(): void {
+    this.markSendReady();
   }
 
   /** The current dominant speaker's media source id (null: nobody is speaking). */

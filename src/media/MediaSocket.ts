@@ -1,6 +1,31 @@
 import { EventEmitter } from 'events';
 import { CallMediaError } from './errors';
 import { FrameQueue } from './FrameQueue';
+import type { NativeWebRtcTransport } from './native';
+
+/**
+ * A socket's place on its media session's transport (set by MediaSession): the socket has no
+ * port of its own; its packets are found by MID, SSRC and payload type in the session's bundle.
+ */
+export interface BundleSlot {
+  transport: NativeWebRtcTransport;
+  mid: string;
+  payloadTypes: number[];
+}
+
+/** Native options that put a channel on its session's transport, or on a plain RTP port of its own. */
+export function transportOptions(
+  bundle: BundleSlot | undefined,
+  plain: { address?: string; port?: number; remote?: { address?: string; port: number } },
+): Record<string, unknown> {
+  if (bundle) return { transport: bundle.transport, route: { mid: bundle.mid, payloadTypes: bundle.payloadTypes } };
+  return {
+    address: plain.address ?? '127.0.0.1',
+    port: plain.port ?? 0,
+    remoteAddress: plain.remote ? plain.remote.address ?? '127.0.0.1' : '',
+    remotePort: plain.remote?.port ?? 0,
+  };
+}
 
 /** What every native channel handle offers (see native/net/RtpChannel.h). */
 export interface NativeChannel<S> {
@@ -52,7 +77,7 @@ export abstract class MediaSocket<F, S> extends EventEmitter implements AsyncIte
     if (remote) this.markRemoteKnown();
   }
 
-  /** The local UDP port the socket receives on. */
+  /** The local UDP port the socket receives on (for a socket of a WebRTC session: the platform's media port). */
   get port(): number {
     return this.channel.localPort();
   }
@@ -61,7 +86,12 @@ export abstract class MediaSocket<F, S> extends EventEmitter implements AsyncIte
     return this.closed;
   }
 
-  /** Sends RTP (and RTCP feedback) to this address from now on. */
+  /** The socket was opened with send settings. */
+  get isSending(): boolean {
+    return this.sending;
+  }
+
+  /** Sends RTP (and RTCP feedback) to this address from now on (plain RTP sockets only: a session's come from ICE). */
   connect(port: number, address = '127.0.0.1'): this {
     this.assertOpen();
     try {
@@ -136,6 +166,11 @@ export abstract class MediaSocket<F, S> extends EventEmitter implements AsyncIte
 
   /** Socket-specific native events ('frames', 'audio', tones, …). */
   protected abstract onEvent(kind: string, payload: unknown): void;
+
+  /** The socket can send now (a session's transport connected): 'sendStatusChanged' says so once. */
+  protected markSendReady(): void {
+    this.markRemoteKnown();
+  }
 
   private markRemoteKnown(): void {
     if (!this.remoteKnown && this.sending) process.nextTick(() => this.emit('sendStatusChanged', 'active'));

@@ -1,4 +1,5 @@
 import { CallMediaError } from './errors';
+import type { BundleSlot } from './MediaSocket';
 import { VideoSendOptions, VideoSocket, VideoSocketOptions } from './VideoSocket';
 
 /** Screen-share limits: up to 1920x1080 at 1–15 fps. */
@@ -12,8 +13,8 @@ export const VBSS_MAX_FPS = 15;
  * per frame. Receives as a VideoSocket does.
  */
 export class VbssSocket extends VideoSocket {
-  constructor(options: VideoSocketOptions = {}) {
-    super({ ...options, send: options.send ? vbssSendOptions(options.send) : undefined });
+  constructor(options: VideoSocketOptions = {}, bundle?: BundleSlot) {
+    super({ ...options, send: options.send ? vbssSendOptions(options.send) : undefined }, bundle);
   }
 
   protected override get rosterMediaType(): string {

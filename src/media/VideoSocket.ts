@@ -1,11 +1,12 @@
 import { Readable, Writable } from 'stream';
 import { CallMediaError } from './errors';
 import { LatencyWindow, Percentiles, summarize } from './LatencyStats';
-import { MediaSocket } from './MediaSocket';
-import { NativeFrame, NativeReceiverStats, NativeSendStats, NativeVideoChannel, monotonicNowMs, native } from './native';
+import { BundleSlot, MediaSocket, transportOptions } from './MediaSocket';
+import { NativeFrame, NativeReceiverStats, NativeRoute, NativeSendStats, NativeVideoChannel, monotonicNowMs, native } from './native';
 import { RawVideoFormat, VIDEO_FORMATS, VideoFormat, VideoFrame, formatCode } from './VideoFrame';
 
-export type VideoEncoderName = 'openh264' | 'x264';
+/** OpenH264 and x264 write H.264, libvpx VP8 (a WebRTC session picks what the far end takes). */
+export type VideoEncoderName = 'openh264' | 'x264' | 'vp8';
 
 /** Settings of the send half. */
 export interface VideoSendOptions {
@@ -156,17 +157,15 @@ export class VideoSocket extends MediaSocket<VideoFrame, NativeReceiverStats> {
   private lastBitrateSample?: { at: number; bytes: number };
   private subscribedSource?: number;
 
-  constructor(options: VideoSocketOptions = {}) {
+  /** `bundle` is set by a MediaSession: the socket then lives on the session's transport. */
+  constructor(options: VideoSocketOptions = {}, bundle?: BundleSlot) {
     super('video', options.send !== undefined, options.maxBufferedFrames ?? 4);
     this.format = options.format ?? 'I420';
     if (!VIDEO_FORMATS.includes(this.format)) {
       throw new CallMediaError('INVALID_ARGUMENT', `format must be one of ${VIDEO_FORMATS.join(', ')}`);
     }
     const nativeOptions = {
-      address: options.address ?? '127.0.0.1',
-      port: options.port ?? 0,
-      remoteAddress: options.remote ? options.remote.address ?? '127.0.0.1' : '',
-      remotePort: options.remote?.port ?? 0,
+      ...transportOptions(bundle, options),
       format: formatCode(this.format),
       payloadType: options.payloadType ?? -1,
       reorderWindowMs: positiveInt(options.reorderWindowMs, 50, 'reorderWindowMs'),
@@ -175,7 +174,28 @@ export class VideoSocket extends MediaSocket<VideoFrame, NativeReceiverStats> {
       decodeQueueLimit: positiveInt(options.decodeQueueLimit, 60, 'decodeQueueLimit'),
       send: options.send ? nativeSendOptions(options.send) : undefined,
     };
-    this.attach((callback) => new (native().VideoChannel)(nativeOptions, callback), options.remote);
+    this.attach((callback) => new (native().VideoChannel)(nativeOptions, callback), bundle ? undefined : options.remote);
+  }
+
+  /** What the session's negotiation settled (used by MediaSession). */
+  setRtpParameters(parameters: {
+    route: NativeRoute;
+    receiveCodecs?: { payloadType: number; codec: 'H264' | 'VP8' }[];
+    sendPayloadType?: number;
+    sendCodec?: 'H264' | 'VP8';
+  }): void {
+    if (!this.isClosed) this.channel.setRtpParameters(parameters);
+  }
+
+  /** The SSRC this socket sends with, and the one its receiver reports from (used by MediaSession's descriptions). */
+  get ssrcs(): { send?: number; rtcp: number } {
+    const s = this.nativeStats();
+    return { send: s.send?.ssrc, rtcp: s.rtcpSsrc };
+  }
+
+  /** @internal Marks the socket able to send (its session's transport connected). */
+  transportReady(): void {
+    this.markSendReady();
   }
 
   /**
@@ -382,7 +402,9 @@ function nativeSendOptions(o: VideoSendOptions): Record<string, unknown> {
   const bitrate = o.bitrate ?? 2_000_000;
   if (!(bitrate >= 10_000)) throw new CallMediaError('INVALID_ARGUMENT', 'send.bitrate must be at least 10000 bit/s');
   const encoder = o.encoder ?? 'openh264';
-  if (encoder !== 'openh264' && encoder !== 'x264') throw new CallMediaError('INVALID_ARGUMENT', "send.encoder is 'openh264' or 'x264'");
+  if (encoder !== 'openh264' && encoder !== 'x264' && encoder !== 'vp8') {
+    throw new CallMediaError('INVALID_ARGUMENT', "send.encoder is 'openh264', 'x264' or 'vp8'");
+  }
   return {
     encoder,
     width: o.width,

@@ -10,6 +10,22 @@ export type CallMediaErrorCode =
   | 'CONVERSION_FAILED'
   | 'UNSUPPORTED_PIXEL_FORMAT'
   | 'NATIVE_ADDON_MISSING'
+  /** The session's description could not be read or applied (truncated, malformed, missing ICE or DTLS). */
+  | 'SDP_INVALID'
+  /** No section of the description has a codec the engine speaks. */
+  | 'SDP_NO_COMMON_CODEC'
+  /** No ICE connectivity check succeeded in time. */
+  | 'ICE_TIMEOUT'
+  /** The peer stopped answering consent checks (RFC 7675). */
+  | 'ICE_CONSENT_EXPIRED'
+  /** The DTLS handshake failed, timed out or the peer closed it. */
+  | 'DTLS_FAILED'
+  | 'DTLS_CLOSED'
+  /** The peer's certificate does not match the fingerprint its description announced. */
+  | 'DTLS_FINGERPRINT_MISMATCH'
+  | 'INVALID_CERTIFICATE'
+  | 'SESSION_CLOSED'
+  | 'PLATFORM_CLOSED'
   | 'INTERNAL';
 
 export class CallMediaError extends Error {

@@ -3,7 +3,22 @@ export { WavRecording, playAudio, recordWav, wavFile, wavWriter } from './audioF
 export { CallMediaError, CallMediaErrorCode } from './errors';
 export { FrameQueue } from './FrameQueue';
 export { LatencyWindow, Percentiles, percentile, summarize } from './LatencyStats';
-export { MAX_VIDEO_SOCKETS, MediaConfiguration, MediaPlatform, MediaPlatformSettings, MediaSession, MediaSessionOptions, MediaSessionStats, parseMediaConfiguration } from './MediaPlatform';
+export { CertificateSettings, MAX_VIDEO_SOCKETS, MediaPlatform, MediaPlatformSettings } from './MediaPlatform';
+export {
+  MediaConfiguration,
+  MediaSession,
+  MediaSessionEvents,
+  MediaSessionOptions,
+  MediaSessionStats,
+  MediaTransportKind,
+  MediaTransportStats,
+  SessionDescription,
+  TransportState,
+  TransportStateChange,
+  parseMediaConfiguration,
+} from './MediaSession';
+export { BundleSlot } from './MediaSocket';
+export { SessionDescriptionModel, SdpMediaSection, parseDescription, writeDescription } from './sdp/SessionDescription';
 export { monotonicNowMs } from './native';
 export { VbssSocket, VBSS_MAX_FPS, VBSS_MAX_HEIGHT, VBSS_MAX_WIDTH } from './VbssSocket';
 export { VideoFormat, RawVideoFormat, VideoFrame, FrameStamps, frameSize, VIDEO_FORMATS } from './VideoFrame';

@@ -50,6 +50,8 @@ export interface NativeReceiverStats {
   packetsLate: number;
   packetsDuplicate: number;
   packetsDiscarded: number;
+  /** Padding-only packets (a sender probing bandwidth): no media, no loss. */
+  packetsPadding: number;
   pliSent: number;
   firSent: number;
   receiverReportsSent: number;
@@ -65,6 +67,8 @@ export interface NativeReceiverStats {
   decodeErrors: number;
   jitterMs: number;
   ssrc: number;
+  /** The receiver's own SSRC, on its reports, key-frame requests and subscriptions. */
+  rtcpSsrc: number;
   framesDelivered: number;
   framesDroppedDelivery: number;
   send?: NativeSendStats;
@@ -75,10 +79,23 @@ export type NativeEventCallback = (
   payload: unknown,
 ) => void;
 
+/** Where a channel's packets are found among the others of its bundle (native/net/Transport.h). */
+export interface NativeRoute {
+  mid: string;
+  payloadTypes?: number[];
+  remoteSsrcs?: number[];
+}
+
 export interface NativeVideoChannel {
   localPort(): number;
   stats(): NativeReceiverStats;
   setRemote(address: string, port: number): void;
+  setRtpParameters(parameters: {
+    route?: NativeRoute;
+    receiveCodecs?: { payloadType: number; codec: 'H264' | 'VP8' }[];
+    sendPayloadType?: number;
+    sendCodec?: 'H264' | 'VP8';
+  }): void;
   sendFrame(format: number, data: Buffer, width: number, height: number, rtpTimestamp: number): void;
   sendAccessUnit(data: Buffer, rtpTimestamp: number): void;
   subscribe(sourceId: number, width: number, height: number): void;
@@ -143,10 +160,23 @@ export interface NativeAudioStats {
   };
 }
 
+export interface NativeAudioRtpParameters {
+  route?: NativeRoute;
+  opusPayloadType?: number;
+  pcmuPayloadType?: number;
+  pcmaPayloadType?: number;
+  telephoneEventPayloadType?: number;
+  telephoneEventRate?: number;
+  audioLevelExtensionId?: number;
+  sendPayloadType?: number;
+  sendTelephoneEventPayloadType?: number;
+}
+
 export interface NativeAudioChannel {
   localPort(): number;
   stats(): NativeAudioStats;
   setRemote(address: string, port: number): void;
+  setRtpParameters(parameters: NativeAudioRtpParameters): void;
   send(pcm: Buffer): void;
   sendTone(tone: string, durationMs: number): void;
   close(): void;
@@ -173,11 +203,82 @@ export interface NativeForwarder {
   requestKeyFrame(): void;
   /** Sends an empty RTCP report from this port: a socket at that address learns where to send. */
   announce(address: string, port: number): void;
+  setRoute(route: NativeRoute): void;
   close(): void;
   unref(): void;
 }
 
+/** The instance's media port (native/net/PortDemuxer.h) and its DTLS certificate. */
+export interface NativeMediaPort {
+  localPort(): number;
+  /** sha-256 fingerprint of the certificate, as SDP writes it. */
+  fingerprint(): string;
+  stats(): {
+    datagrams: number;
+    bytes: number;
+    datagramsTruncated: number;
+    stunMalformed: number;
+    stunUnknownUsername: number;
+    unknownAddress: number;
+    unknownKind: number;
+  };
+  close(): void;
+}
+
+export interface NativeTransportStats {
+  state: string;
+  selectedRemote: string;
+  dtlsState: string;
+  dtlsRole: string;
+  srtpCipher: string;
+  stunRequests: number;
+  stunAuthFailures: number;
+  stunRoleConflicts: number;
+  checksSent: number;
+  checkResponses: number;
+  dtlsRecordsDropped: number;
+  srtpNotReady: number;
+  srtpAuthFailures: number;
+  srtpReplayFailures: number;
+  srtpMalformed: number;
+  rtpPacketsIn: number;
+  rtcpPacketsIn: number;
+  rtpUnroutable: number;
+  rtcpUnroutable: number;
+  rtpPacketsOut: number;
+  rtcpPacketsOut: number;
+  bytesIn: number;
+  bytesOut: number;
+  sendFailures: number;
+  connectedAfterMs: number;
+}
+
+export interface NativeRemoteTransport {
+  usernameFragment: string;
+  password: string;
+  dtlsRole: 'client' | 'server';
+  fingerprint: { algorithm: string; value: string };
+  candidates: { address: string; port: number }[];
+  midExtensionId: number;
+}
+
+/** A media session's transport (native/net/WebRtcTransport.h). */
+export interface NativeWebRtcTransport {
+  localParameters(): { usernameFragment: string; password: string; fingerprint: { algorithm: string; value: string }; port: number };
+  setRemote(parameters: NativeRemoteTransport): void;
+  stats(): NativeTransportStats;
+  close(): void;
+  ref(): void;
+  unref(): void;
+}
+
 export interface NativeAddon {
+  MediaPort: new (options: { address?: string; port?: number; certificatePem?: string; privateKeyPem?: string }) => NativeMediaPort;
+  WebRtcTransport: new (
+    port: NativeMediaPort,
+    options: { controlling?: boolean; iceTimeoutMs?: number; consentTimeoutMs?: number },
+    callback: (kind: string, payload: unknown) => void,
+  ) => NativeWebRtcTransport;
   Forwarder: new (
     options: { address?: string; port?: number; video?: boolean },
     callback: (kind: string, payload: unknown) => void,

@@ -1,14 +1,16 @@
 import * as assert from 'assert';
-import { CallMediaError, MediaPlatform, parseMediaConfiguration } from '../../src/media';
+import { CallMediaError, MediaPlatform, parseDescription, parseMediaConfiguration } from '../../src/media';
 
 describe('media/MediaPlatform: media sessions and their configuration', () => {
-  it('a session offers every socket in its blob, maps the roster, and subscribes by participant', async () => {
+  it('a plain RTP session offers every socket in its blob, maps the roster, and subscribes by participant', async () => {
     const platform = MediaPlatform.initialize({ applicationId: 'app-1' });
-    const session = platform.createMediaSession({ audio: { unmixed: 4 }, video: [{}, {}, {}], vbss: {} });
+    const session = platform.createMediaSession({ audio: { unmixed: 4 }, video: [{}, {}, {}], vbss: {}, transport: 'rtp' });
     const config = parseMediaConfiguration(session.mediaConfiguration);
     assert.strictEqual(config.mediaSessionId, session.id);
+    const offer = parseDescription(config.sdp);
+    assert.ok(offer.media.every((m) => m.protocol === 'RTP/AVP'));
     assert.deepStrictEqual(
-      config.media.map((m) => [m.kind, m.label, m.port]),
+      offer.media.map((m) => [m.kind, m.label, m.port]),
       [
         ['audio', 'main-audio', session.audioSocket?.port],
         ['video', 'video-0', session.videoSockets[0].port],

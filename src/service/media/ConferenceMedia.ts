@@ -1,5 +1,5 @@
 import type { Call, MediaPrompt, Participant } from '@microsoft/microsoft-graph-types';
-import { AudioFrame, AudioSocket, parseMediaConfiguration, playAudio, wavFile } from '../../media';
+import { AudioFrame, AudioSocket, parseDescription, parseMediaConfiguration, playAudio, wavFile } from '../../media';
 import type { CommunicationsService } from '../CommunicationsService';
 import type { MediaBridge, RecordOptions, RecordResult } from '../MediaBridge';
 import type { MediaConfigJson } from '../model/ServiceCall';
@@ -81,7 +81,7 @@ export class ConferenceMedia implements MediaBridge {
 
   onCallAnswered(call: Call, mediaConfig: MediaConfigJson): void {
     if (!call.id || typeof mediaConfig.blob !== 'string') return; // service-hosted media: nothing to wire
-    const config = parseMediaConfiguration(mediaConfig.blob);
+    const config = plainMediaOf(mediaConfig.blob);
     const media: CallMedia = { address: config.address, controls: new Map(), participants: new Map(), routes: new Map() };
     for (const m of config.media) {
       if (m.kind === 'audio') {
@@ -294,4 +294,13 @@ export class ConferenceMedia implements MediaBridge {
     }
     return layer.port;
   }
+}
+
+/** The sockets a plain RTP blob offers: where the service sends each kind of media. */
+function plainMediaOf(blob: string): { address: string; media: { kind: string; label: string; port: number }[] } {
+  const offer = parseDescription(parseMediaConfiguration(blob).sdp);
+  return {
+    address: offer.address ?? offer.media.find((m) => m.address)?.address ?? '127.0.0.1',
+    media: offer.media.map((m) => ({ kind: m.kind, label: m.label ?? '', port: m.port })),
+  };
 }

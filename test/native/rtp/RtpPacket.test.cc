@@ -436,3 +436,96 @@ TEST(RtpPacket_FuzzMutatedValidPacket) {
   CHECK(accepted > 1000);
   CHECK(sink != 1);
 }
+
+namespace {
+
+// Copies `spec`'s packet with extension `id` set to `value`; the copy must parse.
+bool CopyWith(const RtpSpec& spec, uint8_t id, const std::vector<uint8_t>& value, RtpPacket* out,
+              std::vector<uint8_t>* bytes, size_t capacity = 1500) {
+  ExactBuffer in(BuildRtp(spec));
+  RtpPacket p;
+  if (!RtpPacket::Parse(in.data(), in.size(), &p)) return false;
+  bytes->assign(capacity, 0xEE);
+  const size_t n = p.CopyWithExtension(id, value.data(), value.size(), bytes->data(), bytes->size());
+  if (n == 0) return false;
+  bytes->resize(n);
+  return RtpPacket::Parse(bytes->data(), bytes->size(), out);
+}
+
+}  // namespace
+
+TEST(RtpPacket_CopyWithExtensionAddsToAPacketWithout) {
+  RtpSpec spec;
+  spec.marker = true;
+  spec.seq = 7;
+  spec.csrcs = {0xCAFE0001};
+  spec.payload = {1, 2, 3, 4, 5};
+  spec.padding = 3;
+  RtpPacket p;
+  std::vector<uint8_t> bytes;
+  REQUIRE(CopyWith(spec, 4, {'0'}, &p, &bytes));
+  CHECK_EQ(p.sequenceNumber, 7);
+  CHECK(p.marker);
+  CHECK_EQ(p.csrcCount, 1);
+  CHECK_EQ(p.extensionProfile, 0xBEDE);
+  CHECK_EQ(bytes.size() % 4, 0u);
+  CHECK_BYTES(p.payload, p.payloadSize, (std::vector<uint8_t>{1, 2, 3, 4, 5}));
+  CHECK_EQ(p.paddingSize, 3);
+  const uint8_t* value;
+  size_t length;
+  REQUIRE(p.GetExtension(4, &value, &length));
+  CHECK_BYTES(value, length, (std::vector<uint8_t>{'0'}));
+}
+
+TEST(RtpPacket_CopyWithExtensionKeepsOtherElementsAndReplacesItsOwn) {
+  RtpSpec spec;
+  spec.extension = true;
+  spec.extensionProfile = 0xBEDE;
+  spec.extensionBody = {0x10, 0x85, 0x00, 0x41, 'v', 'i'};  // audio level (id 1), padding, an old mid (id 4)
+  spec.payload = {9, 9};
+  RtpPacket p;
+  std::vector<uint8_t> bytes;
+  REQUIRE(CopyWith(spec, 4, {'v', 'i', 'd', 'e', 'o', '1'}, &p, &bytes));
+  const uint8_t* value;
+  size_t length;
+  REQUIRE(p.GetExtension(1, &value, &length));
+  CHECK_BYTES(value, length, (std::vector<uint8_t>{0x85}));
+  REQUIRE(p.GetExtension(4, &value, &length));
+  CHECK_BYTES(value, length, (std::vector<uint8_t>{'v', 'i', 'd', 'e', 'o', '1'}));
+  CHECK_BYTES(p.payload, p.payloadSize, (std::vector<uint8_t>{9, 9}));
+}
+
+TEST(RtpPacket_CopyWithExtensionKeepsTheTwoByteForm) {
+  RtpSpec spec;
+  spec.extension = true;
+  spec.extensionProfile = 0x1000;
+  spec.extensionBody = {0x20, 0x00, 0x05, 0x02, 0xAA, 0xBB};  // id 32 empty, id 5 of 2 bytes
+  spec.payload = {7};
+  RtpPacket p;
+  std::vector<uint8_t> bytes;
+  REQUIRE(CopyWith(spec, 3, {'a', 'b'}, &p, &bytes));
+  CHECK_EQ(p.extensionProfile, 0x1000);
+  const uint8_t* value;
+  size_t length;
+  REQUIRE(p.GetExtension(5, &value, &length));
+  CHECK_BYTES(value, length, (std::vector<uint8_t>{0xAA, 0xBB}));
+  REQUIRE(p.GetExtension(32, &value, &length));
+  CHECK_EQ(length, 0u);
+  REQUIRE(p.GetExtension(3, &value, &length));
+  CHECK_BYTES(value, length, (std::vector<uint8_t>{'a', 'b'}));
+}
+
+TEST(RtpPacket_CopyWithExtensionRefusesWhatItCannotWrite) {
+  RtpSpec spec;
+  spec.payload = std::vector<uint8_t>(100, 1);
+  RtpPacket p;
+  std::vector<uint8_t> bytes;
+  CHECK(!CopyWith(spec, 15, {'x'}, &p, &bytes));                        // id 15 is reserved in one-byte form
+  CHECK(!CopyWith(spec, 1, std::vector<uint8_t>(17, 'x'), &p, &bytes));  // longer than one-byte form allows
+  CHECK(!CopyWith(spec, 1, {'x'}, &p, &bytes, 115));                    // no room
+  RtpSpec other = spec;
+  other.extension = true;
+  other.extensionProfile = 0x1234;  // an unknown profile cannot be added to without losing it
+  other.extensionBody = {1, 2, 3, 4};
+  CHECK(!CopyWith(other, 1, {'x'}, &p, &bytes));
+}

@@ -794,3 +794,36 @@ TEST(FrameAssembler_FuzzRandomPacketsNeverCrash) {
     CHECK_EQ(a->stats().framesAssembled.load(), c.frames.size());
   }
 }
+
+// Senders probing bandwidth send padding-only packets between frames (RFC 3550 5.1): they take
+// a sequence number, so dropping them would leave holes that look like loss.
+TEST(FrameAssembler_PaddingOnlyPacketsBetweenFramesAreNoLoss) {
+  const Stream s = MakeStream("KPP", 1000);
+  Collector c;
+  FrameAssembler a(&c, 256, kWindow);
+  uint64_t now = kT0;
+  uint16_t seq = 1000;
+  for (const auto& p : s.packets) {
+    Bytes bytes = p.bytes;  // renumbered: each frame is followed by a padding packet
+    bytes[2] = static_cast<uint8_t>(seq >> 8);
+    bytes[3] = static_cast<uint8_t>(seq++);
+    Insert(a, bytes, now);
+    if (bytes[1] & 0x80) {  // the frame's last packet
+      RtpSpec pad;
+      pad.seq = seq++;
+      pad.ssrc = kSsrc;
+      pad.timestamp = s.frames[p.frame].ts;
+      pad.padding = 32;
+      Insert(a, BuildRtp(pad), now);
+    }
+    now += kMs;
+    a.OnTimer(now);
+  }
+  a.OnTimer(now + kWindow * 2);
+  CHECK_EQ(c.frames.size(), s.frames.size());
+  CheckContents(c, s);
+  CHECK_EQ(a.stats().packetsPadding.load(), s.frames.size());
+  CHECK_EQ(a.stats().framesIncomplete.load(), 0u);
+  CHECK_EQ(a.stats().packetsMalformed.load(), 0u);
+  CHECK_EQ(c.keyFrameRequests, 0);
+}

@@ -1,4 +1,4 @@
-#include "video/H264Decoder.h"
+#include "video/VideoDecoder.h"
 
 extern "C" {
 #include <libavcodec/avcodec.h>
@@ -7,53 +7,67 @@ extern "C" {
 #include <libavutil/pixfmt.h>
 }
 
-static_assert(callmedia::H264Decoder::kInputPadding >= AV_INPUT_BUFFER_PADDING_SIZE,
+static_assert(callmedia::VideoDecoder::kInputPadding >= AV_INPUT_BUFFER_PADDING_SIZE,
               "input padding must cover what libavcodec reads past the end");
 
 namespace callmedia {
 
-H264Decoder::H264Decoder() {
+VideoDecoder::VideoDecoder(VideoCodec codec) : codec_(codec) {
   // Corrupt streams are expected input here; the engine counts them instead of logging.
   av_log_set_level(AV_LOG_QUIET);
-  const AVCodec* codec = avcodec_find_decoder(AV_CODEC_ID_H264);
-  if (!codec) {
-    error_ = "libavcodec has no H.264 decoder";
-    return;
-  }
-  AVCodecContext* ctx = avcodec_alloc_context3(codec);
   frame_ = av_frame_alloc();
   packet_ = av_packet_alloc();
-  if (!ctx || !frame_ || !packet_) {
-    avcodec_free_context(&ctx);
+  if (!frame_ || !packet_) {
     error_ = "out of memory";
     return;
   }
-  ctx->thread_count = 1;
-  ctx->flags |= AV_CODEC_FLAG_LOW_DELAY;
-  ctx->flags2 |= AV_CODEC_FLAG2_CHUNKS;  // access units may arrive as several NAL chunks
-  if (avcodec_open2(ctx, codec, nullptr) < 0) {
-    avcodec_free_context(&ctx);
-    error_ = "cannot open the H.264 decoder";
-    return;
-  }
-  ctx_ = ctx;
+  Open(codec);
 }
 
-H264Decoder::~H264Decoder() {
+bool VideoDecoder::Open(VideoCodec codec) {
+  codec_ = codec;
+  const AVCodec* decoder = avcodec_find_decoder(codec == VideoCodec::kVp8 ? AV_CODEC_ID_VP8 : AV_CODEC_ID_H264);
+  if (!decoder) {
+    error_ = std::string("libavcodec has no ") + VideoCodecName(codec) + " decoder";
+    return false;
+  }
+  AVCodecContext* ctx = avcodec_alloc_context3(decoder);
+  if (!ctx) {
+    error_ = "out of memory";
+    return false;
+  }
+  ctx->thread_count = 1;
+  ctx->flags |= AV_CODEC_FLAG_LOW_DELAY;
+  if (codec == VideoCodec::kH264) ctx->flags2 |= AV_CODEC_FLAG2_CHUNKS;  // access units may arrive as several NAL chunks
+  if (avcodec_open2(ctx, decoder, nullptr) < 0) {
+    avcodec_free_context(&ctx);
+    error_ = std::string("cannot open the ") + VideoCodecName(codec) + " decoder";
+    return false;
+  }
+  ctx_ = ctx;
+  return true;
+}
+
+bool VideoDecoder::Reopen(VideoCodec codec) {
+  avcodec_free_context(&ctx_);
+  return Open(codec);
+}
+
+VideoDecoder::~VideoDecoder() {
   avcodec_free_context(&ctx_);
   av_frame_free(&frame_);
   av_packet_free(&packet_);
 }
 
-void H264Decoder::Drain(const std::function<void(const DecodedPicture&)>& onPicture) {
+void VideoDecoder::Drain(const std::function<void(const DecodedPicture&)>& onPicture) {
   if (!ctx_) return;
   avcodec_send_packet(ctx_, nullptr);  // enter draining mode
   ReceivePictures(onPicture);
   avcodec_flush_buffers(ctx_);
 }
 
-H264Decoder::Result H264Decoder::Decode(const uint8_t* data, size_t size, int64_t pts,
-                                        const std::function<void(const DecodedPicture&)>& onPicture) {
+VideoDecoder::Result VideoDecoder::Decode(const uint8_t* data, size_t size, int64_t pts,
+                                          const std::function<void(const DecodedPicture&)>& onPicture) {
   if (!ctx_) return Result::Corrupt;
   packet_->data = const_cast<uint8_t*>(data);
   packet_->size = static_cast<int>(size);
@@ -66,7 +80,7 @@ H264Decoder::Result H264Decoder::Decode(const uint8_t* data, size_t size, int64_
   return result;
 }
 
-H264Decoder::Result H264Decoder::ReceivePictures(const std::function<void(const DecodedPicture&)>& onPicture) {
+VideoDecoder::Result VideoDecoder::ReceivePictures(const std::function<void(const DecodedPicture&)>& onPicture) {
   Result result = Result::Ok;
   for (;;) {
     int ret;

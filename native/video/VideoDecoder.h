@@ -1,6 +1,6 @@
-// H.264 decoding with libavcodec, set up for the lowest delay: one thread (frame threading
-// would hold one frame per thread) and AV_CODEC_FLAG_LOW_DELAY, so a frame comes out of the
-// decoder for the access unit that carried it. Corrupt input is reported, never fatal.
+// H.264 and VP8 decoding with libavcodec, set up for the lowest delay: one thread (frame
+// threading would hold one frame per thread) and AV_CODEC_FLAG_LOW_DELAY, so a picture comes
+// out of the decoder for the frame that carried it. Corrupt input is reported, never fatal.
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -8,6 +8,7 @@
 #include <string>
 
 #include "video/FrameConverter.h"
+#include "video/VideoCodec.h"
 
 struct AVCodecContext;
 struct AVFrame;
@@ -24,17 +25,21 @@ struct DecodedPicture {
   int64_t pts;
 };
 
-class H264Decoder {
+class VideoDecoder {
  public:
-  // Extra bytes the decoder may read past an access unit; callers pad input buffers with zeros.
+  // Extra bytes the decoder may read past a frame; callers pad input buffers with zeros.
   static constexpr size_t kInputPadding = 64;
 
-  H264Decoder();
-  ~H264Decoder();
-  H264Decoder(const H264Decoder&) = delete;
-  H264Decoder& operator=(const H264Decoder&) = delete;
+  explicit VideoDecoder(VideoCodec codec = VideoCodec::kH264);
+  ~VideoDecoder();
+  VideoDecoder(const VideoDecoder&) = delete;
+  VideoDecoder& operator=(const VideoDecoder&) = delete;
 
   bool ok() const { return ctx_ != nullptr; }
+  VideoCodec codec() const { return codec_; }
+  // Starts over with another codec (the stream changed payload type); the next picture it can
+  // decode is a key frame.
+  bool Reopen(VideoCodec codec);
   const std::string& error() const { return error_; }
 
   enum class Result { Ok, Corrupt, UnsupportedFormat };
@@ -47,6 +52,8 @@ class H264Decoder {
   void Drain(const std::function<void(const DecodedPicture&)>& onPicture);
 
  private:
+  bool Open(VideoCodec codec);
+  VideoCodec codec_;
   AVCodecContext* ctx_ = nullptr;
   AVFrame* frame_ = nullptr;
   AVPacket* packet_ = nullptr;

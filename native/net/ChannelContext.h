@@ -6,13 +6,7 @@
 #include <memory>
 #include <string>
 
-#include "common/BufferPool.h"
-
 namespace callmedia {
-
-enum Stamp { kFirstPacket = 0, kLastPacket, kAssembled, kDecodeStart, kDecoded, kConverted, kDelivered, kStampCount };
-
-struct DeliveredFrame;
 
 // Receives events for JavaScript. Called from the media thread or a worker; never blocks.
 class ChannelSink {
@@ -25,17 +19,12 @@ class ChannelSink {
   virtual void OnClosed() = 0;
 };
 
-// Video frames for JavaScript, from the media thread or a worker; never blocks.
-class VideoSink : public ChannelSink {
- public:
-  virtual void OnFrame(DeliveredFrame&& frame) = 0;
-};
-
-// The channel's transport, media thread only.
+// The channel's way to the network, media thread only: RTP or RTCP, whichever the bytes are.
 class PacketTransport {
  public:
   virtual ~PacketTransport() = default;
   virtual bool SendPacket(const uint8_t* data, size_t size) = 0;
+  // False until there is somewhere to send (a remote address, a connected transport).
   virtual bool HasRemote() const = 0;
 };
 

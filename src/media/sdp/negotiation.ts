@@ -1,0 +1,430 @@
+import { CallMediaError } from '../errors';
+import { MediaDirection, SdpCodec, SdpMediaSection, SessionDescriptionModel, parseDescription, writeDescription } from './SessionDescription';
+
+/** RFC 8285 header extensions the engine offers, with the ids it offers them under. */
+export const RTP_EXTENSIONS = {
+  audioLevel: { id: 1, uri: 'urn:ietf:params:rtp-hdrext:ssrc-audio-level' },
+  absSendTime: { id: 2, uri: 'http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time' },
+  transportCc: { id: 3, uri: 'http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01' },
+  mid: { id: 4, uri: 'urn:ietf:params:rtp-hdrext:sdes:mid' },
+} as const;
+
+const KNOWN_EXTENSION_URIS: readonly string[] = Object.values(RTP_EXTENSIONS).map((e) => e.uri);
+const VIDEO_FEEDBACK = ['nack pli', 'ccm fir'];
+
+/** The codecs of an offer, in preference order. */
+export const OFFERED_AUDIO: readonly SdpCodec[] = [
+  { payloadType: 111, name: 'opus', clockRate: 48000, channels: 2, parameters: { minptime: '10', useinbandfec: '1' }, feedback: [] },
+  { payloadType: 0, name: 'PCMU', clockRate: 8000, parameters: {}, feedback: [] },
+  { payloadType: 8, name: 'PCMA', clockRate: 8000, parameters: {}, feedback: [] },
+  { payloadType: 101, name: 'telephone-event', clockRate: 48000, parameters: { '0-16': '' }, feedback: [] },
+  { payloadType: 100, name: 'telephone-event', clockRate: 8000, parameters: { '0-16': '' }, feedback: [] },
+];
+/**
+ * H.264 first: constrained baseline is what the engine's encoder writes and every endpoint
+ * decodes; High is received where the decoder can. VP8 (RFC 7742's other mandatory codec) for
+ * the endpoints that have no H.264.
+ */
+export const OFFERED_VIDEO: readonly SdpCodec[] = [
+  { payloadType: 96, name: 'H264', clockRate: 90000, parameters: { 'level-asymmetry-allowed': '1', 'packetization-mode': '1', 'profile-level-id': '42e01f' }, feedback: VIDEO_FEEDBACK },
+  { payloadType: 97, name: 'H264', clockRate: 90000, parameters: { 'level-asymmetry-allowed': '1', 'packetization-mode': '1', 'profile-level-id': '640c1f' }, feedback: VIDEO_FEEDBACK },
+  { payloadType: 98, name: 'VP8', clockRate: 90000, parameters: {}, feedback: VIDEO_FEEDBACK },
+];
+
+export type VideoCodecName = 'H264' | 'VP8';
+
+/** A socket of the session, as a description shows it. */
+export interface LocalTrack {
+  kind: 'audio' | 'video';
+  mid: string;
+  /** The socket sends (it has send settings). */
+  send: boolean;
+  /** SSRC of what it sends. */
+  sendSsrc?: number;
+  /** The receiver's own SSRC (its reports and subscriptions): a media server tells sockets apart by it. */
+  rtcpSsrc?: number;
+  label: string;
+  content?: 'main' | 'slides';
+  /** RFC 8830 stream and track ids of what it sends. */
+  streamId: string;
+  trackId: string;
+  /** Video codecs the socket takes (an H.264 passthrough socket takes H.264 only). */
+  videoCodecs?: VideoCodecName[];
+}
+
+export interface LocalTransport {
+  iceUfrag: string;
+  icePwd: string;
+  fingerprint: { algorithm: string; value: string };
+  candidates: { address: string; port: number }[];
+}
+
+/** What negotiation settled for one socket. */
+export interface NegotiatedTrack {
+  mid: string;
+  kind: 'audio' | 'video';
+  /** This side's direction (rejected sections are 'inactive'). */
+  direction: MediaDirection;
+  receivePayloadTypes: number[];
+  /** The payload type this side sends with (H.264 or VP8, or Opus), if it sends. */
+  sendPayloadType?: number;
+  /** Video: the codec of each payload type received, and the codec sent. */
+  receiveCodecs?: { payloadType: number; codec: VideoCodecName }[];
+  sendCodec?: VideoCodecName;
+  audio?: { opus: number; pcmu: number; pcma: number; telephoneEvent: number; telephoneEventRate: number; audioLevelExtensionId: number };
+  /** The sources the remote side announces for this section. */
+  remoteSsrcs: number[];
+  remoteMsid?: string;
+}
+
+export interface NegotiatedTransport {
+  iceUfrag: string;
+  icePwd: string;
+  fingerprint: { algorithm: string; value: string };
+  dtlsRole: 'client' | 'server';
+  candidates: { address: string; port: number }[];
+  midExtensionId: number;
+}
+
+export interface Negotiation {
+  transport: NegotiatedTransport;
+  tracks: NegotiatedTrack[];
+}
+
+const CNAME = 'callmedia';
+
+function candidateLines(transport: LocalTransport) {
+  return transport.candidates.map((c, i) => ({
+    foundation: String(i + 1),
+    component: 1,
+    priority: 2130706431 - i,
+    address: c.address,
+    port: c.port,
+    type: 'host',
+  }));
+}
+
+function sourcesOf(track: LocalTrack, sending: boolean) {
+  const sources = [];
+  if (sending && track.sendSsrc) sources.push({ ssrc: track.sendSsrc, cname: CNAME, msid: `${track.streamId} ${track.trackId}` });
+  if (track.rtcpSsrc && track.rtcpSsrc !== track.sendSsrc) sources.push({ ssrc: track.rtcpSsrc, cname: CNAME });
+  return sources;
+}
+
+function section(track: LocalTrack, transport: LocalTransport, direction: MediaDirection, codecs: SdpCodec[], extensions: { id: number; uri: string }[]): SdpMediaSection {
+  const sending = direction === 'sendrecv' || direction === 'sendonly';
+  return {
+    kind: track.kind,
+    mid: track.mid,
+    port: transport.candidates[0]?.port ?? 9,
+    protocol: 'UDP/TLS/RTP/SAVPF',
+    direction,
+    codecs,
+    extensions,
+    sources: sourcesOf(track, sending),
+    msid: sending ? `${track.streamId} ${track.trackId}` : undefined,
+    content: track.content,
+    label: track.label,
+    rtcpMux: true,
+    iceUfrag: transport.iceUfrag,
+    icePwd: transport.icePwd,
+    fingerprint: transport.fingerprint,
+    candidates: candidateLines(transport),
+    address: transport.candidates[0]?.address,
+  };
+}
+
+/** A JSEP offer of every socket, bundled on one ICE-lite transport (a=setup:actpass). */
+export function createOffer(sessionId: string, version: number, transport: LocalTransport, tracks: LocalTrack[]): string {
+  const model: SessionDescriptionModel = {
+    sessionId,
+    sessionVersion: version,
+    name: '-',
+    iceLite: true,
+    bundle: tracks.map((t) => t.mid),
+    transport: { candidates: [] },
+    media: tracks.map((t) => {
+      const extensions = t.kind === 'audio'
+        ? [RTP_EXTENSIONS.audioLevel, RTP_EXTENSIONS.absSendTime, RTP_EXTENSIONS.transportCc, RTP_EXTENSIONS.mid]
+        : [RTP_EXTENSIONS.absSendTime, RTP_EXTENSIONS.transportCc, RTP_EXTENSIONS.mid];
+      const codecs = t.kind === 'audio' ? [...OFFERED_AUDIO] : OFFERED_VIDEO.filter((c) => (t.videoCodecs ?? ['H264', 'VP8']).includes(c.name as VideoCodecName));
+      const s = section(t, transport, t.send ? 'sendrecv' : 'recvonly', codecs, extensions.map((e) => ({ ...e })));
+      s.setup = 'actpass';
+      return s;
+    }),
+  };
+  return writeDescription(model);
+}
+
+/** A plain RTP offer (RTP/AVP, a port per socket, no encryption) for RTP pipelines. */
+export function createPlainOffer(sessionId: string, name: string, address: string, tracks: (LocalTrack & { port: number })[]): string {
+  const model: SessionDescriptionModel = {
+    sessionId,
+    sessionVersion: 1,
+    name,
+    iceLite: false,
+    bundle: [],
+    transport: { candidates: [] },
+    address,
+    media: tracks.map((t) => ({
+      kind: t.kind,
+      mid: t.mid,
+      port: t.port,
+      protocol: 'RTP/AVP',
+      direction: t.send ? 'sendrecv' : 'recvonly',
+      codecs: t.kind === 'audio' ? OFFERED_AUDIO.slice(0, 4) : [{ ...OFFERED_VIDEO[0], parameters: { 'packetization-mode': '1', 'profile-level-id': '42e01f' } }],
+      extensions: [],
+      sources: [],
+      content: t.content,
+      label: t.label,
+      rtcpMux: true,
+      candidates: [],
+    })),
+  };
+  return writeDescription(model);
+}
+
+// ---- codec choice
+
+function h264Profile(codec: SdpCodec): { idc: number; constrained: boolean } | undefined {
+  const plid = codec.parameters['profile-level-id'] ?? '42001f';
+  if (!/^[0-9a-fA-F]{6}$/.test(plid)) return undefined;
+  const idc = parseInt(plid.slice(0, 2), 16);
+  const iop = parseInt(plid.slice(2, 4), 16);
+  return { idc, constrained: idc === 0x42 && (iop & 0x40) !== 0 };
+}
+
+/** H.264 in packetization mode 1 with a profile the decoder handles (Baseline, Main, High; 4:2:0 8-bit). */
+function receivableH264(codec: SdpCodec): boolean {
+  if (codec.name.toUpperCase() !== 'H264' || codec.clockRate !== 90000) return false;
+  if ((codec.parameters['packetization-mode'] ?? '0') !== '1') return false;
+  const profile = h264Profile(codec);
+  return profile !== undefined && [0x42, 0x4d, 0x64].includes(profile.idc);
+}
+
+function receivableVp8(codec: SdpCodec): boolean {
+  return codec.name.toUpperCase() === 'VP8' && codec.clockRate === 90000;
+}
+
+function videoCodecOf(codec: SdpCodec): VideoCodecName | undefined {
+  return receivableH264(codec) ? 'H264' : receivableVp8(codec) ? 'VP8' : undefined;
+}
+
+/**
+ * The payload type to send with: H.264 when the far end takes it (constrained baseline, what
+ * the encoder writes, first), else VP8.
+ */
+function sendableVideo(codecs: SdpCodec[]): { payloadType: number; codec: VideoCodecName } | undefined {
+  const rank = (c: SdpCodec): number => {
+    if (receivableVp8(c)) return 3;
+    const p = h264Profile(c);
+    return p?.constrained ? 0 : p?.idc === 0x42 ? 1 : 2;
+  };
+  const best = [...codecs].filter((c) => videoCodecOf(c)).sort((a, b) => rank(a) - rank(b))[0];
+  return best ? { payloadType: best.payloadType, codec: videoCodecOf(best) as VideoCodecName } : undefined;
+}
+
+function videoReceiveCodecs(codecs: SdpCodec[]): { payloadType: number; codec: VideoCodecName }[] {
+  return codecs.flatMap((c) => {
+    const codec = videoCodecOf(c);
+    return codec ? [{ payloadType: c.payloadType, codec }] : [];
+  });
+}
+
+function audioCodecs(codecs: SdpCodec[]): SdpCodec[] {
+  return codecs.filter((c) => {
+    const name = c.name.toLowerCase();
+    if (name === 'opus') return c.clockRate === 48000 && (c.channels ?? 1) === 2;
+    if (name === 'pcmu' || name === 'pcma') return c.clockRate === 8000;
+    if (name === 'telephone-event') return c.clockRate === 8000 || c.clockRate === 16000 || c.clockRate === 48000;
+    return false;
+  });
+}
+
+function audioParameters(codecs: SdpCodec[], extensions: { id: number; uri: string }[]): NonNullable<NegotiatedTrack['audio']> {
+  const find = (name: string) => codecs.find((c) => c.name.toLowerCase() === name);
+  const opus = find('opus');
+  const events = codecs.filter((c) => c.name.toLowerCase() === 'telephone-event');
+  // The far end sends events on the clock of the codec it speaks: 48 kHz beside Opus.
+  const event = (opus ? events.find((e) => e.clockRate === 48000) : events.find((e) => e.clockRate === 8000)) ?? events[0];
+  return {
+    opus: opus?.payloadType ?? -1,
+    pcmu: find('pcmu')?.payloadType ?? -1,
+    pcma: find('pcma')?.payloadType ?? -1,
+    telephoneEvent: event?.payloadType ?? -1,
+    telephoneEventRate: event?.clockRate ?? 48000,
+    audioLevelExtensionId: extensions.find((e) => e.uri === RTP_EXTENSIONS.audioLevel.uri)?.id ?? 0,
+  };
+}
+
+function remoteSources(m: SdpMediaSection): number[] {
+  return m.sources.map((s) => s.ssrc);
+}
+
+function sends(d: MediaDirection): boolean {
+  return d === 'sendrecv' || d === 'sendonly';
+}
+
+function receives(d: MediaDirection): boolean {
+  return d === 'sendrecv' || d === 'recvonly';
+}
+
+/** Our direction answering an offered one (RFC 3264 6.1). */
+function answerDirection(offered: MediaDirection, canSend: boolean): MediaDirection {
+  const send = canSend && receives(offered);
+  const receive = sends(offered);
+  return send && receive ? 'sendrecv' : send ? 'sendonly' : receive ? 'recvonly' : 'inactive';
+}
+
+/** Our direction once the answer says its own. */
+function directionFromAnswer(answered: MediaDirection): MediaDirection {
+  return answered === 'sendrecv' ? 'sendrecv' : answered === 'recvonly' ? 'sendonly' : answered === 'sendonly' ? 'recvonly' : 'inactive';
+}
+
+function requireTransport(model: SessionDescriptionModel, what: string) {
+  const t = model.transport;
+  if (!t.iceUfrag || !t.icePwd) throw new CallMediaError('SDP_INVALID', `the ${what} has no ICE credentials (a=ice-ufrag, a=ice-pwd)`);
+  if (!t.fingerprint) throw new CallMediaError('SDP_INVALID', `the ${what} has no DTLS fingerprint (a=fingerprint)`);
+  const usable = model.media.filter((m) => m.port !== 0 && (m.kind === 'audio' || m.kind === 'video'));
+  for (const m of usable) {
+    if (!/^UDP\/TLS\/RTP\/SAVPF?$/.test(m.protocol)) throw new CallMediaError('SDP_INVALID', `section ${m.mid}: protocol ${m.protocol} is not DTLS-SRTP (UDP/TLS/RTP/SAVPF)`);
+    if (!m.rtcpMux) throw new CallMediaError('SDP_INVALID', `section ${m.mid}: RTP and RTCP must share the port (a=rtcp-mux)`);
+  }
+  return { iceUfrag: t.iceUfrag, icePwd: t.icePwd, fingerprint: t.fingerprint };
+}
+
+function midExtensionOf(model: SessionDescriptionModel): number {
+  for (const m of model.media) {
+    const e = m.extensions.find((x) => x.uri === RTP_EXTENSIONS.mid.uri);
+    if (e && m.port !== 0) return e.id;
+  }
+  return 0;
+}
+
+/**
+ * Answers a remote offer (JSEP): `pick` matches each offered section with a socket (undefined:
+ * rejected). Returns the answer and what it settled.
+ */
+export function answerOffer(
+  offerSdp: unknown,
+  pick: (sections: { kind: string; mid: string }[]) => (LocalTrack | undefined)[],
+  sessionId: string,
+  version: number,
+  transport: LocalTransport,
+): { sdp: string; negotiation: Negotiation } {
+  const offer = parseDescription(offerSdp);
+  const remote = requireTransport(offer, 'offer');
+  const tracks = pick(offer.media.map((m) => ({ kind: m.port === 0 ? 'rejected' : m.kind, mid: m.mid })));
+  // RFC 5763 5: an offerer that is active or actpass leaves us the server side; passive, the client.
+  const dtlsRole: 'client' | 'server' = offer.transport.setup === 'passive' ? 'client' : 'server';
+  const negotiated: NegotiatedTrack[] = [];
+  const media = offer.media.map((m, i): SdpMediaSection => {
+    const track = tracks[i];
+    const kind = m.kind === 'audio' || m.kind === 'video' ? m.kind : undefined;
+    let codecs: SdpCodec[] = [];
+    if (track && kind === track.kind && m.port !== 0) {
+      if (kind === 'audio') {
+        codecs = audioCodecs(m.codecs);
+      } else {
+        // One family, so both sides send what the other expects: H.264 when offered (what the
+        // engine's encoders and Microsoft's platform speak), else VP8.
+        const allowed = track.videoCodecs ?? ['H264', 'VP8'];
+        const h264 = allowed.includes('H264') ? m.codecs.filter(receivableH264) : [];
+        const vp8 = allowed.includes('VP8') ? m.codecs.filter(receivableVp8) : [];
+        codecs = (h264.length ? h264 : vp8).map((c) => ({ ...c, feedback: c.feedback.filter((f) => VIDEO_FEEDBACK.includes(f)) }));
+      }
+    }
+    const usable = codecs.some((c) => c.name.toLowerCase() !== 'telephone-event');
+    if (!track || !usable) {
+      // Rejected (RFC 3264 6): port 0, the offered formats, nothing else.
+      return {
+        kind: m.kind, mid: m.mid, port: 0, protocol: m.protocol, direction: 'inactive',
+        codecs: m.codecs.slice(0, 1), extensions: [], sources: [], rtcpMux: false, candidates: [],
+      };
+    }
+    const extensions = m.extensions.filter((e) => KNOWN_EXTENSION_URIS.includes(e.uri));
+    let direction = answerDirection(m.direction, track.send);
+    const audio = kind === 'audio' ? audioParameters(codecs, extensions) : undefined;
+    const video = kind === 'video' ? sendableVideo(codecs) : undefined;
+    const sendPayloadType = audio ? (audio.opus >= 0 ? audio.opus : undefined) : video?.payloadType;
+    if (sendPayloadType === undefined && sends(direction)) direction = direction === 'sendrecv' ? 'recvonly' : 'inactive';
+    negotiated.push({
+      mid: m.mid,
+      kind: track.kind,
+      direction,
+      receivePayloadTypes: codecs.map((c) => c.payloadType),
+      sendPayloadType,
+      receiveCodecs: kind === 'video' ? videoReceiveCodecs(codecs) : undefined,
+      sendCodec: video?.codec,
+      audio,
+      remoteSsrcs: remoteSources(m),
+      remoteMsid: m.msid ?? m.sources.find((s) => s.msid)?.msid,
+    });
+    const s = section({ ...track, mid: m.mid }, transport, direction, codecs, extensions);
+    s.setup = dtlsRole === 'server' ? 'passive' : 'active';
+    return s;
+  });
+  if (negotiated.length === 0) {
+    throw new CallMediaError('SDP_NO_COMMON_CODEC', 'no offered section has a codec the engine speaks (Opus, PCMU, PCMA; H.264 packetization mode 1) on a socket of this session');
+  }
+  const accepted = media.filter((m) => m.port !== 0).map((m) => m.mid);
+  const model: SessionDescriptionModel = {
+    sessionId, sessionVersion: version, name: '-', iceLite: true, bundle: accepted, transport: { candidates: [] }, media,
+  };
+  return {
+    sdp: writeDescription(model),
+    negotiation: {
+      transport: { ...remote, dtlsRole, candidates: offer.transport.candidates.map((c) => ({ address: c.address, port: c.port })), midExtensionId: midExtensionOf(offer) },
+      tracks: negotiated,
+    },
+  };
+}
+
+/** Reads the answer to an offer of `tracks`: what each socket sends and receives, and the transport. */
+export function readAnswer(answerSdp: unknown, tracks: LocalTrack[]): Negotiation {
+  const answer = parseDescription(answerSdp);
+  const remote = requireTransport(answer, 'answer');
+  const setup = answer.transport.setup;
+  if (setup !== 'active' && setup !== 'passive') {
+    throw new CallMediaError('SDP_INVALID', 'an answer must take a DTLS role: a=setup:active or a=setup:passive (RFC 5763)');
+  }
+  const negotiated: NegotiatedTrack[] = [];
+  for (const track of tracks) {
+    const m = answer.media.find((x) => x.mid === track.mid);
+    if (!m) throw new CallMediaError('SDP_INVALID', `the answer has no section for the offered MID ${track.mid}`);
+    const offered = track.kind === 'audio' ? OFFERED_AUDIO : OFFERED_VIDEO;
+    const codecs = m.port === 0 ? [] : m.codecs.filter((c) => offered.some((o) => o.payloadType === c.payloadType && o.name.toLowerCase() === c.name.toLowerCase()));
+    const usable = codecs.some((c) => c.name.toLowerCase() !== 'telephone-event');
+    let direction = m.port === 0 || !usable ? 'inactive' : directionFromAnswer(m.direction);
+    if (!track.send && sends(direction)) direction = direction === 'sendrecv' ? 'recvonly' : 'inactive';
+    const audio = track.kind === 'audio' ? audioParameters(codecs, m.extensions) : undefined;
+    const video = track.kind === 'video' ? sendableVideo(codecs) : undefined;
+    const sendPayloadType = audio ? (audio.opus >= 0 ? audio.opus : undefined) : video?.payloadType;
+    if (sendPayloadType === undefined && sends(direction)) direction = direction === 'sendrecv' ? 'recvonly' : 'inactive';
+    negotiated.push({
+      mid: track.mid,
+      kind: track.kind,
+      direction: direction as MediaDirection,
+      receivePayloadTypes: codecs.map((c) => c.payloadType),
+      sendPayloadType,
+      receiveCodecs: track.kind === 'video' ? videoReceiveCodecs(codecs) : undefined,
+      sendCodec: video?.codec,
+      audio,
+      remoteSsrcs: remoteSources(m),
+      remoteMsid: m.msid ?? m.sources.find((s) => s.msid)?.msid,
+    });
+  }
+  if (negotiated.every((t) => t.direction === 'inactive')) {
+    throw new CallMediaError('SDP_NO_COMMON_CODEC', 'the answer accepts no section with a codec the engine speaks');
+  }
+  return {
+    transport: {
+      ...remote,
+      // a=setup:active in the answer makes the answerer the DTLS client (RFC 5763 5).
+      dtlsRole: setup === 'active' ? 'server' : 'client',
+      candidates: answer.transport.candidates.map((c) => ({ address: c.address, port: c.port })),
+      midExtensionId: midExtensionOf(answer),
+    },
+    tracks: negotiated,
+  };
+}
