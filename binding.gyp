@@ -80,7 +80,9 @@
             "<(vcpkg_root)/installed/x64-windows/lib/yuv.lib",
             "<(vcpkg_root)/installed/x64-windows/lib/opus.lib",
             "<(vcpkg_root)/installed/x64-windows/lib/srtp2.lib",
-            "<(vcpkg_root)/installed/x64-windows/lib/openh264.lib"
+            "<(vcpkg_root)/installed/x64-windows/lib/openh264.lib",
+            "<(vcpkg_root)/installed/x64-windows/lib/libssl.lib",
+            "<(vcpkg_root)/installed/x64-windows/lib/libcrypto.lib"
           ],
           "msvs_settings": {
             "VCCLCompilerTool": { "ExceptionHandling": 1, "AdditionalOptions": ["/std:c++17"] }

@@ -46,8 +46,17 @@ export async function startSampleBot(options: SampleBotOptions): Promise<SampleB
 
   async function answer(call: Call): Promise<void> {
     const video = Array.from({ length: options.videoSockets ?? 4 }, () => ({}));
-    const session = platform.createMediaSession({ audio: { unmixed: 4, send: {} }, video, vbss: {}, transport: 'rtp' });
+    const session = platform.createMediaSession({ audio: { unmixed: 4, send: {} }, video, vbss: {} });
     sessions.set(call.id, session);
+    // The service answers the session's offer in the call's media configuration: apply it
+    // when it comes, and ICE, DTLS and SRTP finish.
+    call.on('updated', (resource: { mediaConfig?: { blob?: string } | null }) => {
+      const blob = resource.mediaConfig?.blob;
+      if (blob) session.applyMediaConfiguration(blob).catch((err) => log(`call ${call.id}: ${(err as Error).message}`));
+    });
+    session.on('transportStateChanged', (e) => {
+      if (e.state === 'failed' || e.state === 'disconnected') log(`call ${call.id}: media ${e.state}: ${e.reason ?? e.code}`);
+    });
     const name = (sourceId: number | null) => {
       const id = sourceId === null ? undefined : session.participantOf(sourceId);
       return (id && call.participants.get(id)?.displayName) ?? (sourceId === null ? 'nobody' : `source ${sourceId}`);
@@ -81,6 +90,7 @@ export async function startSampleBot(options: SampleBotOptions): Promise<SampleB
     sessions,
     async close() {
       await Promise.all([...sessions.values()].map((s) => s.close()));
+      platform.close();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
     },

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// Installs the system libraries the addon links, and the ffmpeg CLI used by tests and demos.
+// Installs the system libraries the addon links, the ffmpeg CLI used by tests and demos, and
+// Chromium, a WebRTC peer of the tests.
 // Debian/Ubuntu as root: apt-get. Anywhere else: print the exact command and stop, so the
 // build never fails later with a cryptic missing-header error.
 'use strict';
@@ -8,9 +9,9 @@ const fs = require('fs');
 
 const DEBIAN_PACKAGES = [
   'pkg-config', 'libavcodec-dev', 'libavutil-dev', 'libyuv-dev', 'libopus-dev',
-  'libsrtp2-dev', 'libssl-dev', 'libopenh264-dev', 'ffmpeg',
+  'libsrtp2-dev', 'libssl-dev', 'libopenh264-dev', 'ffmpeg', 'chromium',
 ];
-const VCPKG_LINE = 'vcpkg install ffmpeg[avcodec,x264,openh264]:x64-windows libyuv:x64-windows opus:x64-windows libsrtp:x64-windows';
+const VCPKG_LINE = 'vcpkg install ffmpeg[avcodec,x264,openh264,vpx]:x64-windows libyuv:x64-windows opus:x64-windows libsrtp:x64-windows openssl:x64-windows';
 
 function has(cmd) {
   return spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
@@ -32,7 +33,7 @@ function main() {
   }
   if (process.platform !== 'linux' || !has('dpkg-query') || !has('apt-get')) {
     console.log('callmedia: not a Debian/Ubuntu system; install FFmpeg (libavcodec), libyuv, opus, ' +
-      'libsrtp2, openh264 development files and pkg-config with your package manager.');
+      'libsrtp2, OpenSSL, openh264 development files and pkg-config with your package manager (and Chromium for the tests).');
     return;
   }
   const missing = missingDebianPackages();

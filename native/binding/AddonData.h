@@ -8,6 +8,7 @@ namespace callmedia {
 struct AddonData {
   Napi::FunctionReference mediaPort;
   Napi::FunctionReference webRtcTransport;
+  Napi::FunctionReference forwarder;
 
   static AddonData* Of(Napi::Env env) { return env.GetInstanceData<AddonData>(); }
 };

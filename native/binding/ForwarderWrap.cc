@@ -1,5 +1,6 @@
 #include "binding/ForwarderWrap.h"
 
+#include "binding/AddonData.h"
 #include "binding/Errors.h"
 #include "binding/VideoChannelWrap.h"
 
@@ -14,13 +15,16 @@ void ForwarderWrap::Init(Napi::Env env, Napi::Object exports) {
       InstanceMethod("requestKeyFrame", &ForwarderWrap::RequestKeyFrame),
       InstanceMethod("announce", &ForwarderWrap::Announce),
       InstanceMethod("setRoute", &ForwarderWrap::SetRoute),
+      InstanceMethod("addConsumer", &ForwarderWrap::AddConsumer),
+      InstanceMethod("removeConsumer", &ForwarderWrap::RemoveConsumer),
       InstanceMethod("close", &ForwarderWrap::Close),
       InstanceMethod("unref", &ForwarderWrap::Unref),
   });
+  AddonData::Of(env)->forwarder = Napi::Persistent(ctor);
   exports.Set("Forwarder", ctor);
 }
 
-// new Forwarder({ address, port, video }, callback)
+// new Forwarder({ address, port, video, rewrite, transport?, route? }, callback)
 ForwarderWrap::ForwarderWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<ForwarderWrap>(info) {
   Napi::Env env = info.Env();
   if (info.Length() < 2 || !info[0].IsObject() || !info[1].IsFunction()) {
@@ -32,6 +36,7 @@ ForwarderWrap::ForwarderWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<
   options.channel.route = ReadRoute(o.Get("route"));
   options.channel.tickMs = 100;
   options.video = o.Get("video").ToBoolean();
+  options.rewrite = o.Get("rewrite").ToBoolean();
   if (!OpenChannelTransport(env, o, &transport_)) {
     closed_ = true;
     return;
@@ -61,6 +66,8 @@ Napi::Value ForwarderWrap::Stats(const Napi::CallbackInfo& info) {
   o.Set("packetsIn", Napi::Number::New(env, s.packetsIn));
   o.Set("packetsForwarded", Napi::Number::New(env, s.packetsForwarded));
   o.Set("packetsGated", Napi::Number::New(env, s.packetsGated));
+  o.Set("packetsConsumed", Napi::Number::New(env, s.packetsConsumed));
+  o.Set("ssrc", Napi::Number::New(env, s.ssrc));
   o.Set("targets", Napi::Number::New(env, static_cast<double>(s.targets)));
   o.Set("lastSsrc", Napi::Number::New(env, s.lastSsrc));
   return o;
@@ -101,6 +108,28 @@ void ForwarderWrap::Announce(const Napi::CallbackInfo& info) {
 
 void ForwarderWrap::SetRoute(const Napi::CallbackInfo& info) {
   if (!closed_ && info.Length() >= 1) channel_->SetRoute(ReadRoute(info[0]));
+}
+
+std::shared_ptr<ForwarderChannel> ForwarderWrap::ChannelOf(Napi::Env env, const Napi::Value& value) {
+  if (!value.IsObject() || !value.As<Napi::Object>().InstanceOf(AddonData::Of(env)->forwarder.Value())) return nullptr;
+  ForwarderWrap* wrap = Unwrap(value.As<Napi::Object>());
+  return wrap && !wrap->closed_ ? wrap->channel_ : nullptr;
+}
+
+// addConsumer(forwarder): what arrives here also goes to that forwarder, on its transport.
+void ForwarderWrap::AddConsumer(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  auto consumer = info.Length() >= 1 ? ChannelOf(env, info[0]) : nullptr;
+  if (!consumer) {
+    ThrowCodedError(env, "INVALID_ARGUMENT", "addConsumer(forwarder): an open Forwarder");
+    return;
+  }
+  if (!closed_) channel_->AddConsumer(consumer);
+}
+
+void ForwarderWrap::RemoveConsumer(const Napi::CallbackInfo& info) {
+  auto consumer = info.Length() >= 1 ? ChannelOf(info.Env(), info[0]) : nullptr;
+  if (consumer && !closed_) channel_->RemoveConsumer(consumer);
 }
 
 void ForwarderWrap::Close(const Napi::CallbackInfo&) {

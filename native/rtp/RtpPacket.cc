@@ -103,6 +103,29 @@ bool RtpPacket::GetExtension(uint8_t id, const uint8_t** value, size_t* length) 
   return false;
 }
 
+uint32_t RtpPacket::csrc(size_t i) const { return i < csrcCount ? Read32(data + kFixedHeaderSize + 4 * i) : 0; }
+
+size_t RtpPacket::CopyAsForwarded(uint32_t newSsrc, uint16_t newSeq, uint32_t source, uint8_t* out, size_t capacity) const {
+  const size_t oldHeader = kFixedHeaderSize + 4u * csrcCount;
+  const size_t rest = size - oldHeader;  // extension, payload and padding, as they were
+  const size_t total = kFixedHeaderSize + 4 + rest;
+  if (total > capacity) return 0;
+  std::memcpy(out, data, kFixedHeaderSize);
+  out[0] = static_cast<uint8_t>((out[0] & 0xF0) | 1);  // one CSRC
+  out[2] = newSeq >> 8;
+  out[3] = newSeq & 0xFF;
+  out[8] = newSsrc >> 24;
+  out[9] = (newSsrc >> 16) & 0xFF;
+  out[10] = (newSsrc >> 8) & 0xFF;
+  out[11] = newSsrc & 0xFF;
+  out[12] = source >> 24;
+  out[13] = (source >> 16) & 0xFF;
+  out[14] = (source >> 8) & 0xFF;
+  out[15] = source & 0xFF;
+  std::memcpy(out + kFixedHeaderSize + 4, data + oldHeader, rest);
+  return total;
+}
+
 size_t RtpPacket::CopyWithExtension(uint8_t id, const uint8_t* value, size_t length, uint8_t* out,
                                     size_t capacity) const {
   const bool twoByte = extension && (extensionProfile & 0xFFF0) == 0x1000;

@@ -23,6 +23,17 @@ class RtpPacket {
   // Finds an RFC 8285 extension element by id; false when absent.
   bool GetExtension(uint8_t id, const uint8_t** value, size_t* length) const;
 
+  // The i-th contributing source (i < csrcCount).
+  uint32_t csrc(size_t i) const;
+  // The media source the packet carries: its first CSRC when a media server forwarded it under
+  // an SSRC of its own (RFC 3550 7.1), else its SSRC.
+  uint32_t sourceId() const { return csrcCount ? csrc(0) : ssrc; }
+
+  // Copies the packet into `out` under another SSRC and sequence number, with `source` as its
+  // only CSRC (a media server forwarding it as one of its own streams). Returns the new size, or
+  // 0 when it does not fit.
+  size_t CopyAsForwarded(uint32_t newSsrc, uint16_t newSeq, uint32_t source, uint8_t* out, size_t capacity) const;
+
   // Copies the packet into `out` with the extension element `id` set to `value` (added, or
   // replacing one with that id); every other element, the CSRCs, payload and padding stay.
   // Uses the packet's form (one-byte unless it already has two-byte elements). Returns the new

@@ -1,8 +1,11 @@
 #include "sfu/ForwarderChannel.h"
 
+#include <algorithm>
 #include <cstring>
+#include <random>
 
 #include "net/SocketAddress.h"
+#include "rtp/SeqManager.h"
 #include "video/H264Depacketizer.h"
 
 namespace callmedia {
@@ -11,11 +14,19 @@ namespace {
 bool ParseTarget(const std::string& address, int port, sockaddr_storage* out) {
   return port > 0 && port <= 65535 && ParseSocketAddress(address, port, out);
 }
+
+uint32_t Random32() {
+  std::random_device rd;
+  return static_cast<uint32_t>(rd());
+}
 }  // namespace
 
 ForwarderChannel::ForwarderChannel(const ForwarderOptions& options, std::shared_ptr<Transport> transport,
                                    TransportCloser closeTransport, ChannelSink* sink)
-    : RtpChannel(std::move(transport), std::move(closeTransport), options.channel, sink), options_(options) {}
+    : RtpChannel(std::move(transport), std::move(closeTransport), options.channel, sink),
+      options_(options),
+      ssrc_(Random32() | 1u),
+      nextSeq_(static_cast<uint16_t>(Random32())) {}
 
 std::shared_ptr<ForwarderChannel> ForwarderChannel::Create(const ForwarderOptions& options, std::shared_ptr<Transport> transport,
                                                            TransportCloser closeTransport, ChannelSink* sink,
@@ -33,8 +44,8 @@ void ForwarderChannel::AddTarget(const std::string& address, int port, std::stri
   }
   PostToMedia([this, addr] {
     for (const auto& t : targets_)
-      if (SameSocketAddress(t.address, addr)) return;
-    targets_.push_back(Target{addr, options_.video});
+      if (!t.toConsumer && SameSocketAddress(t.address, addr)) return;
+    targets_.push_back(Target{addr, {}, false, options_.video});
     targetCount_.store(targets_.size(), std::memory_order_relaxed);
   });
 }
@@ -44,13 +55,60 @@ void ForwarderChannel::RemoveTarget(const std::string& address, int port) {
   if (!ParseTarget(address, port, &addr)) return;
   PostToMedia([this, addr] {
     for (auto it = targets_.begin(); it != targets_.end(); ++it) {
-      if (SameSocketAddress(it->address, addr)) {
+      if (!it->toConsumer && SameSocketAddress(it->address, addr)) {
         targets_.erase(it);
         break;
       }
     }
     targetCount_.store(targets_.size(), std::memory_order_relaxed);
   });
+}
+
+void ForwarderChannel::AddConsumer(const std::shared_ptr<ForwarderChannel>& consumer) {
+  std::weak_ptr<ForwarderChannel> weak = consumer;
+  PostToMedia([this, weak] {
+    auto c = weak.lock();
+    if (!c) return;
+    for (const auto& t : targets_)
+      if (t.toConsumer && t.consumer.lock() == c) return;
+    targets_.push_back(Target{sockaddr_storage{}, weak, true, options_.video});
+    targetCount_.store(targets_.size(), std::memory_order_relaxed);
+  });
+}
+
+void ForwarderChannel::RemoveConsumer(const std::shared_ptr<ForwarderChannel>& consumer) {
+  std::weak_ptr<ForwarderChannel> weak = consumer;
+  PostToMedia([this, weak] {
+    auto c = weak.lock();
+    // The consumer named, and any that closed since.
+    targets_.erase(std::remove_if(targets_.begin(), targets_.end(),
+                                  [&](const Target& t) { return t.toConsumer && (t.consumer.expired() || t.consumer.lock() == c); }),
+                   targets_.end());
+    targetCount_.store(targets_.size(), std::memory_order_relaxed);
+  });
+}
+
+void ForwarderChannel::Consume(const RtpPacket& packet, const ForwarderChannel* from) {
+  if (context_.closing) return;
+  packetsConsumed_.fetch_add(1, std::memory_order_relaxed);
+  if (!options_.rewrite) {
+    SendPacket(packet.data, packet.size);
+    return;
+  }
+  // One outgoing stream whatever comes in: a new incoming stream (another source, another
+  // encoding of it, a restarted sender) continues the sequence numbers, so the bot's receiver
+  // and SRTP's replay window see one stream that changed what it carries.
+  const uint32_t source = packet.sourceId();
+  if (!haveSource_ || from != producer_ || packet.ssrc != inSsrc_) {
+    haveSource_ = true;
+    producer_ = from;
+    inSsrc_ = packet.ssrc;
+    seqOffset_ = static_cast<uint16_t>(nextSeq_ - packet.sequenceNumber);
+  }
+  const uint16_t seq = static_cast<uint16_t>(packet.sequenceNumber + seqOffset_);
+  if (SeqManager::IsNewer(static_cast<uint16_t>(seq + 1), nextSeq_)) nextSeq_ = static_cast<uint16_t>(seq + 1);
+  const size_t n = packet.CopyAsForwarded(ssrc_, seq, source, buffer_, sizeof(buffer_));
+  if (n > 0) SendPacket(buffer_, n);
 }
 
 void ForwarderChannel::RequestKeyFrame() {
@@ -78,8 +136,14 @@ bool ForwarderChannel::OnRtpPacket(const uint8_t* data, size_t size, const RtpPa
       }
       target.waitingKeyFrame = false;
     }
-    if (transport()->SendTo(data, size, reinterpret_cast<const sockaddr*>(&target.address)))
+    if (target.toConsumer) {
+      if (auto consumer = target.consumer.lock()) {
+        consumer->Consume(packet, this);
+        packetsForwarded_.fetch_add(1, std::memory_order_relaxed);
+      }
+    } else if (transport()->SendTo(data, size, reinterpret_cast<const sockaddr*>(&target.address))) {
       packetsForwarded_.fetch_add(1, std::memory_order_relaxed);
+    }
   }
   return true;
 }
@@ -101,6 +165,8 @@ ForwarderStats ForwarderChannel::Stats() const {
   s.packetsIn = packetsIn_.load(std::memory_order_relaxed);
   s.packetsForwarded = packetsForwarded_.load(std::memory_order_relaxed);
   s.packetsGated = packetsGated_.load(std::memory_order_relaxed);
+  s.packetsConsumed = packetsConsumed_.load(std::memory_order_relaxed);
+  s.ssrc = ssrc_;
   s.targets = targetCount_.load(std::memory_order_relaxed);
   s.lastSsrc = lastSsrcSeen_.load(std::memory_order_relaxed);
   return s;

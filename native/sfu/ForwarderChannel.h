@@ -1,9 +1,14 @@
-// The local service's media forwarding (a small SFU): one UDP port that receives a
-// participant's RTP and forwards each packet, unchanged, to the ports subscribed to it — all on
-// the media thread, never through JavaScript. A target that joins a video stream waits for the
-// start of a key frame, so its decoder never starts on a picture it cannot decode. RTCP that
-// arrives (a bot socket's subscriptions and key-frame requests) is handed to JavaScript, which
-// decides what goes where.
+// The local service's media forwarding (a small SFU), on the media thread, never through
+// JavaScript. A forwarder receives one kind of media on its transport (a participant's RTP on a
+// plain port, or what a bot sends on one m-line of its session's WebRTC transport) and forwards
+// each packet to its targets: plain RTP ports, unchanged, or consumers. A consumer is a
+// forwarder on a bot's WebRTC transport that sends what it is given into one of the bot's
+// m-lines: for video under an SSRC of its own with continuous sequence numbers and the source
+// in the CSRC (so swapping the source never looks like loss or a replay to the bot), for audio
+// as it is (the bot mixes the sources by SSRC). A target that joins a video stream waits for
+// the start of a key frame, so its decoder never starts on a picture it cannot decode. RTCP
+// that arrives (a bot socket's subscriptions and key-frame requests) is handed to JavaScript,
+// which decides what goes where.
 #pragma once
 #include <atomic>
 #include <memory>
@@ -16,14 +21,16 @@ namespace callmedia {
 
 struct ForwarderOptions {
   RtpChannelOptions channel;
-  bool video = false;  // gate new targets on an H.264 key frame
+  bool video = false;    // gate new targets on an H.264 key frame
+  bool rewrite = false;  // as a consumer: send under its own SSRC, the source in the CSRC
 };
 
 struct ForwarderStats {
   RtpChannelStats transport;
-  uint64_t packetsIn, packetsForwarded, packetsGated;
+  uint64_t packetsIn, packetsForwarded, packetsGated, packetsConsumed;
   size_t targets;
   uint32_t lastSsrc;
+  uint32_t ssrc;  // what a rewriting consumer sends under
 };
 
 class ForwarderChannel : public RtpChannel {
@@ -34,13 +41,17 @@ class ForwarderChannel : public RtpChannel {
   // Node thread: posted to the media thread.
   void AddTarget(const std::string& address, int port, std::string* error);
   void RemoveTarget(const std::string& address, int port);
+  void AddConsumer(const std::shared_ptr<ForwarderChannel>& consumer);
+  void RemoveConsumer(const std::shared_ptr<ForwarderChannel>& consumer);
   // Sends a PLI to whoever sends RTP to this port (the participant), e.g. on a new subscription.
   void RequestKeyFrame();
   ForwarderStats Stats() const;
 
  private:
   struct Target {
-    sockaddr_storage address;
+    sockaddr_storage address;                  // a plain port, unless it is a consumer
+    std::weak_ptr<ForwarderChannel> consumer;  // a consumer, when toConsumer
+    bool toConsumer;
     bool waitingKeyFrame;
   };
   ForwarderChannel(const ForwarderOptions& options, std::shared_ptr<Transport> transport, TransportCloser closeTransport,
@@ -50,12 +61,23 @@ class ForwarderChannel : public RtpChannel {
   void FillRtcpHandlers(RtcpPacket::Handlers* handlers, uint64_t nowNs) override;
   void OnTick(uint64_t) override {}
   void Finish(std::function<void()> done) override { done(); }
+  // Media thread: a packet another forwarder (`from`) hands this consumer to send.
+  void Consume(const RtpPacket& packet, const ForwarderChannel* from);
 
   const ForwarderOptions options_;
   std::vector<Target> targets_;  // media thread
   bool frameStart_ = true;       // the next packet starts a frame (after a marker)
   uint32_t lastSsrc_ = 0;
-  std::atomic<uint64_t> packetsIn_{0}, packetsForwarded_{0}, packetsGated_{0};
+  // As a rewriting consumer (media thread).
+  const uint32_t ssrc_;
+  bool haveSource_ = false;
+  const ForwarderChannel* producer_ = nullptr;  // identity only: which stream comes in
+  uint32_t inSsrc_ = 0;
+  uint16_t seqOffset_ = 0;
+  uint16_t nextSeq_;
+  static constexpr size_t kMaxPacket = 1600;  // a forwarded packet and its CSRC
+  uint8_t buffer_[kMaxPacket];
+  std::atomic<uint64_t> packetsIn_{0}, packetsForwarded_{0}, packetsGated_{0}, packetsConsumed_{0};
   std::atomic<size_t> targetCount_{0};
   std::atomic<uint32_t> lastSsrcSeen_{0};
 };

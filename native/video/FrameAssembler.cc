@@ -52,9 +52,10 @@ void FrameAssembler::Insert(const RtpPacket& packet, uint64_t nowNs) {
     stats_.packetsMalformed.fetch_add(1, std::memory_order_relaxed);
     return;
   }
-  if (haveSsrc_ && packet.ssrc != ssrc_) Reset();  // the sender or the subscribed source changed
+  // The sender or the subscribed source changed (a media server names it in the CSRC).
+  if (haveSsrc_ && packet.sourceId() != ssrc_) Reset();
   haveSsrc_ = true;
-  ssrc_ = packet.ssrc;
+  ssrc_ = packet.sourceId();
 
   const uint16_t seq = packet.sequenceNumber;
   if (!started_) {

@@ -108,7 +108,8 @@ bool VideoReceiver::OnRtp(const uint8_t* data, size_t size, const RtpPacket& pac
     wrongPayloadType_.fetch_add(1, std::memory_order_relaxed);
     return false;
   }
-  if (!haveSource_ || packet.ssrc != currentSsrc_) {
+  // The source is what a media server forwarding under its own SSRC names in the CSRC.
+  if (!haveSource_ || packet.sourceId() != currentSsrc_) {
     if (subscribedSsrc_ != 0 || (haveSource_ && nowNs - lastRtpNs_ < kSourceSwitchNs)) {
       // One socket receives one source: a stray SSRC must not reset the stream it is receiving.
       packetsOtherSsrc_.fetch_add(1, std::memory_order_relaxed);
@@ -124,12 +125,12 @@ bool VideoReceiver::OnRtp(const uint8_t* data, size_t size, const RtpPacket& pac
 // its packets wait here, then they all go through in order (the stream's first packets carry
 // the parameter sets, so none may be lost).
 bool VideoReceiver::Probation(const uint8_t* data, size_t size, const RtpPacket& packet, uint64_t nowNs) {
-  const bool continues = probationCount_ > 0 && packet.ssrc == probationSsrc_ &&
+  const bool continues = probationCount_ > 0 && packet.sourceId() == probationSsrc_ &&
                          packet.sequenceNumber == static_cast<uint16_t>(probationSeq_ + 1);
   if (!continues) {
     packetsOtherSsrc_.fetch_add(probationCount_, std::memory_order_relaxed);
     probationCount_ = 0;
-    probationSsrc_ = packet.ssrc;
+    probationSsrc_ = packet.sourceId();
   }
   if (size > sizeof(probation_[0].data)) {
     packetsMalformed_.fetch_add(1, std::memory_order_relaxed);
@@ -142,7 +143,7 @@ bool VideoReceiver::Probation(const uint8_t* data, size_t size, const RtpPacket&
   if (probationCount_ < kProbationPackets) return false;
 
   haveSource_ = true;
-  currentSsrc_ = packet.ssrc;
+  currentSsrc_ = packet.sourceId();
   const size_t count = probationCount_;
   probationCount_ = 0;
   for (size_t i = 0; i < count; ++i) {

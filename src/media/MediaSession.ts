@@ -292,7 +292,8 @@ export class MediaSession extends EventEmitter {
 
   async close(): Promise<void> {
     await Promise.all(this.sockets.map((s) => s.close()));
-    if (this.transport && this.state !== 'closed') {
+    // Close the handle even when the peer already closed DTLS: that ended the media, not the transport.
+    if (this.transport && !this.finalTransportStats) {
       this.finalTransportStats = this.transport.stats();
       this.transport.close();
     }

@@ -18,6 +18,7 @@ export {
   parseMediaConfiguration,
 } from './MediaSession';
 export { BundleSlot } from './MediaSocket';
+export { ServerSection, ServerSession } from './ServerSession';
 export { SessionDescriptionModel, SdpMediaSection, parseDescription, writeDescription } from './sdp/SessionDescription';
 export { monotonicNowMs } from './native';
 export { VbssSocket, VBSS_MAX_FPS, VBSS_MAX_HEIGHT, VBSS_MAX_WIDTH } from './VbssSocket';

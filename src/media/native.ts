@@ -191,8 +191,12 @@ export interface NativeForwarderStats {
   packetsIn: number;
   packetsForwarded: number;
   packetsGated: number;
+  /** Packets other forwarders handed it to send (as a consumer on a bot's transport). */
+  packetsConsumed: number;
   targets: number;
   lastSsrc: number;
+  /** The SSRC it sends under as a rewriting consumer. */
+  ssrc: number;
 }
 
 export interface NativeForwarder {
@@ -204,6 +208,8 @@ export interface NativeForwarder {
   /** Sends an empty RTCP report from this port: a socket at that address learns where to send. */
   announce(address: string, port: number): void;
   setRoute(route: NativeRoute): void;
+  addConsumer(consumer: NativeForwarder): void;
+  removeConsumer(consumer: NativeForwarder): void;
   close(): void;
   unref(): void;
 }
@@ -280,7 +286,7 @@ export interface NativeAddon {
     callback: (kind: string, payload: unknown) => void,
   ) => NativeWebRtcTransport;
   Forwarder: new (
-    options: { address?: string; port?: number; video?: boolean },
+    options: { address?: string; port?: number; video?: boolean; rewrite?: boolean; transport?: NativeWebRtcTransport; route?: NativeRoute },
     callback: (kind: string, payload: unknown) => void,
   ) => NativeForwarder;
   AudioChannel: new (options: Record<string, unknown>, callback: (kind: string, payload: unknown) => void) => NativeAudioChannel;

@@ -111,7 +111,10 @@ export class CallActions {
   /** Runs the bridge's answer hook; false (and the call ended) when media could not be set up. */
   private async mediaAnswered(call: ServiceCall): Promise<boolean> {
     try {
-      if (this.rt.bridge.onCallAnswered && call.mediaConfig) await this.rt.bridge.onCallAnswered(call.toGraph(), call.mediaConfig);
+      if (this.rt.bridge.onCallAnswered && call.mediaConfig) {
+        const completed = await this.rt.bridge.onCallAnswered(call.toGraph(), call.mediaConfig);
+        if (completed) call.mediaConfig = completed;
+      }
     } catch (err) {
       this.rt.terminate(call, { code: 500, subcode: 0, message: `Media setup failed: ${(err as Error).message}` });
       return false;

@@ -44,9 +44,11 @@ export interface RecordResult {
 export interface MediaBridge {
   /**
    * The bot answered (or created) the call with this media configuration. The call becomes
-   * `established` when this resolves; if it rejects, the call ends with a 500 result.
+   * `established` when this resolves; if it rejects, the call ends with a 500 result. A bridge
+   * that answers the bot's offer returns the configuration completed with its answer: the call
+   * resource carries it from then on, so the bot's media session can finish its negotiation.
    */
-  onCallAnswered?(call: Call, mediaConfig: MediaConfigJson): Promise<void> | void;
+  onCallAnswered?(call: Call, mediaConfig: MediaConfigJson): Promise<MediaConfigJson | void> | MediaConfigJson | void;
   onCallEstablished?(call: Call): void;
   onCallTerminated?(call: Call): void;
   onHoldChanged?(call: Call, held: boolean): void;

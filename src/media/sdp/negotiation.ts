@@ -305,18 +305,28 @@ function midExtensionOf(model: SessionDescriptionModel): number {
  * Answers a remote offer (JSEP): `pick` matches each offered section with a socket (undefined:
  * rejected). Returns the answer and what it settled.
  */
+export interface AnswerOptions {
+  /** An ICE-lite answerer (a bot, default) or a full agent that checks (a media server). */
+  iceLite?: boolean;
+  /** Take the DTLS client role when the offerer leaves the choice (a=setup:actpass). */
+  preferDtlsClient?: boolean;
+}
+
 export function answerOffer(
   offerSdp: unknown,
   pick: (sections: { kind: string; mid: string }[]) => (LocalTrack | undefined)[],
   sessionId: string,
   version: number,
   transport: LocalTransport,
+  options: AnswerOptions = {},
 ): { sdp: string; negotiation: Negotiation } {
   const offer = parseDescription(offerSdp);
   const remote = requireTransport(offer, 'offer');
   const tracks = pick(offer.media.map((m) => ({ kind: m.port === 0 ? 'rejected' : m.kind, mid: m.mid })));
-  // RFC 5763 5: an offerer that is active or actpass leaves us the server side; passive, the client.
-  const dtlsRole: 'client' | 'server' = offer.transport.setup === 'passive' ? 'client' : 'server';
+  // RFC 5763 5: an active offerer leaves us the server side, a passive one the client side;
+  // actpass leaves the choice (a bot serves, so the peer's first flight needs no wait).
+  const setup = offer.transport.setup ?? 'actpass';
+  const dtlsRole: 'client' | 'server' = setup === 'passive' || (setup === 'actpass' && options.preferDtlsClient) ? 'client' : 'server';
   const negotiated: NegotiatedTrack[] = [];
   const media = offer.media.map((m, i): SdpMediaSection => {
     const track = tracks[i];
@@ -369,7 +379,7 @@ export function answerOffer(
   }
   const accepted = media.filter((m) => m.port !== 0).map((m) => m.mid);
   const model: SessionDescriptionModel = {
-    sessionId, sessionVersion: version, name: '-', iceLite: true, bundle: accepted, transport: { candidates: [] }, media,
+    sessionId, sessionVersion: version, name: '-', iceLite: options.iceLite ?? true, bundle: accepted, transport: { candidates: [] }, media,
   };
   return {
     sdp: writeDescription(model),

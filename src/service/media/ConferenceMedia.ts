@@ -1,8 +1,9 @@
 import type { Call, MediaPrompt, Participant } from '@microsoft/microsoft-graph-types';
-import { AudioFrame, AudioSocket, parseDescription, parseMediaConfiguration, playAudio, wavFile } from '../../media';
+import { AudioFrame, AudioSocket, MediaPlatform, playAudio, wavFile } from '../../media';
 import type { CommunicationsService } from '../CommunicationsService';
 import type { MediaBridge, RecordOptions, RecordResult } from '../MediaBridge';
 import type { MediaConfigJson } from '../model/ServiceCall';
+import { BotLeg, openBotLeg } from './BotLeg';
 import { ForwardingPort } from './ForwardingPort';
 import { SyntheticParticipant } from './SyntheticParticipant';
 
@@ -27,16 +28,11 @@ interface ParticipantMedia {
 }
 
 interface CallMedia {
-  address: string;
-  audioPort?: number;
-  /** Bot video and screen-share sockets: their port → the control port they send RTCP to. */
-  controls: Map<number, ForwardingPort>;
-  audioControl?: ForwardingPort;
+  /** The service's end of the bot's media session. */
+  bot: BotLeg;
   participants: Map<string, ParticipantMedia>;
-  /** Bot socket port → the ingest port currently forwarded to it. */
-  routes: Map<number, ForwardingPort>;
-  /** The bot's sending video socket (the first one). */
-  botCameraPort?: number;
+  /** Bot video socket → the ingest currently forwarded to it. */
+  routes: Map<string, ForwardingPort>;
   toneSocket?: AudioSocket;
 }
 
@@ -46,13 +42,16 @@ const TONE_FREQUENCIES = [440, 660, 550, 770, 330, 880, 495, 605, 715, 385];
  * The local service's conference media. Participants that are not bots are synthetic: ffmpeg
  * sends each one's voice (a tone) and camera (a test pattern) to forwarding ports, whose RTP
  * SSRC is the participant's roster source id. The bot's media session (its configuration blob)
- * says where its sockets are: every participant's audio goes to the bot's audio socket (the bot
- * mixes and picks the loudest), and each bot video socket gets the source it subscribes to,
- * in-band. Prompts are played into the bot's audio socket; recordings hear the participants.
+ * is answered by the service's end of it (a BotLeg: WebRTC, encrypted, or plain RTP): every
+ * participant's audio goes to the bot's audio socket (the bot mixes and picks the loudest), and
+ * each bot video socket gets the source it subscribes to, in-band. Prompts are played into the
+ * bot's audio socket; recordings hear the participants.
  */
 export class ConferenceMedia implements MediaBridge {
   private readonly calls = new Map<string, CallMedia>();
   private service?: CommunicationsService;
+  /** The service's own media port and DTLS certificate, for the bots' WebRTC sessions. */
+  private platform?: MediaPlatform;
   private readonly video: { width: number; height: number; fps: number };
   private readonly screen: { width: number; height: number; fps: number };
 
@@ -71,33 +70,25 @@ export class ConferenceMedia implements MediaBridge {
   }
 
   /** What is flowing in a call: per participant, the bot's packets it heard and saw. */
-  describe(callId: string): { participants: Record<string, { heard: number; seen: number }>; routes: [number, number][] } | undefined {
+  describe(callId: string): { participants: Record<string, { heard: number; seen: number }>; routes: [string, number][] } | undefined {
     const media = this.calls.get(callId);
     if (!media) return undefined;
     const participants: Record<string, { heard: number; seen: number }> = {};
     for (const [id, p] of media.participants) participants[id] = { heard: p.ears.stats().packetsIn, seen: p.eyes.stats().packetsIn };
-    return { participants, routes: [...media.routes].map(([port, ingest]) => [port, ingest.localPort]) };
+    return { participants, routes: [...media.routes].map(([socket, ingest]) => [socket, ingest.localPort]) };
   }
 
-  onCallAnswered(call: Call, mediaConfig: MediaConfigJson): void {
+  /** Wires the bot's media; returns the blob completed with the service's answer when it offered WebRTC. */
+  onCallAnswered(call: Call, mediaConfig: MediaConfigJson): MediaConfigJson | void {
     if (!call.id || typeof mediaConfig.blob !== 'string') return; // service-hosted media: nothing to wire
-    const config = plainMediaOf(mediaConfig.blob);
-    const media: CallMedia = { address: config.address, controls: new Map(), participants: new Map(), routes: new Map() };
-    for (const m of config.media) {
-      if (m.kind === 'audio') {
-        media.audioPort = m.port;
-        media.audioControl = new ForwardingPort('audio');
-        media.audioControl.announceTo(m.port, media.address);
-        media.toneSocket = new AudioSocket({ send: {}, remote: { port: m.port, address: media.address } }).unref();
-      } else {
-        const control = new ForwardingPort('video');
-        control.announceTo(m.port, media.address);
-        control.on('subscription', (s: { sourceId: number; width: number; height: number }) => this.route(media, m.port, s));
-        media.controls.set(m.port, control);
-        if (m.label === 'video-0') media.botCameraPort = m.port;
-      }
+    const bot = openBotLeg(mediaConfig.blob, () => (this.platform ??= MediaPlatform.initialize({ applicationId: 'callmedia-local-service' })));
+    const media: CallMedia = { bot, participants: new Map(), routes: new Map() };
+    media.toneSocket = bot.audioSender();
+    for (const [socket, point] of bot.videoSockets) {
+      point.on('subscription', (s: { sourceId: number; width: number; height: number }) => this.route(media, socket, s));
     }
     this.calls.set(call.id, media);
+    return bot.completedBlob ? { ...mediaConfig, blob: bot.completedBlob } : undefined;
   }
 
   onParticipantJoined(call: Call, participant: Participant): void {
@@ -124,12 +115,12 @@ export class ConferenceMedia implements MediaBridge {
       video: video && videoId !== undefined ? { port: video.localPort, sourceId: videoId, ...this.video } : undefined,
       screen: screen && screenId !== undefined ? { port: screen.localPort, sourceId: screenId, ...this.screen } : undefined,
     });
-    if (audio && media.audioPort) audio.forwardTo(media.audioPort, media.address);
+    if (audio) media.bot.hear(audio);
     // The bot's own audio and camera (its first video socket) reach every participant.
     const ears = new ForwardingPort('audio');
     const eyes = new ForwardingPort('video');
-    media.audioControl?.forwardTo(ears.localPort);
-    media.controls.get(media.botCameraPort ?? -1)?.forwardTo(eyes.localPort);
+    media.bot.audioIn?.forwardTo(ears.localPort);
+    media.bot.cameraIn?.forwardTo(eyes.localPort);
     const camera = videoId !== undefined ? { sourceId: videoId, ...this.video } : undefined;
     media.participants.set(participant.id, { sources, audio, ears, eyes, camera, layers: new Map(), synthetic, muted: false });
   }
@@ -140,16 +131,16 @@ export class ConferenceMedia implements MediaBridge {
     if (!media || !p || !participant.id) return;
     p.synthetic.stop();
     for (const ingest of p.sources.values()) {
-      for (const [port, routed] of media.routes) if (routed === ingest) media.routes.delete(port);
+      for (const [socket, routed] of media.routes) if (routed === ingest) media.routes.delete(socket);
       void ingest.close();
     }
     for (const layer of p.layers.values()) {
       layer.encoder.stop();
-      for (const [port, routed] of media.routes) if (routed === layer.port) media.routes.delete(port);
+      for (const [socket, routed] of media.routes) if (routed === layer.port) media.routes.delete(socket);
       void layer.port.close();
     }
-    media.audioControl?.stopForwardingTo(p.ears.localPort);
-    media.controls.get(media.botCameraPort ?? -1)?.stopForwardingTo(p.eyes.localPort);
+    media.bot.audioIn?.stopForwardingTo(p.ears.localPort);
+    media.bot.cameraIn?.stopForwardingTo(p.eyes.localPort);
     void p.ears.close();
     void p.eyes.close();
     media.participants.delete(participant.id);
@@ -158,16 +149,18 @@ export class ConferenceMedia implements MediaBridge {
   onMuteChanged(call: Call, participant: Participant, muted: boolean): void {
     const media = call.id ? this.calls.get(call.id) : undefined;
     const p = participant.id ? media?.participants.get(participant.id) : undefined;
-    if (!media?.audioPort || !p?.audio) return;
+    if (!media || !p?.audio) return;
     p.muted = muted;
     // A muted participant is not heard: its audio stops at the server.
-    if (muted) p.audio.stopForwardingTo(media.audioPort, media.address);
-    else p.audio.forwardTo(media.audioPort, media.address);
+    if (muted) media.bot.unhear(p.audio);
+    else media.bot.hear(p.audio);
   }
 
   /** Stops every call's media (the service stopping leaves calls as they are, not their ffmpegs). */
   close(): void {
     for (const id of [...this.calls.keys()]) this.onCallTerminated({ id });
+    this.platform?.close();
+    this.platform = undefined;
   }
 
   onCallTerminated(call: Call): void {
@@ -179,15 +172,14 @@ export class ConferenceMedia implements MediaBridge {
       for (const layer of p.layers.values()) layer.encoder.stop();
       for (const port of [...p.sources.values(), ...[...p.layers.values()].map((l) => l.port), p.ears, p.eyes]) void port.close();
     }
-    for (const control of media.controls.values()) void control.close();
-    void media.audioControl?.close();
     void media.toneSocket?.close();
+    void media.bot.close();
   }
 
   async playPrompts(call: Call, prompts: MediaPrompt[], signal: AbortSignal): Promise<void> {
     const media = call.id ? this.calls.get(call.id) : undefined;
-    if (!media?.audioPort) return;
-    const socket = new AudioSocket({ send: {}, remote: { port: media.audioPort, address: media.address } }).unref();
+    const socket = media?.bot.audioSender();
+    if (!socket) return;
     const stop = () => void socket.close();
     signal.addEventListener('abort', stop);
     try {
@@ -209,7 +201,7 @@ export class ConferenceMedia implements MediaBridge {
     const media = call.id ? this.calls.get(call.id) : undefined;
     if (!media) return { completionReason: 'mediaReceiveTimeout' };
     if (options.prompts.length) await this.playPrompts(call, options.prompts, signal);
-    if (options.playBeep && !signal.aborted && media.audioPort) await this.beep(media, signal);
+    if (options.playBeep && !signal.aborted) await this.beep(media, signal);
     // The recorder hears what the bot hears from the participants.
     const recorder = new AudioSocket().unref();
     const ingests = [...media.participants.values()].filter((p) => p.audio && !p.muted).map((p) => p.audio as ForwardingPort);
@@ -251,7 +243,8 @@ export class ConferenceMedia implements MediaBridge {
 
   /** 200 ms of 1 kHz into the bot's audio: "speak after the tone". */
   private async beep(media: CallMedia, signal: AbortSignal): Promise<void> {
-    const socket = new AudioSocket({ send: {}, remote: { port: media.audioPort as number, address: media.address } }).unref();
+    const socket = media.bot.audioSender();
+    if (!socket) return;
     for (let frame = 0; frame < 10 && !signal.aborted; frame++) {
       const pcm = Buffer.alloc(640);
       for (let i = 0; i < 320; i++) pcm.writeInt16LE(Math.round(8000 * Math.sin((2 * Math.PI * 1000 * (frame * 320 + i)) / 16000)), i * 2);
@@ -266,17 +259,18 @@ export class ConferenceMedia implements MediaBridge {
    * is sent gets an encoding of its own at that size (same source id), as a server that scales
    * or picks a simulcast layer would; the socket starts on its next key frame either way.
    */
-  private route(media: CallMedia, botPort: number, s: { sourceId: number; width: number; height: number }): void {
-    media.routes.get(botPort)?.stopForwardingTo(botPort, media.address);
-    media.routes.delete(botPort);
+  private route(media: CallMedia, socket: string, s: { sourceId: number; width: number; height: number }): void {
+    const previous = media.routes.get(socket);
+    if (previous) media.bot.unshow(socket, previous);
+    media.routes.delete(socket);
     if (s.sourceId === 0) return;
     for (const p of media.participants.values()) {
       let ingest = p.sources.get(s.sourceId);
       if (!ingest || ingest.kind !== 'video') continue;
       const camera = p.camera;
       if (camera && camera.sourceId === s.sourceId && s.height > 0 && s.height < camera.height) ingest = this.layer(p, camera, s.width, s.height);
-      ingest.forwardTo(botPort, media.address);
-      media.routes.set(botPort, ingest);
+      media.bot.show(socket, ingest);
+      media.routes.set(socket, ingest);
       return;
     }
   }
@@ -294,13 +288,4 @@ export class ConferenceMedia implements MediaBridge {
     }
     return layer.port;
   }
-}
-
-/** The sockets a plain RTP blob offers: where the service sends each kind of media. */
-function plainMediaOf(blob: string): { address: string; media: { kind: string; label: string; port: number }[] } {
-  const offer = parseDescription(parseMediaConfiguration(blob).sdp);
-  return {
-    address: offer.address ?? offer.media.find((m) => m.address)?.address ?? '127.0.0.1',
-    media: offer.media.map((m) => ({ kind: m.kind, label: m.label ?? '', port: m.port })),
-  };
 }

@@ -1,25 +1,45 @@
 import { EventEmitter } from 'events';
-import { NativeForwarder, NativeForwarderStats, native } from '../../media/native';
+import { NativeForwarder, NativeForwarderStats, NativeWebRtcTransport, native } from '../../media/native';
+
+/** A forwarder on one m-line of a bot's WebRTC transport, instead of a plain port of its own. */
+export interface ForwardingPortBundle {
+  transport: NativeWebRtcTransport;
+  mid: string;
+  /** The SSRCs the bot's offer announces for the m-line (its media and its receiver's reports). */
+  remoteSsrcs: number[];
+}
 
 /**
- * A UDP port of the service's media forwarding: what arrives (a participant's RTP) goes out to
- * every target, on the engine's media thread. For video, a new target starts at a key frame.
+ * A forwarding point of the service's media, on the engine's media thread. On a plain UDP port
+ * (a participant's ingest) what arrives goes out to every target: plain ports, unchanged, or
+ * consumers. A consumer is a forwarding point on one m-line of a bot's WebRTC transport: what
+ * it is given goes into that m-line (video under an SSRC of its own, the source in the CSRC),
+ * and what the bot sends there arrives at it. For video, a new target starts at a key frame.
  * Events: 'subscription' ({ sourceId, width, height }) and 'keyFrameRequested' from the RTCP a
- * bot socket sends to this port.
+ * bot socket sends.
  */
 export class ForwardingPort extends EventEmitter {
   private readonly port: NativeForwarder;
   private readonly targets = new Set<string>();
+  private readonly consumers = new Set<ForwardingPort>();
   private closed?: Promise<void>;
 
-  constructor(readonly kind: 'audio' | 'video') {
+  constructor(readonly kind: 'audio' | 'video', bundle?: ForwardingPortBundle) {
     super();
-    this.port = new (native().Forwarder)({ video: kind === 'video' }, (event, payload) => this.onEvent(event, payload));
+    const options = bundle
+      ? { video: kind === 'video', rewrite: kind === 'video', transport: bundle.transport, route: { mid: bundle.mid, remoteSsrcs: bundle.remoteSsrcs } }
+      : { video: kind === 'video' };
+    this.port = new (native().Forwarder)(options, (event, payload) => this.onEvent(event, payload));
     this.port.unref(); // the service's HTTP server keeps the process alive, not its media ports
   }
 
   get localPort(): number {
     return this.port.localPort();
+  }
+
+  /** The SSRC a consumer sends under (the m-line's stream, as the answer announces it). */
+  get ssrc(): number {
+    return this.port.stats().ssrc;
   }
 
   stats(): NativeForwarderStats {
@@ -38,6 +58,21 @@ export class ForwardingPort extends EventEmitter {
 
   isForwardingTo(port: number, address = '127.0.0.1'): boolean {
     return this.targets.has(`${address}:${port}`);
+  }
+
+  /** What arrives here also goes to `consumer` (a forwarding point on a bot's transport). */
+  forwardToConsumer(consumer: ForwardingPort): void {
+    this.consumers.add(consumer);
+    this.port.addConsumer(consumer.port);
+  }
+
+  stopForwardingToConsumer(consumer: ForwardingPort): void {
+    this.consumers.delete(consumer);
+    this.port.removeConsumer(consumer.port);
+  }
+
+  isForwardingToConsumer(consumer: ForwardingPort): boolean {
+    return this.consumers.has(consumer);
   }
 
   /** Reports to a socket from this port, so that its RTCP (and media) come here. */

@@ -529,3 +529,44 @@ TEST(RtpPacket_CopyWithExtensionRefusesWhatItCannotWrite) {
   other.extensionBody = {1, 2, 3, 4};
   CHECK(!CopyWith(other, 1, {'x'}, &p, &bytes));
 }
+
+TEST(RtpPacket_CopyAsForwardedCarriesTheSourceAsItsCsrc) {
+  RtpSpec spec;
+  spec.seq = 100;
+  spec.ssrc = 0xAAAA0001;
+  spec.timestamp = 12345;
+  spec.marker = true;
+  spec.csrcs = {0x1, 0x2};  // whatever it had is replaced by the one source
+  spec.extension = true;
+  spec.extensionProfile = 0xBEDE;
+  spec.extensionBody = {0x10, 0x42};
+  spec.payload = {7, 8, 9};
+  spec.padding = 4;
+  ExactBuffer in(BuildRtp(spec));
+  RtpPacket p;
+  REQUIRE(RtpPacket::Parse(in.data(), in.size(), &p));
+  CHECK_EQ(p.sourceId(), 0x1u);
+  std::vector<uint8_t> out(1500);
+  const size_t n = p.CopyAsForwarded(0xBBBB0002, 7, 0xAAAA0001, out.data(), out.size());
+  REQUIRE(n > 0);
+  RtpPacket q;
+  REQUIRE(RtpPacket::Parse(out.data(), n, &q));
+  CHECK_EQ(q.ssrc, 0xBBBB0002u);
+  CHECK_EQ(q.sequenceNumber, 7);
+  CHECK_EQ(q.timestamp, 12345u);
+  CHECK(q.marker);
+  CHECK_EQ(q.csrcCount, 1);
+  CHECK_EQ(q.sourceId(), 0xAAAA0001u);
+  const uint8_t* value;
+  size_t length;
+  REQUIRE(q.GetExtension(1, &value, &length));
+  CHECK_EQ(value[0], 0x42);
+  CHECK_BYTES(q.payload, q.payloadSize, (std::vector<uint8_t>{7, 8, 9}));
+  CHECK_EQ(q.paddingSize, 4);
+  CHECK_EQ(p.CopyAsForwarded(1, 1, 1, out.data(), n - 1), 0u);  // one byte short
+  RtpSpec plain;
+  plain.ssrc = 0x55;
+  ExactBuffer in2(BuildRtp(plain));
+  REQUIRE(RtpPacket::Parse(in2.data(), in2.size(), &p));
+  CHECK_EQ(p.sourceId(), 0x55u);
+}

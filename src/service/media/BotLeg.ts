@@ -1,0 +1,148 @@
+import { AudioSocket, MediaPlatform, ServerSession, parseDescription, parseMediaConfiguration } from '../../media';
+import { ForwardingPort } from './ForwardingPort';
+
+/**
+ * The service's end of a bot's media session: where the participants' media goes in, where the
+ * bot's own media comes out, and where its video sockets' subscriptions arrive. Two kinds, as
+ * the bot's configuration blob offers: WebRTC (one DTLS-SRTP transport, the service answering
+ * as the controlling agent) and plain RTP (a port per socket, in the clear).
+ */
+export interface BotLeg {
+  /** The bot's audio socket sends here; forward it to whoever hears the bot. */
+  readonly audioIn?: ForwardingPort;
+  /** The bot's camera (its first video socket) sends here. */
+  readonly cameraIn?: ForwardingPort;
+  /** Each video socket of the bot (by key) and the point its subscriptions arrive at. */
+  readonly videoSockets: ReadonlyMap<string, ForwardingPort>;
+  /** The blob completed with the service's answer, when the bot's offer needed one. */
+  readonly completedBlob?: string;
+  /** A participant's voice into the bot's audio socket (or out of it). */
+  hear(ingest: ForwardingPort): void;
+  unhear(ingest: ForwardingPort): void;
+  /** A participant's video into one of the bot's video sockets (or out of it). */
+  show(socket: string, ingest: ForwardingPort): void;
+  unshow(socket: string, ingest: ForwardingPort): void;
+  /** A socket whose audio reaches the bot's audio socket (prompts, beeps, DTMF); undefined without one. */
+  audioSender(): AudioSocket | undefined;
+  close(): Promise<void>;
+}
+
+/** Opens the service's end for a bot's media configuration blob. */
+export function openBotLeg(blob: string, platform: () => MediaPlatform): BotLeg {
+  const config = parseMediaConfiguration(blob);
+  const offer = parseDescription(config.sdp);
+  const webrtc = offer.media.some((m) => m.port !== 0 && /^UDP\/TLS\/RTP\/SAVPF?$/.test(m.protocol));
+  return webrtc ? new WebRtcBotLeg(blob, platform()) : new PlainBotLeg(blob);
+}
+
+/** Plain RTP: every socket a port of its own, learned by the service's ports announcing themselves. */
+class PlainBotLeg implements BotLeg {
+  readonly audioIn?: ForwardingPort;
+  readonly cameraIn?: ForwardingPort;
+  readonly videoSockets = new Map<string, ForwardingPort>();
+  private readonly address: string;
+  private readonly audioPort?: number;
+
+  constructor(blob: string) {
+    const offer = parseDescription(parseMediaConfiguration(blob).sdp);
+    this.address = offer.address ?? offer.media.find((m) => m.address)?.address ?? '127.0.0.1';
+    for (const m of offer.media) {
+      if (m.port === 0) continue;
+      if (m.kind === 'audio') {
+        this.audioPort = m.port;
+        this.audioIn = new ForwardingPort('audio');
+        this.audioIn.announceTo(m.port, this.address);
+      } else if (m.kind === 'video') {
+        const control = new ForwardingPort('video');
+        control.announceTo(m.port, this.address);
+        this.videoSockets.set(String(m.port), control);
+        if (m.label === 'video-0') this.cameraIn = control;
+      }
+    }
+  }
+
+  hear(ingest: ForwardingPort): void {
+    if (this.audioPort) ingest.forwardTo(this.audioPort, this.address);
+  }
+
+  unhear(ingest: ForwardingPort): void {
+    if (this.audioPort) ingest.stopForwardingTo(this.audioPort, this.address);
+  }
+
+  show(socket: string, ingest: ForwardingPort): void {
+    ingest.forwardTo(Number(socket), this.address);
+  }
+
+  unshow(socket: string, ingest: ForwardingPort): void {
+    ingest.stopForwardingTo(Number(socket), this.address);
+  }
+
+  audioSender(): AudioSocket | undefined {
+    return this.audioPort ? new AudioSocket({ send: {}, remote: { port: this.audioPort, address: this.address } }).unref() : undefined;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([this.audioIn?.close(), ...[...this.videoSockets.values()].map((p) => p.close())]);
+  }
+}
+
+/**
+ * WebRTC: the service answers the bot's offer on its own media port as the controlling ICE
+ * agent and DTLS client; every m-line has a forwarding point on that one transport.
+ */
+class WebRtcBotLeg implements BotLeg {
+  readonly audioIn?: ForwardingPort;
+  readonly cameraIn?: ForwardingPort;
+  readonly videoSockets = new Map<string, ForwardingPort>();
+  readonly completedBlob: string;
+  private readonly server: ServerSession;
+  private readonly audioMid?: string;
+
+  constructor(blob: string, platform: MediaPlatform) {
+    const config = parseMediaConfiguration(blob);
+    this.server = new ServerSession(platform, config.sdp);
+    const sendSsrcs = new Map<string, number>();
+    for (const s of this.server.sections) {
+      const bundle = { transport: this.server.transport, mid: s.mid, remoteSsrcs: s.sessionSsrcs };
+      if (s.kind === 'audio' && !this.audioIn) {
+        this.audioIn = new ForwardingPort('audio', bundle);
+        this.audioMid = s.mid;
+      } else if (s.kind === 'video') {
+        const point = new ForwardingPort('video', bundle);
+        this.videoSockets.set(s.mid, point);
+        sendSsrcs.set(s.mid, point.ssrc);
+        if (s.label === 'video-0') this.cameraIn = point;
+      }
+    }
+    const answer = this.server.answer(sendSsrcs);
+    this.completedBlob = JSON.stringify({ ...config, answer });
+  }
+
+  hear(ingest: ForwardingPort): void {
+    if (this.audioIn) ingest.forwardToConsumer(this.audioIn);
+  }
+
+  unhear(ingest: ForwardingPort): void {
+    if (this.audioIn) ingest.stopForwardingToConsumer(this.audioIn);
+  }
+
+  show(socket: string, ingest: ForwardingPort): void {
+    const point = this.videoSockets.get(socket);
+    if (point) ingest.forwardToConsumer(point);
+  }
+
+  unshow(socket: string, ingest: ForwardingPort): void {
+    const point = this.videoSockets.get(socket);
+    if (point) ingest.stopForwardingToConsumer(point);
+  }
+
+  audioSender(): AudioSocket | undefined {
+    if (!this.audioMid) return undefined;
+    return new AudioSocket({ send: {} }, { transport: this.server.transport, mid: this.audioMid, payloadTypes: [] }).unref();
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([this.audioIn?.close(), ...[...this.videoSockets.values()].map((p) => p.close())]);
+    await this.server.close();
+  }
+}
