@@ -40,6 +40,11 @@ export async function runDemo(options: DemoOptions = {}): Promise<void> {
     if (running.service.findCall(call.id)?.state === 'established') running.service.sendTones(call.id, '42#');
   }, 4000).unref();
 
+  const session = bot.sessions.get(call.id);
+  if (session && (await waitFor(() => session.transportState === 'connected', 5000))) {
+    const t = session.stats().transport;
+    console.log(`  media: ${session.transportKind === 'webrtc' ? `DTLS-SRTP (${t?.srtpCipher}), ICE to ${t?.selectedRemote}, one port` : 'plain RTP'}`);
+  }
   console.log('  time  socket  source         fps  latency p50/p99 ms  lost  dropped');
   const started = Date.now();
   const timer = setInterval(() => {
