@@ -19,6 +19,7 @@
         "native/binding/ForwarderWrap.cc",
         "native/binding/JsFrameSink.cc",
         "native/binding/MediaPortWrap.cc",
+        "native/binding/SrtpBench.cc",
         "native/binding/VideoChannelWrap.cc",
         "native/binding/WebRtcTransportWrap.cc",
         "native/common/BufferPool.cc",

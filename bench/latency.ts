@@ -1,8 +1,10 @@
 import { monotonicNowMs } from '../src/media';
+import { native } from '../src/media/native';
 import { Figure, PeerFigure, peerFromSamples, round3, sampleFigure, valueFigure } from './report';
 import { Scenario, ScenarioOptions, ScenarioResult, progress } from './scenario';
 import { StreamRun, loopbackFrames, loopbackStream } from './loopback';
 import { FPS, KEY_FRAME_INTERVAL, RESOLUTIONS, RawClip, Resolution, WARMUP_FRAMES, delay, rawClip } from './send';
+import { connectChromium, connectWrtc } from './webrtc';
 
 const TARGET = { label: '720p', p99Ms: 8, ratio: 0.2 } as const;
 /** Longest wait for the two peer connections to connect. */
@@ -217,16 +219,63 @@ interface ResolutionRun {
   res: Resolution;
   ours: StreamRun;
   oursCached: boolean;
+  /** The same frames over DTLS-SRTP. */
+  srtp: StreamRun;
   wrtc?: WrtcRun;
 }
 
 const tagOf = (res: Resolution) => `${res.label}${FPS}`;
 
-function figuresOf(r: ResolutionRun): { glass: Figure; counts: Figure[] } {
+function figuresOf(r: ResolutionRun): { glass: Figure[]; counts: Figure[] } {
   const tag = tagOf(r.res);
   const peer: PeerFigure | undefined = r.wrtc?.glass.length ? peerFromSamples('wrtc', r.wrtc.glass) : undefined;
-  const counts = [valueFigure(`lost_${tag}`, 'count', r.ours.framesSent - r.ours.framesReceived, r.ours.framesSent)];
-  return { glass: sampleFigure(`glass_to_glass_${tag}`, 'ms', r.ours.stages.glass, peer), counts };
+  const counts = [
+    valueFigure(`lost_${tag}`, 'count', r.ours.framesSent - r.ours.framesReceived, r.ours.framesSent),
+    valueFigure(`lost_srtp_${tag}`, 'count', r.srtp.framesSent - r.srtp.framesReceived, r.srtp.framesSent),
+  ];
+  return {
+    glass: [sampleFigure(`glass_to_glass_${tag}`, 'ms', r.ours.stages.glass, peer), sampleFigure(`glass_to_glass_srtp_${tag}`, 'ms', r.srtp.stages.glass, peer)],
+    counts,
+  };
+}
+
+/**
+ * SRTP's own cost per frame (protect on the sender, unprotect on the receiver) at the 720p
+ * stream's packets: as many as its frames had on average, of their average size.
+ */
+function srtpCost(run: StreamRun, frames: number): { figure: Figure; note: string } {
+  const send = run.tx.send;
+  const packets = send && send.framesEncoded ? Math.max(1, Math.round(send.packetsSent / send.framesEncoded)) : 9;
+  const size = send && send.packetsSent ? Math.min(1400, Math.max(16, Math.round(send.bytesSent / send.packetsSent))) : 1100;
+  const r = native().benchSrtp(packets, size, frames);
+  const perFrame = Array.from(r.protect, (p, i) => p + r.unprotect[i]);
+  const memcpy = [...r.memcpy].sort((a, b) => a - b)[Math.floor(r.memcpy.length / 2)];
+  return {
+    figure: sampleFigure('srtp_cost_720p30', 'ms', perFrame),
+    note: `srtp_cost_720p30: AEAD_AES_128_GCM protect + unprotect of ${packets} packets of ${size} bytes (the 720p stream's mean frame), ` +
+      `libsrtp2; a memcpy of the same bytes takes ${round3(memcpy)} ms (goal ≤ 0.05 ms at p50)`,
+  };
+}
+
+/** acceptOffer → first decoded frame with wrtc and with Chromium, each with a new peer per attempt. */
+async function connectFigures(options: ScenarioOptions): Promise<{ figures: Figure[]; notes: string[] }> {
+  const attempts = options.quick ? 2 : 10;
+  const figures: Figure[] = [];
+  const notes: string[] = [];
+  progress(`connect: ${attempts} wrtc peers, one after another`);
+  const w = await connectWrtc(attempts).catch((err: Error) => ({ error: err.message }));
+  if ('samples' in w) figures.push(sampleFigure('connect_ms_wrtc', 'ms', w.samples));
+  else notes.push(`connect_ms_wrtc not measured: ${w.error}`);
+  progress(`connect: ${attempts} Chromium pages, one after another`);
+  const c = await connectChromium(attempts).catch((err: Error) => ({ error: err.message }));
+  if ('samples' in c) {
+    figures.push(sampleFigure('connect_ms_chromium', 'ms', c.samples));
+    notes.push(`connect_ms_*: acceptOffer() called → first decoded frame in JavaScript (ICE, DTLS, first key frame, decode) on ` +
+      `127.0.0.1; Chromium ${c.version}; goal < 500 ms (Microsoft's platform: 5-10 s from answer to media, as its users report)`);
+  } else {
+    notes.push(`connect_ms_chromium not measured: ${c.error}`);
+  }
+  return { figures, notes };
 }
 
 function targetNote(figures: Figure[], wrtcError?: string): string {
@@ -273,7 +322,9 @@ async function run(options: ScenarioOptions): Promise<ScenarioResult> {
   for (const res of RESOLUTIONS) {
     const ours = loopbackStream(res, frames);
     if (ours.cached) progress(`${res.label}: our loopback stream was measured earlier in this run`);
-    const r: ResolutionRun = { res, ours: await ours.run, oursCached: ours.cached };
+    const oursRun = await ours.run;
+    const srtp = await loopbackStream(res, frames, 'srtp').run;
+    const r: ResolutionRun = { res, ours: oursRun, oursCached: ours.cached, srtp };
     if ('wrtc' in loaded) {
       progress(`${res.label}: the same ${frames} frames through two wrtc peer connections`);
       r.wrtc = await wrtcClip(loaded.wrtc, res, rawClip(res, frames));
@@ -281,9 +332,22 @@ async function run(options: ScenarioOptions): Promise<ScenarioResult> {
     runs.push(r);
   }
   const per = runs.map(figuresOf);
-  const figures = [...per.map((p) => p.glass), ...per.flatMap((p) => p.counts)];
+  const run720 = runs.find((r) => r.res.label === '720p') as ResolutionRun;
+  const cost = srtpCost(run720.srtp, frames);
+  const connect = await connectFigures(options);
+  const figures = [
+    ...per.map((p) => p.glass[0]),
+    ...per.map((p) => p.glass[1]),
+    cost.figure,
+    ...connect.figures,
+    ...per.flatMap((p) => p.counts),
+  ];
   const notes = [
     targetNote(figures, wrtcError),
+    cost.note,
+    `glass_to_glass_srtp_*: the same frames from a media server's ServerSession to a bot's MediaSession over ICE and ` +
+      `DTLS-SRTP (one media port each on 127.0.0.1)`,
+    ...connect.notes,
     ...runs.map(wrtcNote).filter((n): n is string => n !== undefined),
     `ours = send() called → frame handed to JavaScript by the receiving VideoSocket (the loopback scenario's measurement` +
       `${runs.some((r) => r.oursCached) ? ', taken once for both scenarios in this run' : ''}); OpenH264 at ` +
@@ -300,6 +364,6 @@ async function run(options: ScenarioOptions): Promise<ScenarioResult> {
 
 export const latency: Scenario = {
   name: 'latency',
-  summary: `glass-to-glass at ${RESOLUTIONS.map((r) => r.label).join('/')}${FPS} on loopback, beside the same frames through wrtc`,
+  summary: `glass-to-glass at ${RESOLUTIONS.map((r) => r.label).join('/')}${FPS} on loopback, plain RTP and DTLS-SRTP, beside the same frames through wrtc; time to media with wrtc and Chromium`,
   run,
 };

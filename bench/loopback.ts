@@ -1,9 +1,10 @@
 import { FrameStamps, VideoSocket, VideoSocketStats, monotonicNowMs } from '../src/media';
+import { srtpPair } from './webrtc';
 import { Figure, round3, sampleFigure, valueFigure } from './report';
 import { Scenario, ScenarioOptions, ScenarioResult, progress } from './scenario';
 import {
-  FPS, KEY_FRAME_INTERVAL, ProbeSocket, RESOLUTIONS, RawClip, Resolution, SentFrames, WARMUP_FRAMES, delay, drainSender,
-  pairedEncodes, rawClip, sendInRealTime,
+  FPS, KEY_FRAME_INTERVAL, ProbeSocket, RESOLUTIONS, RawClip, Resolution, SentFrames, SocketPair, WARMUP_FRAMES, delay, drainSender,
+  pairedEncodes, rawClip, sendInRealTime, sendSettings,
 } from './send';
 
 /** The span of a 90 kHz RTP clock, in ms: RTP times repeat after it (about 13.25 h). */
@@ -54,13 +55,16 @@ function stampsValid(sentAt: number, s: FrameStamps): boolean {
   return order.every((t, i) => t > 0 && (i === 0 || t >= order[i - 1]));
 }
 
-/** Sends the clip in real time from one socket to another on 127.0.0.1 and collects every frame's stamps. */
-async function loopClip(res: Resolution, clip: RawClip): Promise<StreamRun> {
+/** Plain RTP between two sockets of their own on 127.0.0.1. */
+async function plainPair(res: Resolution): Promise<SocketPair> {
   const rx = new VideoSocket({ format: 'I420' });
-  const tx = new ProbeSocket({
-    send: { width: res.width, height: res.height, fps: FPS, bitrate: res.bitrate, keyFrameInterval: KEY_FRAME_INTERVAL },
-    remote: { port: rx.port },
-  });
+  const tx = new ProbeSocket({ send: sendSettings(res), remote: { port: rx.port } });
+  return { tx, rx, close: async () => void (await Promise.all([tx.close(), rx.close()])) };
+}
+
+/** Sends the clip in real time from one socket to another on 127.0.0.1 and collects every frame's stamps. */
+async function loopClip(clip: RawClip, pair: SocketPair): Promise<StreamRun> {
+  const { tx, rx } = pair;
   const arrivals: Arrival[] = [];
   rx.on('frame', (frame) => arrivals.push({ timestamp: frame.timestamp, stamps: frame.stamps, keyFrame: frame.keyFrame }));
   for (const socket of [rx, tx]) socket.on('error', (err) => progress(`socket error: ${err.message}`));
@@ -75,8 +79,7 @@ async function loopClip(res: Resolution, clip: RawClip): Promise<StreamRun> {
     samples = tx.sendSamples();
     txStats = tx.stats();
   } finally {
-    await tx.close();
-    await rx.close();
+    await pair.close();
   }
   return collate(clip.count, sent, arrivals, samples, txStats, rx.stats(), (ts) => tx.rtpToMonotonicMs(ts));
 }
@@ -145,15 +148,19 @@ function collate(
 
 const streamRuns = new Map<string, Promise<StreamRun>>();
 
+/** How the two sockets of a loopback stream are connected. */
+export type LoopbackTransport = 'rtp' | 'srtp';
+
 /**
- * `frames` raw frames at `res` through a loopback pair in real time. Measured once per process:
- * a full run whose loopback and latency scenarios both ask for a stream gets the same one.
+ * `frames` raw frames at `res` through a loopback pair in real time: plain RTP, or the same
+ * frames over DTLS-SRTP. Measured once per process: a full run whose loopback and latency
+ * scenarios both ask for a stream gets the same one.
  */
-export function loopbackStream(res: Resolution, frames: number): { run: Promise<StreamRun>; cached: boolean } {
-  const key = `${res.label}/${frames}`;
+export function loopbackStream(res: Resolution, frames: number, transport: LoopbackTransport = 'rtp'): { run: Promise<StreamRun>; cached: boolean } {
+  const key = `${res.label}/${frames}/${transport}`;
   const cached = streamRuns.get(key);
   if (cached) return { run: cached, cached: true };
-  const run = runStream(res, frames);
+  const run = runStream(res, frames, transport);
   streamRuns.set(key, run);
   return { run, cached: false };
 }
@@ -163,10 +170,10 @@ export function loopbackFrames(options: ScenarioOptions): number {
   return options.quick ? 90 : 300;
 }
 
-async function runStream(res: Resolution, frames: number): Promise<StreamRun> {
+async function runStream(res: Resolution, frames: number, transport: LoopbackTransport): Promise<StreamRun> {
   const clip = rawClip(res, frames);
-  progress(`${res.label}: sending ${frames} frames in real time through a loopback pair`);
-  const run = await loopClip(res, clip);
+  progress(`${res.label}: sending ${frames} frames in real time through a loopback pair${transport === 'srtp' ? ' over DTLS-SRTP' : ''}`);
+  const run = await loopClip(clip, transport === 'srtp' ? await srtpPair(res) : await plainPair(res));
   if (run.badStamps) progress(`${res.label}: ${run.badStamps} frames had missing or out-of-order stamps`);
   if (run.rtpWrapped) progress(`${res.label}: rtpToMonotonicMs() was off by whole RTP periods for ${run.rtpWrapped} frames`);
   return run;
@@ -234,13 +241,24 @@ function targetNote(figures: Figure[]): string {
 async function run(options: ScenarioOptions): Promise<ScenarioResult> {
   const frames = loopbackFrames(options);
   const runs: StreamRun[] = [];
-  for (const res of RESOLUTIONS) runs.push(await loopbackStream(res, frames).run);
+  const srtpRuns: StreamRun[] = [];
+  for (const res of RESOLUTIONS) {
+    runs.push(await loopbackStream(res, frames).run);
+    srtpRuns.push(await loopbackStream(res, frames, 'srtp').run);
+  }
   const perStream = RESOLUTIONS.map((res, i) => streamFigures(res, runs[i]));
+  // The same frames over DTLS-SRTP: glass-to-glass beside plain RTP's, and what was dropped.
+  const srtp = RESOLUTIONS.flatMap((res, i) => {
+    const [glass, , ...rest] = streamFigures(res, srtpRuns[i]);
+    const dropped = rest.find((f) => f.name.startsWith('loopback_dropped_')) as Figure;
+    return [{ ...glass, name: `glass_to_glass_srtp_${tagOf(res)}` }, { ...dropped, name: `loopback_dropped_srtp_${tagOf(res)}` }];
+  });
 
   // Like figures side by side (all glass-to-glass, then all encodes, ...), counts last; a
   // stage a stream could not measure is simply absent.
-  const all = perStream.flat();
-  const figures = FIGURE_ORDER.flatMap((prefix) =>
+  const all = [...perStream.flat(), ...srtp];
+  const order = ['glass_to_glass', 'glass_to_glass_srtp', ...FIGURE_ORDER.slice(1), 'loopback_dropped_srtp'];
+  const figures = order.flatMap((prefix) =>
     RESOLUTIONS.map((res) => all.find((f) => f.name === `${prefix}_${tagOf(res)}`)).filter((f): f is Figure => f !== undefined));
   const notes = [
     targetNote(figures),
@@ -250,6 +268,8 @@ async function run(options: ScenarioOptions): Promise<ScenarioResult> {
     ...wrapNote(runs),
     `sender: OpenH264 (the default), bitrates ${RESOLUTIONS.map((r) => `${r.label} ${r.bitrate / 1e6}`).join(' / ')} Mbit/s, ` +
       `key frame every ${KEY_FRAME_INTERVAL} frames; both sockets share this process's media thread and worker pool`,
+    `*_srtp_*: the same frames from a media server's side (ServerSession: controlling ICE agent, DTLS client) to a ` +
+      `bot's MediaSession over DTLS-SRTP, one media port each`,
   ];
   return { figures, notes };
 }

@@ -83,6 +83,18 @@ export class ProbeSocket extends VideoSocket {
   }
 }
 
+/** A sending socket and the receiving one it reaches, with what closes both. */
+export interface SocketPair {
+  tx: ProbeSocket;
+  rx: VideoSocket;
+  close(): Promise<void>;
+}
+
+/** The send settings every loopback stream uses at `res`. */
+export function sendSettings(res: Resolution) {
+  return { width: res.width, height: res.height, fps: FPS, bitrate: res.bitrate, keyFrameInterval: KEY_FRAME_INTERVAL };
+}
+
 export function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -6,6 +6,7 @@
 #include "binding/Convert.h"
 #include "binding/ForwarderWrap.h"
 #include "binding/MediaPortWrap.h"
+#include "binding/SrtpBench.h"
 #include "binding/VideoChannelWrap.h"
 #include "binding/WebRtcTransportWrap.h"
 
@@ -19,6 +20,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   callmedia::AudioChannelWrap::Init(env, exports);
   callmedia::ForwarderWrap::Init(env, exports);
   callmedia::InitConvert(env, exports);
+  callmedia::InitSrtpBench(env, exports);
   return exports;
 }
 

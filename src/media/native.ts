@@ -292,6 +292,7 @@ export interface NativeAddon {
   AudioChannel: new (options: Record<string, unknown>, callback: (kind: string, payload: unknown) => void) => NativeAudioChannel;
   VideoChannel: new (options: Record<string, unknown>, callback: NativeEventCallback) => NativeVideoChannel;
   convert(srcFormat: number, data: Buffer, width: number, height: number, dstFormat: number): Buffer;
+  benchSrtp(packetsPerFrame: number, packetSize: number, frames: number): { protect: Float64Array; unprotect: Float64Array; memcpy: Float64Array };
   benchConvert(dstFormat: number, width: number, height: number, iterations: number): {
     engine: Float64Array;
     libyuv: Float64Array;

@@ -15,9 +15,12 @@ const EXPECTED: Record<string, string[]> = {
     ...['i420', 'nv12', 'rgb24', 'rgba', 'bgra'].map((f) => `convert_${f}_720p`),
   ],
   send: [...['openh264', 'x264'].flatMap((e) => ['360p', '720p', '1080p'].map((r) => `encode_${e}_${r}30`)), 'send_overhead_720p30'],
-  loopback: ['360p', '720p', '1080p'].map((r) => `glass_to_glass_${r}30`),
+  loopback: ['360p', '720p', '1080p'].flatMap((r) => [`glass_to_glass_${r}30`, `glass_to_glass_srtp_${r}30`]),
   audio: ['0', '20', '50'].map((j) => `audio_added_latency_jitter_${j}ms`).concat(['1', '4', '16'].map((n) => `mix_cost_${n}_sources`)),
-  latency: ['360p', '720p', '1080p'].map((r) => `glass_to_glass_${r}30`),
+  latency: [
+    ...['360p', '720p', '1080p'].flatMap((r) => [`glass_to_glass_${r}30`, `glass_to_glass_srtp_${r}30`]),
+    'srtp_cost_720p30', 'connect_ms_wrtc', 'connect_ms_chromium',
+  ],
   scale: [...['1', '4', '10'].flatMap((n) => [`cores_${n}x360p30_share_audio`, `dropped_${n}x360p30`]), 'streams_per_core_360p30'],
   convert: [...['720p', '1080p'].flatMap((r) => ['nv12', 'rgb24', 'rgba', 'bgra'].map((f) => `convert_i420_to_${f}_${r}`)), 'memcpy_720p', 'memcpy_1080p'],
 };
