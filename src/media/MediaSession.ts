@@ -349,6 +349,7 @@ export class MediaSession extends EventEmitter {
     }
     if (!this.localOffer) {
       if (this.negotiated) throw new CallMediaError('SDP_INVALID', 'the session answered an offer: it has no offer of its own');
+      if (this.sockets.length === 0) throw new CallMediaError('INVALID_ARGUMENT', 'the session has no socket to offer');
       const tracks = this.sockets.map((s) => this.track(s));
       this.localOffer = { sdp: createOffer(this.sdpSessionId, this.version++, this.localTransport(), tracks), tracks };
     }
@@ -392,17 +393,23 @@ export class MediaSession extends EventEmitter {
       throw CallMediaError.fromNative(err);
     }
     this.negotiated = true;
+    // Checks may start at once: the state says so now, the transport's own event confirms it.
+    if (this.state === 'new') this.changeState({ state: 'checking' });
+  }
+
+  private changeState(change: TransportStateChange): void {
+    if (change.state === this.state && !change.code) return;
+    this.state = change.state;
+    this.lastChange = change;
+    if (change.state === 'connected') for (const s of this.sockets) s.transportReady();
+    this.emit('transportStateChanged', change);
   }
 
   private onTransportEvent(kind: string, payload: unknown): void {
     try {
       if (kind === 'state') {
         for (const e of payload as { state: TransportState; code: string; reason: string }[]) {
-          this.state = e.state;
-          const change: TransportStateChange = { state: e.state, ...(e.code ? { code: e.code as CallMediaErrorCode } : {}), ...(e.reason ? { reason: e.reason } : {}) };
-          this.lastChange = change;
-          if (e.state === 'connected') for (const s of this.sockets) s.transportReady();
-          this.emit('transportStateChanged', change);
+          this.changeState({ state: e.state, ...(e.code ? { code: e.code as CallMediaErrorCode } : {}), ...(e.reason ? { reason: e.reason } : {}) });
         }
       } else if (kind === 'closed') {
         this.state = 'closed';

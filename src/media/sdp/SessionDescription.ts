@@ -233,7 +233,8 @@ function staticClockRate(pt: number): number {
 /** Writes the model as SDP (through sdp-transform's grammar, never by hand). */
 export function writeDescription(model: SessionDescriptionModel): string {
   const ipVer = (address: string | undefined) => (address && address.includes(':') ? 6 : 4);
-  const originAddress = model.transport.candidates[0]?.address ?? model.address ?? '127.0.0.1';
+  const originAddress =
+    model.transport.candidates[0]?.address ?? model.media.find((m) => m.candidates.length)?.candidates[0].address ?? model.address ?? '127.0.0.1';
   const session: sdpTransform.SessionDescription = {
     version: 0,
     origin: { username: 'callmedia', sessionId: model.sessionId, sessionVersion: model.sessionVersion, netType: 'IN', ipVer: ipVer(originAddress), address: originAddress },

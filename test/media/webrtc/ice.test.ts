@@ -1,0 +1,96 @@
+import * as assert from 'assert';
+import { setTimeout as delay } from 'timers/promises';
+import { MediaPlatform, MediaSession, ServerSession, TransportStateChange, VideoFrame, VideoSocket, parseMediaConfiguration } from '../../../src/media';
+
+async function until(condition: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await delay(20);
+  }
+}
+
+/** A bot session and a media server's side of it, connected; the server sends video on the first socket. */
+async function connectPair(bot: MediaPlatform, server: MediaPlatform): Promise<{ session: MediaSession; serverSession: ServerSession; tx: VideoSocket }> {
+  const session = bot.createMediaSession({ audio: false, video: [{ format: 'I420' }] });
+  const serverSession = new ServerSession(server, parseMediaConfiguration(session.mediaConfiguration).sdp);
+  const section = serverSession.sections[0];
+  const tx = new VideoSocket({ send: { width: 160, height: 96, fps: 30 } }, { transport: serverSession.transport, mid: section.mid, payloadTypes: [] });
+  tx.setRtpParameters({ route: { mid: section.mid, payloadTypes: [], remoteSsrcs: section.sessionSsrcs }, sendPayloadType: 96, sendCodec: 'H264' });
+  await session.setRemoteDescription({ type: 'answer', sdp: serverSession.answer(new Map([[section.mid, tx.ssrcs.send as number]])) });
+  await until(() => session.transportState === 'connected' && serverSession.transportState === 'connected', 'both ends to connect');
+  return { session, serverSession, tx };
+}
+
+function sendFrames(tx: VideoSocket): NodeJS.Timeout {
+  let n = 0;
+  const picture = Buffer.alloc((160 * 96 * 3) / 2);
+  return setInterval(() => {
+    picture.fill(n++ & 0xff, 0, 160 * 96);
+    tx.send({ format: 'I420', width: 160, height: 96, data: picture });
+  }, 33);
+}
+
+describe('media/webrtc: ICE', function () {
+  this.timeout(60_000);
+  const closers: (() => unknown)[] = [];
+
+  afterEach(async () => {
+    for (const close of closers.splice(0).reverse()) await close();
+  });
+
+  it('works over IPv6: candidates, checks, DTLS and media on ::1', async () => {
+    const bot = MediaPlatform.initialize({ applicationId: 'bot', publicAddress: '::1' });
+    const server = MediaPlatform.initialize({ applicationId: 'server', publicAddress: '::1' });
+    closers.push(() => bot.close(), () => server.close());
+    const { session, serverSession, tx } = await connectPair(bot, server);
+    assert.match(parseMediaConfiguration(session.mediaConfiguration).sdp, /a=candidate:\S+ 1 udp \d+ ::1 \d+ typ host/);
+    closers.push(() => session.close(), () => serverSession.close(), () => tx.close());
+    const frames: VideoFrame[] = [];
+    session.videoSockets[0].on('frame', (f) => frames.push(f));
+    const timer = sendFrames(tx);
+    closers.push(() => clearInterval(timer));
+    await until(() => frames.length >= 10, 'frames over IPv6');
+    assert.match(session.stats().transport?.selectedRemote ?? '', /^\[::1\]:\d+$/);
+  });
+
+  it('a peer that stops its consent checks is disconnected (RFC 7675), and connected again when they resume', async () => {
+    // The server checks every 4-6 s; a bot that waits 1.5 s for consent loses it between checks.
+    const bot = MediaPlatform.initialize({ applicationId: 'bot', consentTimeoutMs: 1500 });
+    const server = MediaPlatform.initialize({ applicationId: 'server' });
+    closers.push(() => bot.close(), () => server.close());
+    const { session, serverSession, tx } = await connectPair(bot, server);
+    closers.push(() => session.close(), () => serverSession.close(), () => tx.close());
+    const changes: TransportStateChange[] = [];
+    session.on('transportStateChanged', (c) => changes.push(c));
+    await until(() => changes.some((c) => c.state === 'disconnected'), 'consent to expire', 10_000);
+    const lost = changes.find((c) => c.state === 'disconnected') as TransportStateChange;
+    assert.strictEqual(lost.code, 'ICE_CONSENT_EXPIRED');
+    assert.strictEqual(session.transportError?.code, 'ICE_CONSENT_EXPIRED');
+    await until(() => session.transportState === 'connected', 'the next consent check to bring it back', 10_000);
+    // Media flows again.
+    const frames: VideoFrame[] = [];
+    session.videoSockets[0].on('frame', (f) => frames.push(f));
+    const timer = sendFrames(tx);
+    closers.push(() => clearInterval(timer));
+    await until(() => frames.length >= 5, 'frames after consent came back');
+  });
+
+  it('a description whose peer never checks fails with ICE_TIMEOUT', async () => {
+    const bot = MediaPlatform.initialize({ applicationId: 'bot', iceTimeoutMs: 800 });
+    const server = MediaPlatform.initialize({ applicationId: 'server' });
+    closers.push(() => bot.close(), () => server.close());
+    const session = bot.createMediaSession({ audio: {}, video: [] });
+    closers.push(() => session.close());
+    // A real answer from a server that is then closed before it can check.
+    const serverSession = new ServerSession(server, parseMediaConfiguration(session.mediaConfiguration).sdp);
+    const answer = serverSession.answer(new Map());
+    await serverSession.close();
+    const failed = new Promise<TransportStateChange>((resolve) => session.on('transportStateChanged', (c) => c.state === 'failed' && resolve(c)));
+    await session.setRemoteDescription({ type: 'answer', sdp: answer });
+    assert.strictEqual(session.transportState, 'checking');
+    const change = await failed;
+    assert.strictEqual(change.code, 'ICE_TIMEOUT');
+    assert.strictEqual(session.stats().transport?.state, 'failed');
+  });
+});
