@@ -63,7 +63,7 @@ void UdpSocket::OnAlloc(uv_handle_t* handle, size_t, uv_buf_t* buf) {
 
 void UdpSocket::OnRecv(uv_udp_t* handle, ssize_t nread, const uv_buf_t* buf, const sockaddr* from, unsigned flags) {
   auto* self = static_cast<UdpSocket*>(handle->data);
-  if (nread <= 0 || !from) return;  // 0 with no sender: nothing more to read now
+  if (nread < 0 || !from) return;  // 0 with no sender: nothing more to read now (an empty datagram has one)
   if (flags & UV_UDP_PARTIAL) {     // larger than any media packet: not ours
     self->listener_->OnTruncated();
     return;

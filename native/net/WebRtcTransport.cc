@@ -169,14 +169,20 @@ void WebRtcTransport::OnStun(const StunMessage& message, const sockaddr* from, u
 
 void WebRtcTransport::OnBindingRequest(const StunMessage& message, const sockaddr* from, uint64_t nowNs) {
   stunRequests_.fetch_add(1, std::memory_order_relaxed);
-  // RFC 8445 7.3: USERNAME is ours first; MESSAGE-INTEGRITY is keyed with our password.
-  const bool nameOk = message.username && message.usernameLength > localUfrag_.size() &&
+  // RFC 5389 10.1.2: a request without both USERNAME and MESSAGE-INTEGRITY is a bad request; one
+  // whose credentials are not ours (RFC 8445 7.3: USERNAME is ours first, MESSAGE-INTEGRITY
+  // keyed with our password) is unauthorized.
+  if (!message.username || !message.hasMessageIntegrity) {
+    stunAuthFailures_.fetch_add(1, std::memory_order_relaxed);
+    SendBindingError(message, from, 400, "Bad Request");
+    return;
+  }
+  const bool nameOk = message.usernameLength > localUfrag_.size() &&
                       std::memcmp(message.username, localUfrag_.data(), localUfrag_.size()) == 0 &&
                       message.username[localUfrag_.size()] == ':';
-  if (!nameOk || !message.hasMessageIntegrity ||
-      !message.CheckIntegrity(reinterpret_cast<const uint8_t*>(localPwd_.data()), localPwd_.size())) {
+  if (!nameOk || !message.CheckIntegrity(reinterpret_cast<const uint8_t*>(localPwd_.data()), localPwd_.size())) {
     stunAuthFailures_.fetch_add(1, std::memory_order_relaxed);
-    SendBindingError(message, from, 401, "Unauthorized");  // RFC 5389 10.1.2
+    SendBindingError(message, from, 401, "Unauthorized");
     return;
   }
   if (!options_.controlling && message.hasIceControlled) {

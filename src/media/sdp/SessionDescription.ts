@@ -88,8 +88,25 @@ function invalid(message: string): CallMediaError {
   return new CallMediaError('SDP_INVALID', message);
 }
 
-function fingerprintOf(f: { type: string; hash: string } | undefined): { algorithm: string; value: string } | undefined {
-  return f ? { algorithm: f.type.toLowerCase(), value: f.hash } : undefined;
+/** Bytes of each RFC 8122 hash function's digest. */
+const FINGERPRINT_BYTES: Record<string, number> = { 'sha-1': 20, 'sha-224': 28, 'sha-256': 32, 'sha-384': 48, 'sha-512': 64 };
+
+/** RFC 8122 5: a hash function named, and its digest as uppercase-or-lowercase hex pairs joined by ':'. */
+function fingerprintOf(f: { type: string; hash: string } | undefined, where: string): { algorithm: string; value: string } | undefined {
+  if (!f) return undefined;
+  const algorithm = String(f.type).toLowerCase();
+  const value = String(f.hash);
+  const bytes = FINGERPRINT_BYTES[algorithm];
+  if (!bytes) throw invalid(`${where}: a=fingerprint uses ${algorithm}, not a hash function of RFC 8122`);
+  if (!new RegExp(`^[0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2}){${bytes - 1}}$`).test(value)) {
+    throw invalid(`${where}: a=fingerprint is not ${bytes} hex bytes joined by ':'`);
+  }
+  return { algorithm, value };
+}
+
+/** sdp-transform reads an all-digit token as a number: ICE credentials and the like are text. */
+function text(value: unknown): string | undefined {
+  return value === undefined || value === null ? undefined : String(value);
 }
 
 function setupOf(value: string | undefined, where: string): DtlsSetup | undefined {
@@ -157,8 +174,8 @@ export function parseDescription(sdp: unknown): SessionDescriptionModel {
       const ssrc = Number(s.id);
       if (!Number.isInteger(ssrc) || ssrc <= 0 || ssrc > 0xffffffff) throw invalid(`${where}: a=ssrc:${s.id} is not an SSRC`);
       const source = sources.get(ssrc) ?? { ssrc };
-      if (s.attribute === 'cname') source.cname = s.value;
-      if (s.attribute === 'msid') source.msid = s.value;
+      if (s.attribute === 'cname') source.cname = text(s.value);
+      if (s.attribute === 'msid') source.msid = text(s.value);
       sources.set(ssrc, source);
     }
     const extensions = (m.ext ?? []).map((e) => {
@@ -183,12 +200,12 @@ export function parseDescription(sdp: unknown): SessionDescriptionModel {
       extensions,
       sources: [...sources.values()],
       msid: m.msid?.[0] ? `${m.msid[0].id}${m.msid[0].appdata ? ` ${m.msid[0].appdata}` : ''}` : undefined,
-      content: (m as { content?: string }).content,
+      content: text((m as { content?: string }).content),
       label: (m as { label?: string | number }).label !== undefined ? String((m as { label?: string | number }).label) : undefined,
       rtcpMux: m.rtcpMux === 'rtcp-mux',
-      iceUfrag: m.iceUfrag,
-      icePwd: m.icePwd,
-      fingerprint: fingerprintOf(m.fingerprint),
+      iceUfrag: text(m.iceUfrag),
+      icePwd: text(m.icePwd),
+      fingerprint: fingerprintOf(m.fingerprint, where),
       setup: setupOf(m.setup, where),
       candidates,
       address: m.connection?.ip,
@@ -211,9 +228,9 @@ export function parseDescription(sdp: unknown): SessionDescriptionModel {
     iceLite: parsed.icelite === 'ice-lite',
     bundle,
     transport: {
-      iceUfrag: first.iceUfrag ?? parsed.iceUfrag,
-      icePwd: first.icePwd ?? parsed.icePwd,
-      fingerprint: first.fingerprint ?? fingerprintOf(parsed.fingerprint),
+      iceUfrag: first.iceUfrag ?? text(parsed.iceUfrag),
+      icePwd: first.icePwd ?? text(parsed.icePwd),
+      fingerprint: first.fingerprint ?? fingerprintOf(parsed.fingerprint, 'the session'),
       setup: first.setup ?? setupOf(parsed.setup, 'the session'),
       candidates: first.candidates,
     },
