@@ -61,10 +61,11 @@ bool AudioChannel::OnRtpPacket(const uint8_t* data, size_t size, const RtpPacket
     auto it = dtmf_.find(packet.ssrc);
     if (it == dtmf_.end()) {
       if (dtmf_.size() >= options_.maxSources) return false;
-      it = dtmf_.emplace(packet.ssrc, DtmfReceiver(payloadTypes_.telephoneEventRate)).first;
+      it = dtmf_.emplace(packet.ssrc, DtmfSource{DtmfReceiver(payloadTypes_.telephoneEventRate), nowNs}).first;
     }
+    it->second.lastNs = nowNs;
     DtmfTone tone;
-    if (it->second.OnPacket(packet.payload, packet.payloadSize, packet.timestamp, &tone)) {
+    if (it->second.receiver.OnPacket(packet.payload, packet.payloadSize, packet.timestamp, &tone)) {
       tones_.fetch_add(1, std::memory_order_relaxed);
       sink_->OnEvent("toneReceived", std::string(1, tone.tone).c_str(),
                      std::to_string(packet.ssrc) + " " + std::to_string(tone.durationMs));
@@ -153,6 +154,8 @@ void AudioChannel::Mix(uint64_t tickNs) {
     }
     ++it;
   }
+  for (auto it = dtmf_.begin(); it != dtmf_.end();)
+    it = tickNs > it->second.lastNs + kSourceTimeoutNs ? dtmf_.erase(it) : std::next(it);
   frame.isSilence = ranked_.empty();
   frame.mixed = PooledBuffer::Make(n * sizeof(int16_t));
   int16_t* out = reinterpret_cast<int16_t*>(frame.mixed.data());

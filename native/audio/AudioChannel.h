@@ -93,7 +93,13 @@ class AudioChannel : public RtpChannel {
   // Media thread.
   AudioPayloadTypes payloadTypes_;
   std::unordered_map<uint32_t, std::unique_ptr<AudioSource>> sources_;
-  std::unordered_map<uint32_t, DtmfReceiver> dtmf_;
+  // Per SSRC that sends telephone events, with when it last did: a source that sends only
+  // events (no audio) is forgotten once silent, as audio sources are.
+  struct DtmfSource {
+    DtmfReceiver receiver;
+    uint64_t lastNs;
+  };
+  std::unordered_map<uint32_t, DtmfSource> dtmf_;
   DominantSpeaker dominant_;
   uint64_t nextMixNs_ = 0;
   uint64_t sequence_ = 0;

@@ -45,9 +45,17 @@ void AudioSource::Insert(const RtpPacket& packet, int audioLevel, uint64_t nowNs
     stats_->late.fetch_add(1, std::memory_order_relaxed);  // its moment has passed: it was concealed
     return;
   }
-  if (started_ && static_cast<size_t>(SeqManager::Diff(seq, nextSeq_)) >= kSlots) {
-    // Too far ahead to buffer: the sender jumped. Start over from this packet.
-    for (auto& s : slots_) s.used = false;
+  // Too far from what is buffered to share the ring with it (the sender jumped, before or
+  // after playout started): start over from this packet, so the buffer never counts more
+  // than it holds.
+  const bool farAhead = static_cast<size_t>(SeqManager::Diff(seq, nextSeq_)) >= kSlots && SeqManager::Diff(seq, nextSeq_) > 0;
+  const bool farBehind = !started_ && static_cast<size_t>(SeqManager::Diff(highest_, seq)) >= kSlots &&
+                         SeqManager::Diff(highest_, seq) > 0;
+  if (havePackets_ && (farAhead || farBehind)) {
+    for (auto& s : slots_) {
+      if (s.used) stats_->discarded.fetch_add(1, std::memory_order_relaxed);
+      s.used = false;
+    }
     started_ = false;
     havePackets_ = false;
   }

@@ -13,7 +13,9 @@ struct DtmfTone {
 
 class DtmfReceiver {
  public:
-  explicit DtmfReceiver(uint32_t clockRate = 48000) : clockRate_(clockRate) {}
+  // A clock of 0 (nothing negotiated it) counts durations on the 8 kHz clock of RFC 4733's
+  // examples rather than dividing by zero.
+  explicit DtmfReceiver(uint32_t clockRate = 48000) : clockRate_(clockRate ? clockRate : 8000) {}
 
   // Returns true (and fills `tone`) when this packet ends a tone not reported yet.
   bool OnPacket(const uint8_t* payload, size_t size, uint32_t timestamp, DtmfTone* tone);

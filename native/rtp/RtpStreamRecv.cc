@@ -80,12 +80,14 @@ bool RtpStreamRecv::ReceivePacket(const RtpPacket& packet, uint64_t arrivalNs) {
   }
   extendedMax_.store(cycles_ + maxSeq_, std::memory_order_relaxed);
 
-  // Interarrival jitter in RTP timestamp units (RFC 3550 A.8).
-  const int64_t arrival = static_cast<int64_t>(arrivalNs / 1000) * clockRate_ / 1000000;
-  const int64_t transit = arrival - static_cast<int64_t>(packet.timestamp);
+  // Interarrival jitter in RTP timestamp units (RFC 3550 A.8), all of it modulo 2^32 as the
+  // sender's timestamp is: the arrival clock in RTP units never overflows, however long the
+  // monotonic clock has run (whole seconds and the rest are scaled apart).
+  const uint64_t seconds = arrivalNs / 1000000000u, rest = arrivalNs % 1000000000u;
+  const uint32_t arrival = static_cast<uint32_t>(seconds * clockRate_ + rest * clockRate_ / 1000000000u);
+  const uint32_t transit = arrival - packet.timestamp;
   if (haveTransit_) {
-    // Differences in 32-bit RTP time: the sender's timestamp wraps at 2^32.
-    int64_t d = static_cast<int32_t>(static_cast<uint32_t>(transit - lastTransit_));
+    int64_t d = static_cast<int32_t>(transit - lastTransit_);
     if (d < 0) d = -d;
     // Frames share one timestamp across many packets; d is then the packets' spacing, as the RFC intends.
     const int64_t j = jitter_.load(std::memory_order_relaxed);

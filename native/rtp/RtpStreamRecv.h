@@ -52,7 +52,7 @@ class RtpStreamRecv {
   uint64_t receivedPrior_ = 0;
   // RFC 3550 A.8 keeps jitter scaled by 16 to avoid rounding.
   std::atomic<uint32_t> jitter_{0};
-  int64_t lastTransit_ = 0;
+  uint32_t lastTransit_ = 0;  // RTP units, modulo 2^32
   bool haveTransit_ = false;
   uint32_t lastSr_ = 0;
   uint64_t lastSrArrivalNs_ = 0;

@@ -141,6 +141,31 @@ describe('media/AudioSocket: DTMF, sending, bad input', function () {
     assert.ok(tones.every((t) => t.durationMs === 80 && t.sourceId === 0xabc));
   });
 
+  it('sources that send only DTMF are forgotten once silent, so they never block a new one', async () => {
+    const socket = new AudioSocket({ maxSources: 2 });
+    const tones: ToneReceived[] = [];
+    socket.on('toneReceived', (t) => tones.push(t));
+    const sender = dgram.createSocket('udp4');
+    const press = async (event: number, ssrc: number, seq: number, timestamp: number) => {
+      for (const p of dtmfPackets(event, seq, timestamp, ssrc)) {
+        sender.send(p, socket.port, '127.0.0.1');
+        await delay(5);
+      }
+    };
+    await press(1, 0xa1, 100, 1000);
+    await press(2, 0xa2, 200, 2000);
+    await press(3, 0xa3, 300, 3000); // a third while two are known: refused, as maxSources says
+    const until = Date.now() + 5000;
+    while (tones.length < 2 && Date.now() < until) await delay(20);
+    await delay(2500); // longer than a source may stay silent
+    await press(4, 0xa4, 400, 4000);
+    const end = Date.now() + 3000;
+    while (tones.length < 3 && Date.now() < end) await delay(20);
+    sender.close();
+    await socket.close();
+    assert.deepStrictEqual(tones.map((t) => [t.tone, t.sourceId]), [['1', 0xa1], ['2', 0xa2], ['4', 0xa4]]);
+  });
+
   it('sends a 1 kHz tone that ffmpeg decodes without dropouts, and DTMF another socket hears', async () => {
     const probe = dgram.createSocket('udp4');
     await new Promise<void>((resolve) => probe.bind(0, '127.0.0.1', resolve));

@@ -528,3 +528,33 @@ TEST(AudioSource_FuzzInsertAndPullNeverCrash) {
   // The run must have played a fair share, or it proves little.
   CHECK(played > pulls / 4);
 }
+
+TEST(AudioSource_FarAheadBeforePlayoutStartsOver) {
+  // Before playout starts, a second packet thirty thousand numbers ahead must not count as
+  // ten minutes buffered in a ring of 128: the buffer starts over from it, and plays it.
+  AudioSourceStats stats;
+  AudioSource source(kSsrc, AudioCodec::Pcmu, 8000, &stats);
+  const Bytes first(160, 0x90), later(160, 0xA0);
+  const int16_t laterSample = static_cast<int16_t>(testaudio::MulawReference(0xA0));
+  uint64_t now = kT0;
+  Insert(source, Rtp(1000, 0, first, 0), now);
+  Insert(source, Rtp(31000, 4800000, later, 0), now);
+  CHECK_MSG(source.depthMs() <= 20.0 * 128, std::to_string(source.depthMs()) + " ms buffered (the ring holds 128 packets)");
+  CHECK_EQ(stats.discarded.load(), 1u);
+  int played = 0, concealed = 0;
+  for (uint16_t k = 1; k <= 40; ++k) {
+    Insert(source, Rtp(static_cast<uint16_t>(31000 + k), 4800000u + 160u * k, later, 0), now);
+    const Frame f = Pull(source, now);
+    if (f.played && f.pcm[kN - 1] == laterSample) ++played;
+    now += 20 * kMs;
+  }
+  concealed = static_cast<int>(stats.concealed.load());
+  CHECK_MSG(played >= 35, std::to_string(played) + " of 40 frames played from the new numbering");
+  CHECK_MSG(concealed <= 2, std::to_string(concealed) + " frames concealed");
+  // The same far jump backwards before playout (a late first packet of another numbering).
+  AudioSourceStats stats2;
+  AudioSource source2(kSsrc, AudioCodec::Pcmu, 8000, &stats2);
+  Insert(source2, Rtp(31000, 0, first, 0), now);
+  Insert(source2, Rtp(1000, 160, later, 0), now);
+  CHECK(source2.depthMs() <= 20.0 * 128);
+}

@@ -129,3 +129,12 @@ TEST(DtmfReceiver_EndPacketsWithoutUpdatesBefore) {
   CHECK(Feed(r, Event(4, true, 1920), 0xFFFFFF00u, &tone));
   CHECK_EQ(tone.tone, '4');
 }
+
+TEST(DtmfReceiver_AClockOfZeroNeverDividesByIt) {
+  // A telephone-event clock nobody negotiated must not bring the process down (SIGFPE).
+  DtmfReceiver r(0);
+  DtmfTone tone{};
+  REQUIRE(Feed(r, Event(5, true, 800), 1234, &tone));
+  CHECK_EQ(tone.tone, '5');
+  CHECK_EQ(tone.durationMs, 100u);  // 800 ticks of the 8 kHz clock
+}

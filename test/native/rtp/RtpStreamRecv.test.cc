@@ -250,3 +250,21 @@ TEST(RtpStreamRecv_ResetForgetsEverything) {
   CHECK_EQ(b.cumulativeLost, 0);
   CHECK_EQ(b.lastSr, 0u);
 }
+
+TEST(RtpStreamRecv_JitterOnAClockThatRanForCenturies) {
+  // Arrival times near the top of the 64-bit nanosecond clock: the RTP-unit arithmetic must
+  // not overflow (it is modulo 2^32, as the sender's timestamps are), and the result is the
+  // same as near zero.
+  for (const uint64_t origin : {kStartNs, uint64_t{1} << 62, ~uint64_t{0} - 400 * 20 * kMs}) {
+    for (const uint32_t rate : {8000u, 48000u, 90000u}) {
+      RtpStreamRecv s(rate);
+      const uint32_t step = rate / 50;  // 20 ms
+      for (int i = 0; i <= 10; ++i) {
+        uint64_t arrival = origin + 20 * kMs * i;
+        if (i == 10) arrival -= kMs;  // one packet 1 ms early: |D| = rate / 1000
+        s.ReceivePacket(Packet(static_cast<uint16_t>(i), 77u + step * i), arrival);
+      }
+      CHECK_EQ(s.MakeReportBlock(origin).jitter, rate / 1000 / 16);
+    }
+  }
+}
