@@ -74,6 +74,10 @@ export async function runDemo(options: DemoOptions = {}): Promise<void> {
   await new Promise<void>((resolve) => {
     process.once('SIGINT', () => resolve());
     process.once('SIGTERM', () => resolve());
+    // A reader that went away (`callmedia demo | head`) ends the demo as Ctrl-C does.
+    process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EPIPE') resolve();
+    });
     if (options.seconds) setTimeout(resolve, options.seconds * 1000);
   });
   clearInterval(timer);

@@ -1,4 +1,5 @@
-import { ChildProcess, spawn, spawnSync } from 'child_process';
+import { ChildProcess, spawnSync } from 'child_process';
+import { spawnTied } from './childProcess';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -89,7 +90,7 @@ export function sendRtp(file: string, options: RtpSendOptions): ChildProcess {
       : ['-f', 'tee', options.ports.map((p) => `[f=rtp]${url(p)}`).join('|')];
   const args = ['-hide_banner', '-loglevel', 'error', ...(options.realtime === false ? [] : ['-re']), '-i', file,
     '-map', '0:v', '-c', 'copy', ...output];
-  return spawn(ffmpegPath(), args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  return spawnTied(ffmpegPath(), args, { stdio: ['ignore', 'ignore', 'pipe'] });
 }
 
 /** Resolves when the process exits; rejects on a non-zero exit with its stderr. */
@@ -178,7 +179,7 @@ async function receiveWithFfmpeg(media: string[], inputArgs: string[], outputArg
   const sdp = path.join(dir, 'stream.sdp');
   const out = path.join(dir, 'decoded.raw');
   fs.writeFileSync(sdp, ['v=0', 'o=- 0 0 IN IP4 127.0.0.1', 's=callmedia', 'c=IN IP4 127.0.0.1', 't=0 0', ...media, ''].join('\r\n'));
-  const child = spawn(ffmpegPath(), ['-hide_banner', '-loglevel', 'error', '-protocol_whitelist', 'file,udp,rtp',
+  const child = spawnTied(ffmpegPath(), ['-hide_banner', '-loglevel', 'error', '-protocol_whitelist', 'file,udp,rtp',
     '-reorder_queue_size', '0', ...inputArgs, '-i', sdp, ...outputArgs, '-y', out],
   { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
@@ -214,7 +215,7 @@ export interface ToneSenderOptions {
 /** ffmpeg sends a sine as Opus RTP (48 kHz clock, 20 ms packets) in real time. */
 export function sendOpusTone(o: ToneSenderOptions): ChildProcess {
   const local = o.localPort ? `?localrtpport=${o.localPort}` : '';
-  return spawn(ffmpegPath(), ['-hide_banner', '-loglevel', 'error', '-re', '-f', 'lavfi',
+  return spawnTied(ffmpegPath(), ['-hide_banner', '-loglevel', 'error', '-re', '-f', 'lavfi',
     '-i', `sine=frequency=${o.frequency}:sample_rate=48000`, '-t', String(o.seconds), '-af', `volume=${o.volume ?? 1}`,
     '-c:a', 'libopus', '-b:a', '48k', '-payload_type', String(o.payloadType ?? 111),
     ...(o.ssrc !== undefined ? ['-ssrc', String(o.ssrc)] : []), '-f', 'rtp', `rtp://127.0.0.1:${o.port}${local}`],

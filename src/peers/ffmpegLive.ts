@@ -1,4 +1,5 @@
-import { ChildProcess, spawn } from 'child_process';
+import type { ChildProcess } from 'child_process';
+import { spawnTied } from './childProcess';
 import { ffmpegPath } from './ffmpeg';
 
 export interface LiveSourceOptions {
@@ -25,5 +26,5 @@ export function startTestPatternSender(options: LiveSourceOptions): ChildProcess
     '-pix_fmt', 'yuv420p', '-g', String(fps), '-b:v', '2M',
     '-f', 'rtp', `rtp://${host}:${options.port}?pkt_size=1200`,
   ];
-  return spawn(ffmpegPath(), args, { stdio: ['ignore', 'ignore', 'inherit'] });
+  return spawnTied(ffmpegPath(), args, { stdio: ['ignore', 'ignore', 'inherit'] });
 }

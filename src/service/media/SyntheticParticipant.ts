@@ -1,4 +1,5 @@
-import { ChildProcess, spawn } from 'child_process';
+import type { ChildProcess } from 'child_process';
+import { spawnTied } from '../../peers/childProcess';
 import { ffmpegPath } from '../../peers/ffmpeg';
 
 export interface SyntheticMediaOptions {
@@ -39,7 +40,7 @@ export class SyntheticParticipant {
   }
 
   private start(args: string[]): void {
-    const child = spawn(ffmpegPath(), ['-hide_banner', '-loglevel', 'error', ...args], { stdio: ['ignore', 'ignore', 'ignore'] });
+    const child = spawnTied(ffmpegPath(), ['-hide_banner', '-loglevel', 'error', ...args], { stdio: ['ignore', 'ignore', 'ignore'] });
     child.on('error', () => undefined); // reported through `running`
     this.processes.push(child);
   }
