@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // Builds the pure C++ engine classes together with test/native/** into one executable under
-// AddressSanitizer + UndefinedBehaviorSanitizer, without Node or node-gyp, and runs it.
+// AddressSanitizer + UndefinedBehaviorSanitizer (or, with --thread, ThreadSanitizer: the worker
+// strands, pools and queues shared between threads), without Node or node-gyp, and runs it.
 //
-//   node scripts/native-tests.js [SUBSTRING...]    (arguments select tests by name)
+//   node scripts/native-tests.js [--thread] [SUBSTRING...]    (arguments select tests by name)
 //
 // The last line printed is always `native: P passed, F failed`, so a caller can read the result
 // from it. A sanitizer abort, a leak report at exit or a compile error counts as a failure.
@@ -14,7 +15,9 @@ const os = require('os');
 const path = require('path');
 
 const root = path.resolve(__dirname, '..');
-const outDir = path.join(root, 'build', 'native-tests');
+const thread = process.argv.includes('--thread');
+const selectors = process.argv.slice(2).filter((a) => a !== '--thread');
+const outDir = path.join(root, 'build', thread ? 'native-tests-tsan' : 'native-tests');
 const objDir = path.join(outDir, 'obj');
 const binary = path.join(outDir, 'callmedia-native-tests');
 const resultsFile = path.join(outDir, 'results.txt');
@@ -45,19 +48,18 @@ const engineSources = [
   'native/common/WorkerPool.cc',
 ];
 
-const compileFlags = [
-  '-std=c++17', '-g', '-O1',
-  '-fsanitize=address,undefined', '-fno-omit-frame-pointer', '-fno-sanitize-recover=undefined',
-  '-Inative', '-Itest/native',
-];
-const linkFlags = ['-fsanitize=address,undefined', '-lyuv', '-lopus', '-lsrtp2', '-lssl', '-lcrypto', '-pthread'];
+const sanitizers = thread ? ['-fsanitize=thread'] : ['-fsanitize=address,undefined', '-fno-sanitize-recover=undefined'];
+const compileFlags = ['-std=c++17', '-g', '-O1', ...sanitizers, '-fno-omit-frame-pointer', '-Inative', '-Itest/native'];
+const linkFlags = [sanitizers[0], '-lyuv', '-lopus', '-lsrtp2', '-lssl', '-lcrypto', '-pthread'];
 const compiler = process.env.CXX || 'g++';
 const jobs = Math.max(1, parseInt(process.env.NATIVE_TEST_JOBS || '2', 10) || 2);
 const maxBuffer = 64 * 1024 * 1024;
 const runTimeoutMs = 10 * 60 * 1000;
 
+const label = thread ? 'native (ThreadSanitizer)' : 'native';
+
 function summary(passed, failed, note) {
-  return `native: ${passed} passed, ${failed} failed${note ? ` ${note}` : ''}`;
+  return `${label}: ${passed} passed, ${failed} failed${note ? ` ${note}` : ''}`;
 }
 
 function finish(line, code) {
@@ -159,11 +161,11 @@ function countResults() {
   const passed = lines.filter((l) => l.startsWith('ok - ')).length;
   const failed = lines.filter((l) => l.startsWith('not ok - ')).length;
   const last = lines.length ? lines[lines.length - 1] : '';
-  const m = /^native: (\d+) passed, (\d+) failed$/.exec(last);
+  const m = /^native: (\d+) passed, (\d+) failed$/.exec(last);  // the binary's own line
   return { passed, failed, summaryLine: m ? last : null, summary: m ? { passed: +m[1], failed: +m[2] } : null };
 }
 
-const sanitizerReport = /ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:|SUMMARY: (AddressSanitizer|UndefinedBehaviorSanitizer|LeakSanitizer)/;
+const sanitizerReport = /ERROR: (AddressSanitizer|LeakSanitizer)|WARNING: ThreadSanitizer|runtime error:|SUMMARY: (AddressSanitizer|UndefinedBehaviorSanitizer|LeakSanitizer|ThreadSanitizer)/;
 
 async function main() {
   if (process.platform !== 'linux') {
@@ -223,13 +225,13 @@ async function main() {
   // Test lines stream straight to our stdout; stderr (where the sanitizers report) is kept to
   // tell a clean failure from a crash, and printed once the run is over. With --results the
   // binary leaves its summary line to us, so it is printed exactly once, last.
-  const run = childProcess.spawnSync(binary, [`--results=${resultsFile}`, ...process.argv.slice(2)], {
+  const run = childProcess.spawnSync(binary, [`--results=${resultsFile}`, ...selectors], {
     cwd: root,
     stdio: ['ignore', 'inherit', 'pipe'],
     encoding: 'utf8',
     maxBuffer,
     timeout: runTimeoutMs,
-    env: { ...process.env, ASAN_OPTIONS: 'detect_leaks=1', UBSAN_OPTIONS: 'print_stacktrace=1' },
+    env: { ...process.env, ASAN_OPTIONS: 'detect_leaks=1', UBSAN_OPTIONS: 'print_stacktrace=1', TSAN_OPTIONS: 'second_deadlock_stack=1' },
   });
   const stderr = run.stderr || '';
   if (stderr) process.stderr.write(stderr.endsWith('\n') ? stderr : `${stderr}\n`);
@@ -240,7 +242,7 @@ async function main() {
   const clean = run.status !== null && !run.error && !sanitizerReport.test(stderr) && counted.summary &&
     (run.status === 0 ? counted.summary.failed === 0 : run.status === 1 && counted.summary.failed > 0);
   if (clean) {
-    finish(counted.summaryLine, counted.summary.failed === 0 ? 0 : 1);
+    finish(summary(counted.summary.passed, counted.summary.failed), counted.summary.failed === 0 ? 0 : 1);
     return;
   }
   const how = run.signal ? `killed by ${run.signal}` : `exit status ${run.status}`;

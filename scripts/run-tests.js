@@ -27,15 +27,18 @@ async function main() {
   let passed = 0;
   let failed = 0;
 
-  const native = await runStreaming(process.execPath, [path.join(__dirname, 'native-tests.js')]);
-  const nm = /native: (\d+) passed, (\d+) failed/.exec(native.out);
-  if (nm) {
-    passed += parseInt(nm[1], 10);
-    failed += parseInt(nm[2], 10);
-  } else {
-    failed += 1;
+  // The engine's unit tests twice: under ASan + UBSan, then under ThreadSanitizer.
+  for (const args of [[], ['--thread']]) {
+    const native = await runStreaming(process.execPath, [path.join(__dirname, 'native-tests.js'), ...args]);
+    const nm = /native(?: \(ThreadSanitizer\))?: (\d+) passed, (\d+) failed/.exec(native.out);
+    if (nm) {
+      passed += parseInt(nm[1], 10);
+      failed += parseInt(nm[2], 10);
+    } else {
+      failed += 1;
+    }
+    if (native.code !== 0 && (!nm || nm[2] === '0')) failed += 1;
   }
-  if (native.code !== 0 && (!nm || nm[2] === '0')) failed += 1;
 
   if (!nativeOnly) {
     const mocha = require.resolve('mocha/bin/mocha.js');
