@@ -17,20 +17,6 @@ namespace {
 
 constexpr long kSecondsPerDay = 24 * 60 * 60;
 
-// Everything on the thread's OpenSSL error queue as one line, and the queue emptied, so the
-// next caller on this thread starts clean.
-std::string TakeOpenSslErrors() {
-  std::string text;
-  while (unsigned long code = ERR_get_error()) {
-    char buf[256];
-    ERR_error_string_n(code, buf, sizeof(buf));
-    if (!text.empty()) text += "; ";
-    text += buf;
-  }
-  ERR_clear_error();
-  return text.empty() ? "no OpenSSL error reported" : text;
-}
-
 bool Fail(std::string* error, const char* what) {
   *error = std::string(what) + ": " + TakeOpenSslErrors();
   return false;
@@ -77,6 +63,20 @@ X509* SelfSigned(EVP_PKEY* key) {
 }
 
 }  // namespace
+
+// Everything on the thread's OpenSSL error queue as one line, and the queue emptied, so the
+// next caller on this thread starts clean.
+std::string TakeOpenSslErrors() {
+  std::string text;
+  while (unsigned long code = ERR_get_error()) {
+    char buf[256];
+    ERR_error_string_n(code, buf, sizeof(buf));
+    if (!text.empty()) text += "; ";
+    text += buf;
+  }
+  ERR_clear_error();
+  return text.empty() ? "no OpenSSL error reported" : text;
+}
 
 DtlsCertificate::DtlsCertificate(X509* certificate, EVP_PKEY* privateKey, std::string fingerprint)
     : certificate_(certificate), privateKey_(privateKey), fingerprint_(std::move(fingerprint)) {}

@@ -36,6 +36,10 @@ class DtlsCertificate {
   std::string fingerprint_;
 };
 
+// Everything on the thread's OpenSSL error queue as one line, and the queue emptied, so the next
+// caller on this thread starts clean.
+std::string TakeOpenSslErrors();
+
 // Compares two fingerprints as RFC 8122 says (hex case-insensitive).
 bool SameFingerprint(const std::string& a, const std::string& b);
 

@@ -38,17 +38,6 @@ constexpr char kCiphers[] =
     "ECDHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-RSA-CHACHA20-POLY1305";
 constexpr char kGroups[] = "X25519:P-256";
 
-std::string TakeOpenSslErrors() {
-  std::string text;
-  while (unsigned long code = ERR_get_error()) {
-    char buf[256];
-    ERR_error_string_n(code, buf, sizeof(buf));
-    if (!text.empty()) text += "; ";
-    text += buf;
-  }
-  ERR_clear_error();
-  return text.empty() ? "no OpenSSL error reported" : text;
-}
 
 // RFC 6347 4.2.4.1: start at 100 ms rather than OpenSSL's 1 s (a lost first flight would otherwise
 // cost a second of call setup), double on each retransmission, stop growing at 4 s.

@@ -26,12 +26,8 @@ std::shared_ptr<PlainRtpTransport> PlainRtpTransport::Open(const PlainRtpTranspo
 }
 
 bool PlainRtpTransport::Start(std::string* error) {
-  socket_ = new UdpSocket(this);
-  if (socket_->Bind(options_.address, options_.port, error) != 0) {
-    socket_->Close(nullptr);
-    socket_ = nullptr;
-    return false;
-  }
+  socket_ = UdpSocket::Open(this, options_.address, options_.port, error);
+  if (!socket_) return false;
   localPort_ = socket_->LocalPort();
   return true;
 }

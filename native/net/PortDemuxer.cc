@@ -15,12 +15,8 @@ std::shared_ptr<PortDemuxer> PortDemuxer::Open(const std::string& address, int p
 }
 
 bool PortDemuxer::Start(const std::string& address, int port, std::string* error) {
-  socket_ = new UdpSocket(this);
-  if (socket_->Bind(address, port, error) != 0) {
-    socket_->Close(nullptr);
-    socket_ = nullptr;
-    return false;
-  }
+  socket_ = UdpSocket::Open(this, address, port, error);
+  if (!socket_) return false;
   localPort_ = socket_->LocalPort();
   family_ = address.find(':') != std::string::npos ? AF_INET6 : AF_INET;
   return true;

@@ -11,6 +11,13 @@ UdpSocket::UdpSocket(Listener* listener) : listener_(listener) {
   handle_.data = this;
 }
 
+UdpSocket* UdpSocket::Open(Listener* listener, const std::string& address, int port, std::string* error) {
+  auto* socket = new UdpSocket(listener);
+  if (socket->Bind(address, port, error) == 0) return socket;
+  socket->Close(nullptr);  // deletes it once libuv has let go of the handle
+  return nullptr;
+}
+
 int UdpSocket::Bind(const std::string& address, int port, std::string* error) {
   sockaddr_storage addr;
   int rc = ParseSocketAddress(address, port, &addr) ? 0 : UV_EINVAL;

@@ -21,6 +21,8 @@ class UdpSocket {
   };
 
   explicit UdpSocket(Listener* listener);
+  // A socket bound and receiving, or null (message in `error`).
+  static UdpSocket* Open(Listener* listener, const std::string& address, int port, std::string* error);
   // Returns 0 or a libuv error code (message in `error`).
   int Bind(const std::string& address, int port, std::string* error);
   int LocalPort() const;

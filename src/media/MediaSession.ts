@@ -408,9 +408,7 @@ export class MediaSession extends EventEmitter {
   private onTransportEvent(kind: string, payload: unknown): void {
     try {
       if (kind === 'state') {
-        for (const e of payload as { state: TransportState; code: string; reason: string }[]) {
-          this.changeState({ state: e.state, ...(e.code ? { code: e.code as CallMediaErrorCode } : {}), ...(e.reason ? { reason: e.reason } : {}) });
-        }
+        for (const change of transportStateChanges(payload)) this.changeState(change);
       } else if (kind === 'closed') {
         this.state = 'closed';
         this.resolveTransportClosed?.();
@@ -427,6 +425,15 @@ export class MediaSession extends EventEmitter {
     const c = this.lastChange;
     return c?.code ? new CallMediaError(c.code, c.reason ?? c.code) : undefined;
   }
+}
+
+/** The state changes a native transport reports ({ state, code, reason } items), as the API gives them. */
+export function transportStateChanges(payload: unknown): TransportStateChange[] {
+  return (payload as { state: TransportState; code: string; reason: string }[]).map((e) => ({
+    state: e.state,
+    ...(e.code ? { code: e.code as CallMediaErrorCode } : {}),
+    ...(e.reason ? { reason: e.reason } : {}),
+  }));
 }
 
 /** Reads a media configuration blob: the session id and its offer (and the answer, when completed). */

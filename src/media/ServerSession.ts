@@ -1,7 +1,7 @@
 import { EventEmitter } from 'events';
-import { CallMediaError, CallMediaErrorCode } from './errors';
+import { CallMediaError } from './errors';
 import type { MediaPlatform } from './MediaPlatform';
-import type { TransportState, TransportStateChange } from './MediaSession';
+import { TransportState, transportStateChanges } from './MediaSession';
 import { NativeTransportStats, NativeWebRtcTransport, native } from './native';
 import { LocalTrack, answerOffer } from './sdp/negotiation';
 import { parseDescription } from './sdp/SessionDescription';
@@ -123,9 +123,8 @@ export class ServerSession extends EventEmitter {
 
   private onTransportEvent(kind: string, payload: unknown): void {
     if (kind === 'state') {
-      for (const e of payload as { state: TransportState; code: string; reason: string }[]) {
-        this.state = e.state;
-        const change: TransportStateChange = { state: e.state, ...(e.code ? { code: e.code as CallMediaErrorCode } : {}), ...(e.reason ? { reason: e.reason } : {}) };
+      for (const change of transportStateChanges(payload)) {
+        this.state = change.state;
         this.emit('transportStateChanged', change);
       }
     } else if (kind === 'closed') {

@@ -3,6 +3,7 @@ import { ChildProcess, spawn } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { setTimeout as delay } from 'timers/promises';
+import { until } from '../helpers/until';
 
 const MAIN = path.resolve(__dirname, '..', '..', 'src', 'cli', 'main.js');
 
@@ -30,14 +31,6 @@ function alive(pid: number): boolean {
     return state !== undefined && state !== 'Z';
   } catch {
     return false;
-  }
-}
-
-async function until(condition: () => boolean, what: string, timeoutMs: number): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await delay(50);
   }
 }
 

@@ -130,3 +130,15 @@ export function meanLuma(data: ArrayLike<number>, width: number, height: number)
   for (let i = start; i < width * height; i++) sum += data[i];
   return sum / (width * height - start);
 }
+
+/** What a received picture was: its tag (-1 unreadable, -2 not the size sent) and mean luma. */
+export interface SeenPicture {
+  tag: number;
+  luma: number;
+}
+
+/** Reads a received frame against the size it was sent at. */
+export function seenPicture(data: ArrayLike<number>, width: number, height: number, sentWidth: number, sentHeight: number): SeenPicture {
+  if (width !== sentWidth || height !== sentHeight) return { tag: -2, luma: -1 };
+  return { tag: readMark(data, sentWidth)?.tag ?? -1, luma: meanLuma(data, sentWidth, sentHeight) };
+}

@@ -2,7 +2,7 @@ import * as assert from 'assert';
 import * as dgram from 'dgram';
 import { CallMediaError, MediaPlatform, MediaSession, TransportStateChange, parseDescription } from '../../../src/media';
 import { mulberry32 } from '../../helpers/UdpRelay';
-import { flatPicture, meanLuma, readMark } from '../../helpers/picture';
+import { SeenPicture, flatPicture, seenPicture } from '../../helpers/picture';
 import {
   ATTR,
   BINDING_ERROR,
@@ -23,15 +23,8 @@ import { Pacer, WrtcPeer, closeSession, waitFor } from '../../helpers/wrtc';
 const [W, H] = [320, 240];
 const FPS = 30;
 
-interface Seen {
-  tag: number;
-  luma: number;
-}
-
-function seen(data: ArrayLike<number>, width: number, height: number): Seen {
-  if (width !== W || height !== H) return { tag: -2, luma: -1 };
-  return { tag: readMark(data, W)?.tag ?? -1, luma: meanLuma(data, W, H) };
-}
+type Seen = SeenPicture;
+const seen = (data: ArrayLike<number>, width: number, height: number): Seen => seenPicture(data, width, height, W, H);
 
 interface CallOptions {
   /** Tags and levels of what the peer and the bot send. */

@@ -4,19 +4,12 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { setTimeout as delay } from 'timers/promises';
 import { CallMediaError, MediaPlatform, ServerSession, parseDescription, parseMediaConfiguration } from '../../../src/media';
+import { until } from '../../helpers/until';
 
 // A self-signed ECDSA P-256 test certificate, as a hosting platform would hand an instance its own.
 const FIXTURES = path.resolve(__dirname, '..', '..', '..', '..', 'test', 'fixtures');
 const CERT = path.join(FIXTURES, 'instance-cert.pem');
 const KEY = path.join(FIXTURES, 'instance-key.pem');
-
-async function until(condition: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await delay(20);
-  }
-}
 
 describe('media/webrtc: the instance certificate', function () {
   this.timeout(30_000);
@@ -32,7 +25,7 @@ describe('media/webrtc: the instance certificate', function () {
       assert.deepStrictEqual(offer.transport.fingerprint, { algorithm: 'sha-256', value: expected });
       const serverSession = new ServerSession(server, parseMediaConfiguration(session.mediaConfiguration).sdp);
       await session.setRemoteDescription({ type: 'answer', sdp: serverSession.answer(new Map()) });
-      await until(() => session.transportState === 'connected' && serverSession.transportState === 'connected', 'DTLS with the instance certificate');
+      await until(() => session.transportState === 'connected' && serverSession.transportState === 'connected', 'DTLS with the instance certificate', 10_000);
       await session.close();
       await serverSession.close();
     } finally {

@@ -4,14 +4,7 @@ import { setTimeout as delay } from 'timers/promises';
 import { AudioFrame, MediaPlatform, MediaSession, VideoFrame } from '../../../src/media';
 import { launchChromium, openBrowserPeer, type BrowserPeer } from '../../helpers/browserPeer';
 import { pcmBytes, sine } from '../../helpers/tones';
-
-async function until(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 15_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await delay(50);
-  }
-}
+import { until } from '../../helpers/until';
 
 /** The dominant frequency of 16 kHz mono PCM, by a coarse scan (50 Hz steps up to 2 kHz). */
 function dominantFrequency(pcm: Buffer): number {

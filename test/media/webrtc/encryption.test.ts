@@ -4,14 +4,7 @@ import { setTimeout as delay } from 'timers/promises';
 import { MediaPlatform, MediaSession, ServerSession, VideoFrame, VideoSocket, parseMediaConfiguration } from '../../../src/media';
 import { exited, makeH264Clip, sendRtp } from '../../../src/peers/ffmpeg';
 import { ForwardingPort } from '../../../src/service/media/ForwardingPort';
-
-async function until(condition: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await delay(25);
-  }
-}
+import { until } from '../../helpers/until';
 
 /** The access units of a clip, as ffmpeg packetizes them and the engine reassembles them. */
 async function accessUnits(clip: string): Promise<Buffer[]> {

@@ -1,14 +1,7 @@
 import * as assert from 'assert';
 import { setTimeout as delay } from 'timers/promises';
 import { MediaPlatform, MediaSession, ServerSession, TransportStateChange, VideoFrame, VideoSocket, parseMediaConfiguration } from '../../../src/media';
-
-async function until(condition: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await delay(20);
-  }
-}
+import { until } from '../../helpers/until';
 
 /** A bot session and a media server's side of it, connected; the server sends video on the first socket. */
 async function connectPair(bot: MediaPlatform, server: MediaPlatform): Promise<{ session: MediaSession; serverSession: ServerSession; tx: VideoSocket }> {

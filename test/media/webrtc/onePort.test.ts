@@ -1,7 +1,7 @@
 import * as assert from 'assert';
 import { AudioFrame, MediaPlatform, MediaSession, parseDescription } from '../../../src/media';
 import { samples, toneAmplitude } from '../../helpers/goertzel';
-import { flatPicture, meanLuma, readMark } from '../../helpers/picture';
+import { SeenPicture, flatPicture, seenPicture } from '../../helpers/picture';
 import { energyFraction, median, sine, windowsOf } from '../../helpers/tones';
 import { Pacer, WrtcPeer, closeSession, waitFor } from '../../helpers/wrtc';
 
@@ -21,15 +21,8 @@ const PEER = [
 ];
 const MIN_FRAMES = 40;
 
-interface Seen {
-  tag: number;
-  luma: number;
-}
-
-function seen(data: ArrayLike<number>, width: number, height: number): Seen {
-  if (width !== W || height !== H) return { tag: -2, luma: -1 };
-  return { tag: readMark(data, W)?.tag ?? -1, luma: meanLuma(data, W, H) };
-}
+type Seen = SeenPicture;
+const seen = (data: ArrayLike<number>, width: number, height: number): Seen => seenPicture(data, width, height, W, H);
 
 describe('media/webrtc: three sessions and three wrtc peers on the one media port', function () {
   this.timeout(90_000);

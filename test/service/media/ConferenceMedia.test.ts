@@ -9,14 +9,7 @@ import { ffmpegPath, run } from '../../../src/peers/ffmpeg';
 import { ConferenceMedia, startService, type RunningService } from '../../../src/service';
 import { mediaPrompt } from '../../../src/signaling';
 import { dB, samples, toneAmplitude } from '../../helpers/goertzel';
-
-async function until(condition: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await delay(25);
-  }
-}
+import { until } from '../../helpers/until';
 
 describe('service/media/ConferenceMedia: a call with media, end to end', function () {
   this.timeout(60_000);
@@ -42,13 +35,13 @@ describe('service/media/ConferenceMedia: a call with media, end to end', functio
   it('each participant reaches its own video socket with its source id, voices reach the audio socket, DTMF and prompts too; leaving frees the socket', async () => {
     const svc = running.service;
     const call = svc.placeIncomingCall({ from: { displayName: 'Alice' }, toAppId: 'media-bot', modalities: ['audio', 'video'] });
-    await until(() => svc.findCall(call.id)?.state === 'established', 'the bot to answer');
+    await until(() => svc.findCall(call.id)?.state === 'established', 'the bot to answer', 10_000);
     const bob = svc.addParticipant(call.id, { displayName: 'Bob', modalities: ['audio', 'video'] });
     const session = bot.sessions.get(call.id);
     assert.ok(session?.audioSocket);
     const botCall = bot.client.calls.get(call.id);
     assert.ok(botCall);
-    await until(() => session.videoSockets.filter((s) => s.subscription !== undefined).length === 2, 'two subscriptions');
+    await until(() => session.videoSockets.filter((s) => s.subscription !== undefined).length === 2, 'two subscriptions', 10_000);
 
     const frames = new Map<number, VideoFrame[]>();
     session.videoSockets.forEach((s, i) => {
@@ -90,7 +83,7 @@ describe('service/media/ConferenceMedia: a call with media, end to end', functio
     assert.ok(smallFrames.slice(firstSmall).every((f) => f.width === 320 && f.height === 180 && f.mediaSourceId === source));
 
     svc.sendTones(call.id, '7*');
-    await until(() => tones.length === 2, 'DTMF in the media');
+    await until(() => tones.length === 2, 'DTMF in the media', 10_000);
     assert.deepStrictEqual(tones, ['7', '*']);
 
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'callmedia-prompt-'));
@@ -114,15 +107,15 @@ describe('service/media/ConferenceMedia: a call with media, end to end', functio
     for (const id of [alice?.id as string, bob.id]) assert.ok(flows.participants[id].heard >= 20, `${id} heard the bot: ${JSON.stringify(flows.participants[id])}`);
 
     svc.dropParticipant(call.id, bob.id);
-    await until(() => session.videoSockets.filter((s) => s.subscription !== undefined).length === 1, 'Bob’s socket freed');
+    await until(() => session.videoSockets.filter((s) => s.subscription !== undefined).length === 1, 'Bob’s socket freed', 10_000);
     svc.remoteHangUp(call.id);
-    await until(() => !bot.sessions.has(call.id), 'the session to close with the call');
+    await until(() => !bot.sessions.has(call.id), 'the session to close with the call', 10_000);
   });
 
   it('recordResponse records the caller from the conference media', async () => {
     const svc = running.service;
     const call = svc.placeIncomingCall({ from: { displayName: 'Alice' }, toAppId: 'media-bot', modalities: ['audio', 'video'] });
-    await until(() => svc.findCall(call.id)?.state === 'established', 'the bot to answer');
+    await until(() => svc.findCall(call.id)?.state === 'established', 'the bot to answer', 10_000);
     const botCall = bot.client.calls.get(call.id);
     assert.ok(botCall);
     await delay(500);

@@ -3,14 +3,7 @@ import { setTimeout as delay } from 'timers/promises';
 import { startSampleBot, type SampleBot } from '../../../examples/bot';
 import { VideoFrame } from '../../../src/media';
 import { ConferenceMedia, startService, type RunningService } from '../../../src/service';
-
-async function until(condition: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await delay(25);
-  }
-}
+import { until } from '../../helpers/until';
 
 describe('service/media: multiview', function () {
   this.timeout(90_000);
