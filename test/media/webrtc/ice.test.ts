@@ -1,6 +1,8 @@
 import * as assert from 'assert';
 import { setTimeout as delay } from 'timers/promises';
 import { MediaPlatform, MediaSession, ServerSession, TransportStateChange, VideoFrame, VideoSocket, parseMediaConfiguration } from '../../../src/media';
+import * as dgram from 'dgram';
+import { bindingRequest, iceCredentials, parseStun, xorMappedAddress } from '../../helpers/stun';
 import { until } from '../../helpers/until';
 
 /** A bot session and a media server's side of it, connected; the server sends video on the first socket. */
@@ -67,5 +69,37 @@ describe('media/webrtc: ICE', function () {
     const timer = sendFrames(tx);
     closers.push(() => clearInterval(timer));
     await until(() => frames.length >= 5, 'frames after consent came back');
+  });
+
+  it('the pair the controlling agent nominates is the one used: a newly validated address with USE-CANDIDATE takes over', async () => {
+    const bot = MediaPlatform.initialize({ applicationId: 'bot' });
+    closers.push(() => bot.close());
+    const session = bot.createMediaSession({ audio: {} });
+    closers.push(() => session.close());
+    const { ufrag, pwd } = iceCredentials(parseMediaConfiguration(session.mediaConfiguration).sdp);
+    const sockets = [dgram.createSocket('udp4'), dgram.createSocket('udp4')];
+    closers.push(() => sockets.forEach((s) => s.close()));
+    const answers: { from: number; mapped?: { address: string; port: number } }[] = [];
+    for (const [i, socket] of sockets.entries()) {
+      await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
+      socket.on('message', (msg) => {
+        const m = parseStun(msg);
+        if (m) answers.push({ from: i, mapped: xorMappedAddress(m) });
+      });
+    }
+    const check = (i: number, useCandidate: boolean) =>
+      sockets[i].send(bindingRequest({ username: `${ufrag}:peer`, password: pwd, useCandidate }).message, bot.mediaPort, '127.0.0.1');
+    const selected = () => session.stats().transport?.selectedRemote;
+
+    check(0, false); // the first valid pair carries DTLS until a nomination says otherwise
+    await until(() => answers.length === 1, 'the first check answered');
+    assert.deepStrictEqual(answers[0].mapped, { address: '127.0.0.1', port: sockets[0].address().port });
+    await until(() => selected() === `127.0.0.1:${sockets[0].address().port}`, 'the first valid pair');
+    check(1, false); // valid, not nominated: the pair stays
+    await until(() => answers.length === 2, 'the second check answered');
+    assert.strictEqual(selected(), `127.0.0.1:${sockets[0].address().port}`);
+    check(1, true); // nominated: it takes over
+    await until(() => selected() === `127.0.0.1:${sockets[1].address().port}`, 'the nominated pair');
+    assert.strictEqual(session.stats().transport?.stunAuthFailures, 0);
   });
 });
