@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// Installs the system libraries the addon links, the ffmpeg CLI used by tests and demos, and
-// Chromium, a WebRTC peer of the tests.
+// Installs the system libraries the addon links, the ffmpeg CLI used by tests and demos,
+// Chromium (a WebRTC peer of the tests) and clang with libFuzzer (the fuzz targets).
 // Debian/Ubuntu as root: apt-get. Anywhere else: print the exact command and stop, so the
 // build never fails later with a cryptic missing-header error.
 'use strict';
@@ -10,6 +10,8 @@ const fs = require('fs');
 const DEBIAN_PACKAGES = [
   'pkg-config', 'libavcodec-dev', 'libavutil-dev', 'libyuv-dev', 'libopus-dev',
   'libsrtp2-dev', 'libssl-dev', 'libopenh264-dev', 'ffmpeg', 'chromium',
+  // libFuzzer for the fuzz targets (npm run fuzz)
+  'clang', 'libclang-rt-14-dev',
 ];
 const VCPKG_LINE = 'vcpkg install ffmpeg[avcodec,x264,openh264,vpx]:x64-windows libyuv:x64-windows opus:x64-windows libsrtp:x64-windows openssl:x64-windows';
 

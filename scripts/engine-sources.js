@@ -1,0 +1,27 @@
+'use strict';
+// Engine sources that build without Node, libuv or FFmpeg (the audio jitter buffer needs only
+// libopus; STUN and DTLS need OpenSSL, SRTP libsrtp2). Sockets, the media thread, the codecs'
+// FFmpeg side and the N-API binding stay out: they are covered by the JavaScript tests.
+const engineSources = [
+  'native/net/DtlsCertificate.cc',
+  'native/net/DtlsSession.cc',
+  'native/net/SrtpSession.cc',
+  'native/net/StunMessage.cc',
+  'native/rtp/RtpPacket.cc',
+  'native/rtp/RtpStreamRecv.cc',
+  'native/rtp/RtcpPacket.cc',
+  'native/video/H264Depacketizer.cc',
+  'native/video/FrameAssembler.cc',
+  'native/video/FrameConverter.cc',
+  'native/video/H264Packetizer.cc',
+  'native/video/RtpPayloadFormats.cc',
+  'native/video/Vp8Depacketizer.cc',
+  'native/video/Vp8Packetizer.cc',
+  'native/audio/AudioSource.cc',
+  'native/audio/DominantSpeaker.cc',
+  'native/audio/DtmfReceiver.cc',
+  'native/common/BufferPool.cc',
+  'native/common/WorkerPool.cc',
+];
+
+module.exports = { engineSources };

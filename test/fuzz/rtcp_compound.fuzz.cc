@@ -1,0 +1,17 @@
+// RtcpPacket: a compound parses part by part or stops at the first malformed part; every report
+// block, feedback message and subscription handed on came from inside the datagram.
+#include "FuzzRtp.h"
+#include "rtp/RtcpPacket.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  size_t parts = 0;
+  callmedia::RtcpPacket::Handlers h;
+  h.onSenderReport = [&](const callmedia::RtcpSenderReport&) { ++parts; };
+  h.onReportBlock = [&](const callmedia::ReportBlock&) { ++parts; };
+  h.onFeedback = [&](const callmedia::RtcpFeedback&) { ++parts; };
+  h.onSubscription = [&](const callmedia::RtcpSubscription&) { ++parts; };
+  callmedia::RtcpPacket::Parse(data, size, h);
+  // Each part takes at least 8 bytes (a report block 24): never more parts than that.
+  FUZZ_CHECK(parts <= size / 8 + 1);
+  return 0;
+}
