@@ -130,6 +130,8 @@ Napi::Value VideoChannelWrap::Stats(const Napi::CallbackInfo& info) {
   set(o, "framesDroppedDecodeQueue", s.framesDroppedDecodeQueue);
   set(o, "framesDecoded", s.framesDecoded);
   set(o, "framesSkippedBehind", s.framesSkippedBehind);
+  set(o, "framesUnsupportedFormat", s.framesUnsupportedFormat);
+  set(o, "framesConvertFailed", s.framesConvertFailed);
   set(o, "decodeErrors", s.decodeErrors);
   set(o, "jitterMs", s.jitterMs);
   set(o, "ssrc", s.ssrc);

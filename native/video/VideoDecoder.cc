@@ -93,6 +93,7 @@ VideoDecoder::Result VideoDecoder::ReceivePictures(const std::function<void(cons
     const int format = frame_->format;
     if (format != AV_PIX_FMT_YUV420P && format != AV_PIX_FMT_YUVJ420P) {
       av_frame_unref(frame_);
+      ++unsupported_;
       result = Result::UnsupportedFormat;
       continue;
     }

@@ -51,6 +51,14 @@ class VideoDecoder {
   // resets it: the next picture it can decode is a key frame.
   void Drain(const std::function<void(const DecodedPicture&)>& onPicture);
 
+  // Pictures that came out in a format other than 4:2:0 8-bit since the last call (each frame
+  // counted once, whenever the decoder let it out).
+  uint64_t TakeUnsupported() {
+    const uint64_t n = unsupported_;
+    unsupported_ = 0;
+    return n;
+  }
+
  private:
   bool Open(VideoCodec codec);
   VideoCodec codec_;
@@ -59,6 +67,7 @@ class VideoDecoder {
   AVPacket* packet_ = nullptr;
   Result ReceivePictures(const std::function<void(const DecodedPicture&)>& onPicture);
   std::string error_;
+  uint64_t unsupported_ = 0;
 };
 
 }  // namespace callmedia

@@ -160,6 +160,7 @@ void VideoReceiver::Accept(const RtpPacket& packet, uint64_t nowNs) {
   lastRtpNs_ = nowNs;
   sourceLostReported_ = false;
   if (firstPacketNs_ == 0) firstPacketNs_ = nowNs;
+  rtpPackets_.fetch_add(1, std::memory_order_relaxed);  // across senders: a total, as the others are
   stream_.ReceivePacket(packet, nowNs);
   assembler_.Insert(packet, nowNs);
 }
@@ -285,7 +286,9 @@ void VideoReceiver::Decode(PooledBuffer accessUnit, size_t size, DeliveredFrame 
       assembler_.RequireKeyFrame();
       NeedKeyFrame(NowNs(), "corrupt bitstream");
     });
-  } else if (result == VideoDecoder::Result::UnsupportedFormat && !reportedUnsupported_) {
+  }
+  framesUnsupportedFormat_.fetch_add(decoder_.TakeUnsupported(), std::memory_order_relaxed);
+  if (result == VideoDecoder::Result::UnsupportedFormat && !reportedUnsupported_) {
     reportedUnsupported_ = true;
     context_->sink->OnEvent("error", "UNSUPPORTED_PIXEL_FORMAT", "the stream decodes to a pixel format other than 4:2:0 8-bit");
   }
@@ -326,7 +329,7 @@ void VideoReceiver::OnPicture(const DecodedPicture& picture) {
   out.buffer = PooledBuffer::Make(FrameSize(options_.format, picture.width, picture.height));
   if (!FrameConverter::FromI420(picture.planes, picture.width, picture.height, picture.fullRange, picture.matrix,
                                 options_.format, out.buffer.data())) {
-    decodeErrors_.fetch_add(1, std::memory_order_relaxed);
+    framesConvertFailed_.fetch_add(1, std::memory_order_relaxed);
     return;
   }
   out.stamps[kConverted] = NowNs();
@@ -336,6 +339,7 @@ void VideoReceiver::OnPicture(const DecodedPicture& picture) {
 void VideoReceiver::DrainDecoder() {
   if (options_.format == PixelFormat::H264) return;
   decoder_.Drain([this](const DecodedPicture& picture) { OnPicture(picture); });
+  framesUnsupportedFormat_.fetch_add(decoder_.TakeUnsupported(), std::memory_order_relaxed);
   heldPictures_.store(0, std::memory_order_relaxed);
   for (auto& p : pending_) p.meta.stamps[kDecodeStart] = 0;
 }
@@ -347,7 +351,7 @@ VideoReceiverStats VideoReceiver::Stats() const {
   s.packetsMalformed = r(packetsMalformed_) + r(a.packetsMalformed);
   s.packetsWrongPayloadType = r(wrongPayloadType_);
   s.packetsOtherSsrc = r(packetsOtherSsrc_);
-  s.rtpPackets = stream_.PacketsReceived();
+  s.rtpPackets = r(rtpPackets_);
   s.packetsLost = static_cast<uint64_t>(stream_.PacketsLost());
   s.packetsLate = r(a.packetsLate);
   s.packetsDuplicate = r(a.packetsDuplicate);
@@ -363,6 +367,8 @@ VideoReceiverStats VideoReceiver::Stats() const {
   s.framesDroppedDecodeQueue = r(framesDroppedDecodeQueue_);
   s.framesDecoded = r(framesDecoded_);
   s.framesSkippedBehind = r(framesSkippedBehind_);
+  s.framesUnsupportedFormat = r(framesUnsupportedFormat_);
+  s.framesConvertFailed = r(framesConvertFailed_);
   s.decodeErrors = r(decodeErrors_);
   s.jitterMs = stream_.JitterMs();
   s.ssrc = stream_.ssrc();

@@ -58,7 +58,7 @@ struct VideoReceiverStats {
   uint64_t rtpPackets, packetsLost, packetsLate, packetsDuplicate, packetsDiscarded, packetsPadding;
   uint64_t pliSent, firSent, receiverReportsSent;
   uint64_t framesAssembled, framesIncomplete, framesMalformed, framesWaitingKeyFrame, framesDroppedDecodeQueue;
-  uint64_t framesDecoded, framesSkippedBehind, decodeErrors;
+  uint64_t framesDecoded, framesSkippedBehind, framesUnsupportedFormat, framesConvertFailed, decodeErrors;
   double jitterMs;
   uint32_t ssrc;
   uint32_t rtcpSsrc;  // the receiver's own SSRC, on its reports and requests
@@ -145,6 +145,7 @@ class VideoReceiver : private FrameAssembler::Listener {
   std::atomic<uint64_t> packetsMalformed_{0}, wrongPayloadType_{0}, packetsOtherSsrc_{0};
   std::atomic<uint64_t> pliSent_{0}, firSent_{0}, reportsSent_{0};
   std::atomic<uint64_t> framesDroppedDecodeQueue_{0}, framesDecoded_{0}, framesSkippedBehind_{0}, decodeErrors_{0};
+  std::atomic<uint64_t> framesUnsupportedFormat_{0}, framesConvertFailed_{0}, rtpPackets_{0};
 };
 
 }  // namespace callmedia

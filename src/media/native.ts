@@ -45,7 +45,9 @@ export interface NativeReceiverStats {
   packetsMalformed: number;
   packetsWrongPayloadType: number;
   packetsOtherSsrc: number;
+  /** RTP packets accepted, from every sender the socket had. */
   rtpPackets: number;
+  /** Of the stream being received now. */
   packetsLost: number;
   packetsLate: number;
   packetsDuplicate: number;
@@ -64,6 +66,11 @@ export interface NativeReceiverStats {
   framesDecoded: number;
   /** Decoded while the decoder was behind: not converted, not delivered (its references stay whole). */
   framesSkippedBehind: number;
+  /** Frames the decoder could not hand over as 4:2:0 8-bit pictures (4:4:4, 10-bit). */
+  framesUnsupportedFormat: number;
+  /** Pictures the conversion to the socket's format refused. */
+  framesConvertFailed: number;
+  /** Frames the decoder found corrupt. */
   decodeErrors: number;
   jitterMs: number;
   ssrc: number;

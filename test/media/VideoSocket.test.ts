@@ -8,6 +8,7 @@ import { CallMediaError, RawVideoFormat, VideoFormat, VideoFrame, VideoSocket, f
 import { FfmpegPixelFormat, countFrames, decodeReference, exited, makeH264Clip, sendRtp } from '../../src/peers/ffmpeg';
 import { psnr } from '../helpers/psnr';
 import { UdpRelay, mulberry32 } from '../helpers/UdpRelay';
+import { assertFramesAccounted } from '../helpers/accounting';
 
 const FFMPEG_FORMAT: Record<RawVideoFormat, FfmpegPixelFormat> = {
   I420: 'yuv420p',
@@ -70,6 +71,7 @@ describe('media/VideoSocket: receive from ffmpeg RTP H.264', function () {
       await delay(300);
       const stats = sockets.map((s) => s.stats());
       await closeAll(sockets);
+      for (const s of sockets) assertFramesAccounted(s.stats(), s.format);
 
       for (const [i, format] of formats.entries()) {
         assert.strictEqual(counts.get(format), 300, `${format}: ${JSON.stringify({ ...stats[i], latency: undefined })}`);
@@ -116,6 +118,7 @@ describe('media/VideoSocket: loss, reordering and bad input', function () {
     await delay(400);
     const stats = socket.stats();
     await socket.close();
+    assertFramesAccounted(socket.stats(), socket.format);
     relay.close();
 
     assert.ok(relay.dropped > 0 && relay.reordered > 0, 'the relay dropped and reordered packets');
@@ -153,6 +156,7 @@ describe('media/VideoSocket: loss, reordering and bad input', function () {
     await delay(400);
     const stats = socket.stats();
     await socket.close();
+    assertFramesAccounted(socket.stats(), socket.format);
     relay.close();
 
     assert.strictEqual(stats.framesDecoded, 180, `every frame decoded: ${JSON.stringify({ ...stats, latency: undefined })}`);
@@ -166,6 +170,43 @@ describe('media/VideoSocket: loss, reordering and bad input', function () {
     let worst = Infinity;
     for (const f of frames) worst = Math.min(worst, psnr(f.data, referenceFrame(reference, 'I420', width, height, frameIndex(f, first))));
     assert.ok(worst >= 40, `worst delivered frame PSNR ${worst.toFixed(1)} dB`);
+  });
+
+  it('a 4:4:4 stream the decoder cannot hand over: UNSUPPORTED_PIXEL_FORMAT, and every frame counted as such', async () => {
+    const clip = makeH264Clip({ width: 320, height: 180, seconds: 1, profile: 'high', x264Args: ['-pix_fmt', 'yuv444p', '-profile:v', 'high444'] });
+    const socket = new VideoSocket({ format: 'I420' });
+    const errors: CallMediaError[] = [];
+    socket.on('error', (e) => errors.push(e));
+    let frames = 0;
+    socket.on('frame', () => frames++);
+    await exited(sendRtp(clip, { ports: [socket.port] }));
+    await delay(300);
+    await socket.close();
+    const stats = socket.stats();
+    assert.strictEqual(frames, 0);
+    assert.deepStrictEqual(errors.map((e) => e.code), ['UNSUPPORTED_PIXEL_FORMAT'], 'reported once');
+    assert.ok(stats.framesAssembled >= 25, `${stats.framesAssembled} frames assembled`);
+    assert.strictEqual(stats.framesUnsupportedFormat, stats.framesAssembled);
+    assertFramesAccounted(stats, socket.format);
+  });
+
+  it('a new sender that takes over keeps the totals: rtpPackets counts both senders\' packets', async () => {
+    const clip = makeH264Clip({ width: 320, height: 180, seconds: 1, profile: 'baseline' });
+    const socket = new VideoSocket({ format: 'I420' });
+    const relay = new UdpRelay({ target: socket.port });
+    const port = await relay.listen();
+    let frames = 0;
+    socket.on('frame', () => frames++);
+    await exited(sendRtp(clip, { ports: [port] }));
+    await delay(700); // quiet for longer than a sender may be before another takes over
+    await exited(sendRtp(clip, { ports: [port] })); // another ffmpeg: another SSRC
+    await delay(300);
+    await socket.close();
+    relay.close();
+    const stats = socket.stats();
+    assert.strictEqual(frames, 60, 'both senders\' frames');
+    assert.strictEqual(stats.rtpPackets, relay.forwarded, `every packet of both senders: ${stats.rtpPackets} of ${relay.forwarded}`);
+    assertFramesAccounted(stats, socket.format);
   });
 
   it('garbage, truncated RTP, bad FU-A sequences and corrupt slices: counted drops, the socket keeps working', async () => {
@@ -201,6 +242,7 @@ describe('media/VideoSocket: loss, reordering and bad input', function () {
     await delay(400);
     const stats = socket.stats();
     await socket.close();
+    assertFramesAccounted(socket.stats(), socket.format);
     relay.close();
 
     assert.ok(stats.packetsMalformed > 0, 'malformed datagrams are counted ' + JSON.stringify({ ...stats, latency: 0 }));
@@ -232,6 +274,7 @@ describe('media/VideoSocket: loss, reordering and bad input', function () {
     clearInterval(sampler);
     const stats = socket.stats();
     await socket.close();
+    assertFramesAccounted(socket.stats(), socket.format);
     await frames.return?.();
     // 180 frames of 1.4 MB each would be 250 MB if they were kept.
     assert.ok(peak - before < 80 * 1024 * 1024, `memory grew by ${((peak - before) / 1048576).toFixed(1)} MB`);
@@ -254,6 +297,7 @@ describe('media/VideoSocket: loss, reordering and bad input', function () {
     await delay(300);
     const stats = socket.stats();
     await socket.close();
+    assertFramesAccounted(socket.stats(), socket.format);
     assert.ok(stats.framesDroppedDelivery >= 20, `dropped while blocked: ${stats.framesDroppedDelivery}`);
     assert.ok(received - afterBlock >= 30, 'frames keep coming after the block');
     assert.strictEqual(stats.framesDecoded, received + stats.framesDroppedDelivery + stats.framesSkippedBehind);
