@@ -41,7 +41,7 @@ FrameAssembler::Slot* FrameAssembler::Get(uint16_t seq) {
 
 void FrameAssembler::Reset() {
   for (auto& slot : slots_) slot.used = false;
-  started_ = synced_ = scanValid_ = false;
+  started_ = synced_ = scanValid_ = emitted_ = provisionalSync_ = false;
   waitingKeyFrame_ = true;
   gapSinceNs_ = 0;
 }
@@ -65,7 +65,14 @@ void FrameAssembler::Insert(const RtpPacket& packet, uint64_t nowNs) {
   const uint16_t reference = synced_ ? nextSeq_ : floor_;
   const int32_t distance = SeqManager::Diff(seq, reference);
   bool restart = static_cast<size_t>(distance) >= slots_.size() && distance > 0;
-  if (distance < 0) {
+  bool lowered = false;
+  if (distance < 0 && !emitted_ && static_cast<size_t>(SeqManager::Diff(highest_, seq)) < slots_.size()) {
+    // An earlier packet of a stream whose first frame is not out yet: it starts the stream.
+    floor_ = seq;
+    synced_ = scanValid_ = provisionalSync_ = false;
+    gapSinceNs_ = 0;
+    lowered = true;
+  } else if (distance < 0) {
     // Far behind, twice in a row: the sender restarted its numbering (RFC 3550 A.1 bad_seq).
     // Merely late otherwise.
     if (static_cast<size_t>(-distance) < slots_.size() || !haveRestartSeq_ || seq != restartSeq_) {
@@ -89,6 +96,7 @@ void FrameAssembler::Insert(const RtpPacket& packet, uint64_t nowNs) {
     synced_ = scanValid_ = false;
     gapSinceNs_ = 0;
     floor_ = highest_ = seq;
+    emitted_ = provisionalSync_ = false;
     if (!waitingKeyFrame_) {
       waitingKeyFrame_ = true;
       listener_->OnKeyFrameNeeded();
@@ -112,7 +120,8 @@ void FrameAssembler::Insert(const RtpPacket& packet, uint64_t nowNs) {
   else std::memcpy(slot.data, packet.payload, packet.payloadSize);
   if (SeqManager::IsNewer(seq, highest_)) highest_ = seq;
 
-  if (!synced_ && !TrySync(seq)) TrySync(static_cast<uint16_t>(seq + 1));
+  if (lowered) SyncFromFloor(nowNs);
+  else if (!synced_ && !TrySync(seq, nowNs)) TrySync(static_cast<uint16_t>(seq + 1), nowNs);
   TryAssemble(nowNs);
 }
 
@@ -125,13 +134,26 @@ bool FrameAssembler::IsFrameStart(uint16_t seq) {
   return depacketizer_->StartsKeyFrame(slot->data, slot->size);
 }
 
-bool FrameAssembler::TrySync(uint16_t seq) {
+bool FrameAssembler::TrySync(uint16_t seq, uint64_t nowNs) {
   if (synced_ || SeqManager::Diff(seq, floor_) < 0 || !IsFrameStart(seq)) return false;
+  const Slot* start = Get(seq);
+  // A stream starts at a key frame: a later frame found complete first must not release the
+  // packets of a key frame still arriving before it.
+  if (!emitted_ && !depacketizer_->StartsKeyFrame(start->data, start->size)) return false;
+  provisionalSync_ = !emitted_ && !Get(static_cast<uint16_t>(seq - 1)) && !depacketizer_->OpensAccessUnit(start->data, start->size);
+  syncNs_ = nowNs;
   Release(floor_, seq);
   synced_ = true;
   nextSeq_ = floor_ = seq;
   scanValid_ = false;
   return true;
+}
+
+// The first frame start at or after the floor, among the packets buffered.
+void FrameAssembler::SyncFromFloor(uint64_t nowNs) {
+  for (uint16_t s = floor_; SeqManager::Diff(highest_, s) >= 0; ++s) {
+    if (TrySync(s, nowNs)) return;
+  }
 }
 
 void FrameAssembler::Release(uint16_t from, uint16_t to) {
@@ -144,6 +166,8 @@ void FrameAssembler::Release(uint16_t from, uint16_t to) {
 }
 
 void FrameAssembler::TryAssemble(uint64_t nowNs) {
+  if (provisionalSync_ && nowNs - syncNs_ < reorderWindowNs_) return;
+  provisionalSync_ = false;
   while (synced_) {
     Slot* first = Get(nextSeq_);
     if (first && first->size == 0) {  // padding between frames
@@ -199,6 +223,7 @@ void FrameAssembler::TryAssemble(uint64_t nowNs) {
 }
 
 void FrameAssembler::EmitFrame(uint16_t first, uint16_t last) {
+  emitted_ = true;  // from now on, a packet before this frame is late
   depacketizer_->BeginFrame(&accessUnit_);
   bool ok = true;
   uint64_t firstNs = UINT64_MAX, lastNs = 0;
@@ -232,6 +257,10 @@ void FrameAssembler::EmitFrame(uint16_t first, uint16_t last) {
 }
 
 void FrameAssembler::OnTimer(uint64_t nowNs) {
+  if (provisionalSync_) {
+    TryAssemble(nowNs);
+    return;
+  }
   if (synced_ && gapSinceNs_ != 0 && nowNs - gapSinceNs_ >= reorderWindowNs_) DeclareLoss(nowNs);
 }
 
@@ -252,7 +281,7 @@ void FrameAssembler::DeclareLoss(uint64_t nowNs) {
   for (uint16_t s = floor_; SeqManager::Diff(highest_, s) >= 0; ++s) {
     const Slot* candidate = Get(s);
     if (haveBroken && candidate && candidate->ts == brokenTs) continue;
-    if (TrySync(s)) break;
+    if (TrySync(s, nowNs)) break;
   }
   TryAssemble(nowNs);
 }

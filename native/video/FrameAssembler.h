@@ -4,7 +4,8 @@
 // released when every packet from its first to its marker packet is present. A hole that stays
 // open longer than the reorder window (released by time, not by packet count) is a loss: the
 // frame is dropped, never decoded half-built, a key frame is asked for, and frames are held
-// back until one with an IDR arrives. The buffer is allocated once; no allocation per packet.
+// back until one with an IDR arrives. Before the stream's first frame nothing is late: its
+// first packets may come after later ones, and lower the starting point. The buffer is allocated once; no allocation per packet.
 #pragma once
 #include <atomic>
 #include <memory>
@@ -81,7 +82,8 @@ class FrameAssembler {
 
   Slot* Get(uint16_t seq);
   bool IsFrameStart(uint16_t seq);
-  bool TrySync(uint16_t seq);
+  bool TrySync(uint16_t seq, uint64_t nowNs);
+  void SyncFromFloor(uint64_t nowNs);
   void Release(uint16_t from, uint16_t to);  // [from, to)
   void TryAssemble(uint64_t nowNs);
   void EmitFrame(uint16_t first, uint16_t last);
@@ -99,6 +101,13 @@ class FrameAssembler {
   bool started_ = false;
   bool synced_ = false;
   bool waitingKeyFrame_ = true;
+  // Until the first frame of a stream is out (delivered or dropped), no packet is late: a network that reorders from
+  // the first packet on delivers the stream's first packets after later ones.
+  bool emitted_ = false;
+  // The first frame was found at a key frame whose previous packet is unknown and which may
+  // have parameter sets before it: it waits up to the reorder window for that packet.
+  bool provisionalSync_ = false;
+  uint64_t syncNs_ = 0;
   uint16_t floor_ = 0;     // oldest sequence number still accepted
   uint16_t nextSeq_ = 0;   // first packet of the next frame, when synced
   uint16_t highest_ = 0;

@@ -8,6 +8,16 @@ namespace {
 bool IsKeyStartType(uint8_t type) { return type == kSps || type == kPps || type == kAud || type == kIdr; }
 }  // namespace
 
+bool PayloadOpensAccessUnit(const uint8_t* payload, size_t size) {
+  if (size < 1) return false;
+  uint8_t type = payload[0] & 0x1F;
+  if (type == kStapA) {
+    if (size < 4) return false;
+    type = payload[3] & 0x1F;
+  }
+  return type == kSps || type == kAud;
+}
+
 bool PayloadStartsNal(const uint8_t* payload, size_t size) {
   if (size < 1) return false;
   const uint8_t type = payload[0] & 0x1F;

@@ -17,6 +17,9 @@ enum NalType : uint8_t {
 // True when an RTP payload begins with an SPS, PPS, AUD or IDR start: a frame that a decoder
 // can begin on. Looks inside STAP-A aggregates and FU-A start fragments.
 bool PayloadStartsKeyFrame(const uint8_t* payload, size_t size);
+// True when a payload begins with an SPS or AUD (alone or first in a STAP-A): only the first
+// NAL units of an access unit are those.
+bool PayloadOpensAccessUnit(const uint8_t* payload, size_t size);
 // True when a payload is the first packet of a NAL unit (not a FU-A continuation).
 bool PayloadStartsNal(const uint8_t* payload, size_t size);
 // Scans an Annex-B access unit for the NAL types it holds (bit n set for type n).
@@ -28,6 +31,9 @@ class H264Depacketizer : public RtpDepacketizer {
   bool StartsFrame(const uint8_t* payload, size_t size) const override { return h264::PayloadStartsNal(payload, size); }
   bool StartsKeyFrame(const uint8_t* payload, size_t size) const override {
     return h264::PayloadStartsKeyFrame(payload, size);
+  }
+  bool OpensAccessUnit(const uint8_t* payload, size_t size) const override {
+    return h264::PayloadOpensAccessUnit(payload, size);
   }
   void BeginFrame(std::vector<uint8_t>* out) override;
   // Appends one packet's NAL units; false when the payload breaks RFC 6184.

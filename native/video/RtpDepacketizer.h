@@ -20,6 +20,10 @@ class RtpDepacketizer {
   virtual bool StartsFrame(const uint8_t* payload, size_t size) const = 0;
   // The payload opens a frame a decoder can start on (a key frame), whatever came before.
   virtual bool StartsKeyFrame(const uint8_t* payload, size_t size) const = 0;
+  // The payload can only be a frame's first packet, whatever came before: nothing of its
+  // frame precedes it (an H.264 SPS or access unit delimiter; a VP8 key frame's start). A key
+  // frame that opens otherwise may still have its parameter sets in an earlier packet.
+  virtual bool OpensAccessUnit(const uint8_t* payload, size_t size) const = 0;
 
   // One frame: Begin, then Append each payload in order, then End.
   virtual void BeginFrame(std::vector<uint8_t>* out) = 0;

@@ -1,11 +1,13 @@
 #include "video/VideoReceiver.h"
 
+#include <algorithm>
 #include <cstring>
 #include <random>
 
 #include "common/Clock.h"
 #include "net/MediaThread.h"
 #include "rtp/RtcpPacket.h"
+#include "rtp/SeqManager.h"
 
 namespace callmedia {
 
@@ -121,12 +123,15 @@ bool VideoReceiver::OnRtp(const uint8_t* data, size_t size, const RtpPacket& pac
   return true;
 }
 
-// RFC 3550 A.1: a new source counts once a few of its packets came in sequence. Until then
-// its packets wait here, then they all go through in order (the stream's first packets carry
-// the parameter sets, so none may be lost).
+// RFC 3550 A.1: a new source counts once a few of its packets came close together in sequence.
+// "Close", not "consecutive": a network that reorders does it from the first packet on, and a
+// probation that starts over on every swap throws away the stream's first packets, which carry
+// the parameter sets and the key frame. Until then its packets wait here; then they all go
+// through in sequence order, so none is lost.
 bool VideoReceiver::Probation(const uint8_t* data, size_t size, const RtpPacket& packet, uint64_t nowNs) {
-  const bool continues = probationCount_ > 0 && packet.sourceId() == probationSsrc_ &&
-                         packet.sequenceNumber == static_cast<uint16_t>(probationSeq_ + 1);
+  const int32_t distance = SeqManager::Diff(packet.sequenceNumber, probationSeq_);
+  const bool continues = probationCount_ > 0 && packet.sourceId() == probationSsrc_ && distance != 0 &&
+                         distance > -kProbationReorder && distance <= kProbationReorder;
   if (!continues) {
     packetsOtherSsrc_.fetch_add(probationCount_, std::memory_order_relaxed);
     probationCount_ = 0;
@@ -138,17 +143,21 @@ bool VideoReceiver::Probation(const uint8_t* data, size_t size, const RtpPacket&
   }
   std::memcpy(probation_[probationCount_].data, data, size);
   probation_[probationCount_].size = size;
+  probation_[probationCount_].seq = packet.sequenceNumber;
   probationCount_++;
-  probationSeq_ = packet.sequenceNumber;
+  if (probationCount_ == 1 || distance > 0) probationSeq_ = packet.sequenceNumber;
   if (probationCount_ < kProbationPackets) return false;
 
   haveSource_ = true;
   currentSsrc_ = packet.sourceId();
   const size_t count = probationCount_;
   probationCount_ = 0;
+  HeldPacket* order[kProbationPackets];
+  for (size_t i = 0; i < count; ++i) order[i] = &probation_[i];
+  std::sort(order, order + count, [](const HeldPacket* a, const HeldPacket* b) { return SeqManager::IsNewer(b->seq, a->seq); });
   for (size_t i = 0; i < count; ++i) {
     RtpPacket held;
-    RtpPacket::Parse(probation_[i].data, probation_[i].size, &held);
+    RtpPacket::Parse(order[i]->data, order[i]->size, &held);
     Accept(held, nowNs);
   }
   return true;

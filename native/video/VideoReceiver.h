@@ -118,7 +118,8 @@ class VideoReceiver : private FrameAssembler::Listener {
   uint32_t subscribedSsrc_ = 0;  // 0: not subscribed to a particular source
   bool sourceLostReported_ = false;
   static constexpr size_t kProbationPackets = 3;
-  struct HeldPacket { uint8_t data[1600]; size_t size; };
+  static constexpr int32_t kProbationReorder = 32;  // how far apart a new source's packets may arrive
+  struct HeldPacket { uint8_t data[1600]; size_t size; uint16_t seq; };
   HeldPacket probation_[kProbationPackets];
   size_t probationCount_ = 0;
   uint32_t probationSsrc_ = 0;

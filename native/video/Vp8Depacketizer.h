@@ -47,6 +47,10 @@ class Vp8Depacketizer : public RtpDepacketizer {
   bool StartsKeyFrame(const uint8_t* payload, size_t size) const override {
     return vp8::PayloadStartsKeyFrame(payload, size);
   }
+  // A key frame carries everything a decoder needs from its first packet on.
+  bool OpensAccessUnit(const uint8_t* payload, size_t size) const override {
+    return vp8::PayloadStartsKeyFrame(payload, size);
+  }
   void BeginFrame(std::vector<uint8_t>* out) override;
   // Appends one packet's VP8 payload; false when the payload breaks RFC 7741.
   bool Append(const uint8_t* payload, size_t size) override;

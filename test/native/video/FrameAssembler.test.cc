@@ -289,6 +289,84 @@ TEST(FrameAssembler_ReorderedPacketsInsideTheWindow) {
   CHECK_EQ(c.keyFrameRequests, 0);
 }
 
+// A network that reorders does it from the first packet on: whatever order the first key
+// frame's six packets (SPS, PPS, four FU-A) arrive in, nothing is late and every frame is
+// delivered whole, the first one with its parameter sets.
+TEST(FrameAssembler_ReorderedFromTheFirstPacket) {
+  const Stream s = MakeStream("KPQP");
+  std::vector<size_t> first(s.frames[0].packets);
+  std::sort(first.begin(), first.end());
+  size_t permutations = 0;
+  do {
+    Collector c;
+    FrameAssembler a(&c, 256, kWindow);
+    uint64_t now = kT0;
+    for (size_t i : first) {
+      Insert(a, s.packets[i].bytes, now);
+      a.OnTimer(now);
+      now += 2 * kMs;
+    }
+    for (size_t i = first.size(); i < s.packets.size(); ++i) {
+      Insert(a, s.packets[i].bytes, now);
+      a.OnTimer(now);
+      now += 2 * kMs;
+    }
+    a.OnTimer(now + kWindow);
+    CHECK_FRAMES(c, TimestampsOf(s, {0, 1, 2, 3}));
+    CheckContents(c, s);
+    CHECK_EQ(a.stats().packetsLate.load(), 0u);
+    CHECK_EQ(a.stats().packetsDiscarded.load(), 0u);
+    CHECK_EQ(c.keyFrameRequests, 0);
+    ++permutations;
+  } while (std::next_permutation(first.begin(), first.end()));
+  CHECK_EQ(permutations, 720u);
+}
+
+// Later frames complete before the key frame's first packets: they wait for it, rather than
+// become the stream's start and leave the key frame's packets late.
+TEST(FrameAssembler_LaterFramesCompleteBeforeTheFirstKeyFrame) {
+  const Stream s = MakeStream("KPQ");
+  const auto& k = s.frames[0].packets;
+  Collector c;
+  FrameAssembler a(&c, 256, kWindow);
+  uint64_t now = kT0;
+  for (size_t i = 3; i < s.packets.size(); ++i) Insert(a, s.packets[i].bytes, now += kMs);
+  for (size_t i : {k[2], k[1], k[0]}) Insert(a, s.packets[i].bytes, now += kMs);
+  a.OnTimer(now += kWindow);
+  CHECK_FRAMES(c, TimestampsOf(s, {0, 1, 2}));
+  CheckContents(c, s);
+  CHECK_EQ(a.stats().packetsLate.load() + a.stats().packetsDiscarded.load(), 0u);
+}
+
+// The IDR's packets all came, its parameter sets not yet: the first frame waits for them (up to
+// the reorder window), rather than go to the decoder without them.
+TEST(FrameAssembler_FirstKeyFrameWaitsForItsParameterSets) {
+  const Stream s = MakeStream("KP");
+  const auto& k = s.frames[0].packets;
+  Collector c;
+  FrameAssembler a(&c, 256, kWindow);
+  for (size_t i = 2; i < k.size(); ++i) Insert(a, s.packets[k[i]].bytes, kT0);
+  a.OnTimer(kT0 + kWindow / 2);
+  CHECK(c.frames.empty());
+  Insert(a, s.packets[k[1]].bytes, kT0 + kWindow / 2);
+  Insert(a, s.packets[k[0]].bytes, kT0 + kWindow / 2 + kMs);
+  REQUIRE(c.frames.size() == 1);
+  CHECK_EQ(c.frames[0].data, s.frames[0].annexB);
+
+  // When they never come (a sender that signals them out of band), the IDR goes alone.
+  Collector alone;
+  FrameAssembler b(&alone, 256, kWindow);
+  for (size_t i = 2; i < k.size(); ++i) Insert(b, s.packets[k[i]].bytes, kT0);
+  b.OnTimer(kT0 + kWindow - kMs);
+  CHECK(alone.frames.empty());
+  b.OnTimer(kT0 + kWindow);
+  REQUIRE(alone.frames.size() == 1);
+  CHECK(alone.frames[0].key);
+  // Once a frame is out, an earlier packet is late.
+  Insert(b, s.packets[k[0]].bytes, kT0 + kWindow + kMs);
+  CHECK_EQ(b.stats().packetsLate.load(), 1u);
+}
+
 TEST(FrameAssembler_NextFrameArrivingBeforeTheMarkerPacket) {
   const Stream s = MakeStream("KQQ");
   Collector c;
@@ -524,6 +602,7 @@ TEST(FrameAssembler_EmptyAndOversizedPayloadsAreMalformedPackets) {
   spec.payload[0] = 0x65;
   spec.marker = true;
   Insert(a, BuildRtp(spec), kT0);
+  a.OnTimer(kT0 + kWindow);  // an IDR alone first: it waits the window for parameter sets
   CHECK_EQ(a.stats().packetsMalformed.load(), 2u);
   REQUIRE(c.frames.size() == 1);
   CHECK_EQ(c.frames[0].data.size(), 4 + FrameAssembler::kMaxPayload);
