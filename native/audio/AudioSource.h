@@ -46,6 +46,11 @@ class AudioSource {
   uint64_t lastArrivalNs() const { return lastArrivalNs_; }
   uint64_t playedArrivalNs() const { return playedArrivalNs_; }
   double depthMs() const;
+  // Packets waiting from the next one to play on: never more than the ring holds.
+  size_t bufferedPackets() const { return Buffered(); }
+  static constexpr size_t kSlots = 128;
+  // The longest packet a source can hold: 1500 bytes of G.711 (187.5 ms; Opus stops at 120).
+  static constexpr double kMaxPacketMs = 1500 / 8.0;
   double targetMs() const { return targetFrames_ * 20.0; }
   RtpStreamRecv& stream() { return stream_; }
 
@@ -59,8 +64,6 @@ class AudioSource {
     uint16_t size = 0;
     uint8_t data[1500];
   };
-  static constexpr size_t kSlots = 128;
-
   Slot* Get(uint16_t seq);
   bool DecodeInto(const Slot& slot, bool fec);  // appends to pcm_
   void Conceal(uint16_t missingSeq);

@@ -1,6 +1,6 @@
 // AudioSource (the jitter buffer) through the real decoders (Opus, G.711, L16): packets in any
-// order and any distance apart, pulled on the 20 ms clock. The buffer never counts more than its
-// ring holds, and every pull gives a whole frame.
+// order and any distance apart, pulled on the 20 ms clock. The buffer never counts more packets
+// than its ring holds, nor more time than that many of the longest packets.
 #include "FuzzRtp.h"
 #include "audio/AudioSource.h"
 
@@ -22,7 +22,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     // Jumps of any size, both ways, as a broken or restarted sender makes them.
     if (in.ConsumeIntegralInRange<int>(0, 20) == 0) stream.seq = in.ConsumeIntegral<uint16_t>();
     source.Insert(p, in.ConsumeIntegralInRange<int>(-1, 127), now);
-    FUZZ_CHECK(source.depthMs() <= 20.0 * 128 + 20.0);
+    using callmedia::AudioSource;
+    FUZZ_CHECK(source.bufferedPackets() <= AudioSource::kSlots);
+    // Packets of any length from 1 byte to an MTU: the time is bounded by the longest ones
+    // (and the decoded remainder of the packet being played).
+    FUZZ_CHECK(source.depthMs() <= (AudioSource::kSlots + 1) * AudioSource::kMaxPacketMs);
     if (in.ConsumeBool()) {
       source.Pull(pcm, now);
       now += 20000000;
