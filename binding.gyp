@@ -16,6 +16,7 @@
         "native/binding/ChannelTransport.cc",
         "native/binding/JsAudioSink.cc",
         "native/binding/Convert.cc",
+        "native/binding/EngineMemory.cc",
         "native/binding/ForwarderWrap.cc",
         "native/binding/JsFrameSink.cc",
         "native/binding/MediaPortWrap.cc",

@@ -1,11 +1,10 @@
-import { ChildProcess, fork } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import { startSampleBot, type SampleBot } from '../examples/bot';
 import { AudioFrame, MediaSession, VideoFrame, VideoSocket, VideoSocketStats } from '../src/media';
-import { ConferenceMedia, startService } from '../src/service';
 import { Figure, round3, sampleFigure, valueFigure } from './report';
 import { Scenario, ScenarioOptions, ScenarioResult, progress } from './scenario';
+import { startServiceProcess } from './serviceProcess';
 
 /** Camera streams the bot receives in each step; participants are added between steps. */
 const STREAM_COUNTS = [1, 4, 10] as const;
@@ -17,129 +16,11 @@ const TARGET = { streams: 10, cores: 0.5 } as const;
 const SETTLE_TIMEOUT_MS = 20_000;
 /** Once every stream delivers, how long to let them run before measuring (key frames, jitter buffers). */
 const WARMUP_MS = 1500;
-/** The flag that makes this module the service process. */
-const SERVICE_FLAG = '--scale-service';
 
 const tagOf = (streams: number) => `${streams}x360p${CAMERA.fps}`;
 
 function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-// ---------------------------------------------------------------------------------------------
-// The local service in a process of its own: its forwarding and its ffmpeg participants stay
-// out of the bot process's CPU time.
-
-type ServiceRequest =
-  | { op: 'register'; appId: string; callbackUri: string }
-  | { op: 'call'; appId: string }
-  | { op: 'add'; callId: string; from: number; to: number }
-  | { op: 'hangUp'; callId: string }
-  | { op: 'close' };
-
-interface ServiceMessage {
-  id?: number;
-  ready?: { url: string };
-  result?: unknown;
-  error?: string;
-}
-
-/** Runs in the child: the service, its conference media, and requests from the bench over IPC. */
-async function serveForScale(): Promise<void> {
-  const media = new ConferenceMedia({ video: { ...CAMERA }, screen: { ...SCREEN } });
-  const running = await startService({ port: 0, mediaBridge: media });
-  media.attach(running.service);
-  const svc = running.service;
-  const send = (m: ServiceMessage) => process.send?.(m);
-  // Whatever happens to the bench, its ffmpegs go with it.
-  process.on('disconnect', () => {
-    media.close();
-    process.exit(0);
-  });
-  process.on('message', (m: { id: number; request: ServiceRequest }) => {
-    const r = m.request;
-    try {
-      switch (r.op) {
-        case 'register':
-          svc.directory.registerBot({ appId: r.appId, callbackUri: r.callbackUri, displayName: 'Scale bench bot' });
-          send({ id: m.id, result: true });
-          break;
-        case 'call': {
-          const call = svc.placeIncomingCall({ from: { displayName: 'P0', sharing: true }, toAppId: r.appId, modalities: ['audio', 'video'] });
-          send({ id: m.id, result: call.id });
-          break;
-        }
-        case 'add':
-          for (let i = r.from; i < r.to; i++) svc.addParticipant(r.callId, { displayName: `P${i}`, modalities: ['audio', 'video'] });
-          send({ id: m.id, result: true });
-          break;
-        case 'hangUp':
-          svc.remoteHangUp(r.callId);
-          send({ id: m.id, result: true });
-          break;
-        case 'close':
-          media.close();
-          void running.close().then(() => {
-            send({ id: m.id, result: true });
-            process.exit(0);
-          });
-          break;
-      }
-    } catch (err) {
-      send({ id: m.id, error: err instanceof Error ? err.message : String(err) });
-    }
-  });
-  send({ ready: { url: running.url } });
-}
-
-interface ServiceProcess {
-  url: string;
-  pid: number;
-  request(r: ServiceRequest): Promise<unknown>;
-  stop(): Promise<void>;
-}
-
-async function startServiceProcess(): Promise<ServiceProcess> {
-  const child: ChildProcess = fork(__filename, [SERVICE_FLAG], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
-  let nextId = 1;
-  const url = await new Promise<string>((resolve, reject) => {
-    child.on('message', (m: ServiceMessage) => {
-      if (m.ready) resolve(m.ready.url);
-      const p = m.id !== undefined ? pending.get(m.id) : undefined;
-      if (!p || m.id === undefined) return;
-      pending.delete(m.id);
-      if (m.error) p.reject(new Error(m.error));
-      else p.resolve(m.result);
-    });
-    child.once('exit', (code) => {
-      const err = new Error(`the service process exited (${code})`);
-      reject(err);
-      for (const p of pending.values()) p.reject(err);
-    });
-  });
-  const exited = new Promise<void>((resolve) => {
-    if (child.exitCode !== null) resolve();
-    else child.once('exit', () => resolve());
-  });
-  return {
-    url,
-    pid: child.pid as number,
-    request: (request) =>
-      new Promise((resolve, reject) => {
-        const id = nextId++;
-        pending.set(id, { resolve, reject });
-        child.send({ id, request });
-      }),
-    async stop() {
-      if (child.exitCode === null && child.connected) {
-        child.send({ id: 0, request: { op: 'close' } });
-        await Promise.race([exited, delay(5000)]);
-      }
-      if (child.exitCode === null) child.kill('SIGTERM');
-      await exited;
-    },
-  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -451,13 +332,13 @@ function targetNote(runs: StepRun[]): string {
 async function run(options: ScenarioOptions): Promise<ScenarioResult> {
   const windowMs = options.quick ? 3000 : 20_000;
   progress('starting the local service (its own process) and the sample bot');
-  const service = await startServiceProcess();
+  const service = await startServiceProcess({ video: { ...CAMERA }, screen: { ...SCREEN } });
   let bot: SampleBot | undefined;
   const runs: StepRun[] = [];
   let callId: string | undefined;
   try {
     bot = await startSampleBot({ serviceUrl: service.url, appId: APP_ID, videoSockets: STREAM_COUNTS[STREAM_COUNTS.length - 1], log: () => undefined });
-    await service.request({ op: 'register', appId: APP_ID, callbackUri: bot.callbackUri });
+    await service.request({ op: 'register', appId: APP_ID, callbackUri: bot.callbackUri, displayName: 'Scale bench bot' });
     callId = (await service.request({ op: 'call', appId: APP_ID })) as string;
     const until = Date.now() + SETTLE_TIMEOUT_MS;
     while (!bot.sessions.get(callId) && Date.now() < until) await delay(25);
@@ -506,10 +387,3 @@ export const scale: Scenario = {
   summary: `CPU and drops of the bot with ${STREAM_COUNTS.join(' / ')} × 360p${CAMERA.fps} + a 1080p${SCREEN.fps} share + mixed audio from the local service`,
   run,
 };
-
-if (require.main === module && process.argv.includes(SERVICE_FLAG)) {
-  serveForScale().catch((err: unknown) => {
-    process.stderr.write(`scale service: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
-    process.exit(1);
-  });
-}

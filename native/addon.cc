@@ -4,6 +4,7 @@
 #include "binding/AddonData.h"
 #include "binding/AudioChannelWrap.h"
 #include "binding/Convert.h"
+#include "binding/EngineMemory.h"
 #include "binding/ForwarderWrap.h"
 #include "binding/MediaPortWrap.h"
 #include "binding/SrtpBench.h"
@@ -21,6 +22,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   callmedia::ForwarderWrap::Init(env, exports);
   callmedia::InitConvert(env, exports);
   callmedia::InitSrtpBench(env, exports);
+  callmedia::InitEngineMemory(env, exports);
   return exports;
 }
 

@@ -28,6 +28,8 @@ BufferPool::~BufferPool() {
 uint8_t* BufferPool::Acquire(size_t size) {
   {
     std::lock_guard<std::mutex> lock(mutex_);
+    ++outstanding_;
+    outstandingBytes_ += size;
     auto it = free_.find(size);
     if (it != free_.end() && !it->second.empty()) {
       uint8_t* block = it->second.back();
@@ -45,6 +47,11 @@ uint8_t* BufferPool::Acquire(size_t size) {
 #else
   if (posix_memalign(&p, 64, rounded ? rounded : 64) != 0) p = nullptr;
 #endif
+  if (!p) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    --outstanding_;
+    outstandingBytes_ -= size;
+  }
   return static_cast<uint8_t*>(p);
 }
 
@@ -52,6 +59,8 @@ void BufferPool::Release(uint8_t* block, size_t size) {
   if (!block) return;
   {
     std::lock_guard<std::mutex> lock(mutex_);
+    --outstanding_;
+    outstandingBytes_ -= size;
     if (freeBytes_ + size <= maxFreeBytes_) {
       free_[size].push_back(block);
       freeBytes_ += size;
@@ -59,6 +68,21 @@ void BufferPool::Release(uint8_t* block, size_t size) {
     }
   }
   FreeBlock(block);
+}
+
+size_t BufferPool::Allocations() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return allocations_;
+}
+
+size_t BufferPool::Outstanding() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return outstanding_;
+}
+
+size_t BufferPool::OutstandingBytes() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return outstandingBytes_;
 }
 
 size_t BufferPool::FreeBlocks() const {

@@ -2,7 +2,8 @@
 // here, so frames of one size recycle the same blocks. JavaScript hands buffers back in bursts,
 // when its garbage collector runs, so the free lists keep up to a byte budget rather than a few
 // blocks: a fresh block costs page faults on first touch, a recycled one does not.
-// Outstanding buffers are owned by JavaScript until collected.
+// Outstanding buffers are owned by JavaScript (or a queue) until collected; their count is
+// what a leak shows in, so the pool keeps it.
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -26,7 +27,10 @@ class BufferPool {
   void Release(uint8_t* block, size_t size);
 
   size_t FreeBlocks() const;
-  size_t Allocations() const { return allocations_; }
+  size_t Allocations() const;
+  // Blocks acquired and not yet released, and their bytes.
+  size_t Outstanding() const;
+  size_t OutstandingBytes() const;
 
  private:
   const size_t maxFreeBytes_;
@@ -34,6 +38,8 @@ class BufferPool {
   mutable std::mutex mutex_;
   std::unordered_map<size_t, std::vector<uint8_t*>> free_;
   size_t allocations_ = 0;
+  size_t outstanding_ = 0;
+  size_t outstandingBytes_ = 0;
 };
 
 // A pooled block with its size, movable, returned to the pool unless released to a new owner.

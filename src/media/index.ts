@@ -20,7 +20,7 @@ export {
 export { BundleSlot } from './MediaSocket';
 export { ServerSection, ServerSession } from './ServerSession';
 export { SessionDescriptionModel, SdpMediaSection, parseDescription, writeDescription } from './sdp/SessionDescription';
-export { monotonicNowMs } from './native';
+export { EngineMemory, engineMemory, monotonicNowMs } from './native';
 export { VbssSocket, VBSS_MAX_FPS, VBSS_MAX_HEIGHT, VBSS_MAX_WIDTH } from './VbssSocket';
 export { VideoFormat, RawVideoFormat, VideoFrame, FrameStamps, frameSize, VIDEO_FORMATS } from './VideoFrame';
 export {

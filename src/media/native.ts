@@ -299,6 +299,7 @@ export interface NativeAddon {
   AudioChannel: new (options: Record<string, unknown>, callback: (kind: string, payload: unknown) => void) => NativeAudioChannel;
   VideoChannel: new (options: Record<string, unknown>, callback: NativeEventCallback) => NativeVideoChannel;
   convert(srcFormat: number, data: Buffer, width: number, height: number, dstFormat: number): Buffer;
+  engineMemory(): EngineMemory;
   benchSrtp(packetsPerFrame: number, packetSize: number, frames: number): { protect: Float64Array; unprotect: Float64Array; memcpy: Float64Array };
   benchConvert(dstFormat: number, width: number, height: number, iterations: number): {
     engine: Float64Array;
@@ -331,4 +332,24 @@ export function native(): NativeAddon {
 /** The engine's monotonic clock in ms, the clock every frame stamp uses. */
 export function monotonicNowMs(): number {
   return Number(process.hrtime.bigint()) / 1e6;
+}
+
+/** The engine's frame buffer pool, as `engineMemory()` reports it. */
+export interface EngineMemory {
+  /**
+   * Frame buffers handed out and not yet returned: those JavaScript still holds (a frame not
+   * yet garbage-collected) and those waiting in a queue. Back to 0 once every socket is closed
+   * and every frame collected; a number that only grows is a leak.
+   */
+  buffersOutstanding: number;
+  bytesOutstanding: number;
+  /** Returned buffers kept for reuse (frames of one size recycle the same blocks). */
+  freeBlocks: number;
+  /** Blocks allocated since the engine loaded: flat once a stream's sizes are in the pool. */
+  allocations: number;
+}
+
+/** The engine's frame buffer pool: what is outstanding, kept for reuse and ever allocated. */
+export function engineMemory(): EngineMemory {
+  return native().engineMemory();
 }
