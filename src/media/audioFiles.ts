@@ -1,23 +1,48 @@
 import * as fs from 'fs';
 import { pipeline } from 'stream/promises';
 import { Writable } from 'stream';
-import { FFmpeg } from 'prism-media';
+import { spawnTied } from '../peers/childProcess';
+import { ffmpegPath } from '../peers/ffmpeg';
 import { AUDIO_SAMPLE_RATE, AudioSocket } from './AudioSocket';
 import { CallMediaError } from './errors';
 
 /**
- * Plays any audio file or http(s) URL ffmpeg can read into an audio socket: prism-media's
- * FFmpeg transform decodes and resamples to 16 kHz mono PCM, the socket's Writable cuts it
- * into 20 ms frames and the engine's clock paces them. Resolves when the last frame is queued.
+ * Plays any audio file or http(s) URL ffmpeg can read into an audio socket: ffmpeg decodes and
+ * resamples to 16 kHz mono PCM on its stdout, the socket's Writable cuts it into 20 ms frames and
+ * the engine's clock paces them. Resolves when the last frame is queued. The ffmpeg process is
+ * tied to this one, so a service killed mid-prompt leaves no decoder running.
  */
 export async function playAudio(socket: AudioSocket, input: string): Promise<void> {
   if (!/^https?:\/\//.test(input) && !fs.existsSync(input)) {
     throw new CallMediaError('INVALID_ARGUMENT', `no audio file at ${input}`);
   }
-  const decoder = new FFmpeg({
-    args: ['-analyzeduration', '0', '-loglevel', '0', '-i', input, '-f', 's16le', '-ar', String(AUDIO_SAMPLE_RATE), '-ac', '1'],
+  const decoder = spawnTied(
+    ffmpegPath(),
+    ['-hide_banner', '-loglevel', 'error', '-analyzeduration', '0', '-i', input,
+      '-f', 's16le', '-ar', String(AUDIO_SAMPLE_RATE), '-ac', '1', 'pipe:1'],
+    { stdio: ['ignore', 'pipe', 'pipe'], windowsHide: true },
+  );
+  let stderr = '';
+  decoder.stderr!.on('data', (d: Buffer) => {
+    if (stderr.length < 4096) stderr += d.toString();
   });
-  await pipeline(decoder, socket.writable());
+  const exited = new Promise<number | null>((resolve, reject) => {
+    decoder.once('error', reject);
+    decoder.once('close', (code) => resolve(code));
+  });
+  let code: number | null;
+  try {
+    [, code] = await Promise.all([pipeline(decoder.stdout!, socket.writable()), exited]);
+  } catch (err) {
+    decoder.kill('SIGKILL');
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
+      throw new CallMediaError('INVALID_ARGUMENT', `ffmpeg is needed to play ${input} and was not found (${ffmpegPath()})`);
+    }
+    throw err;
+  }
+  if (code !== 0) {
+    throw new CallMediaError('INVALID_ARGUMENT', `ffmpeg could not decode ${input}: ${stderr.trim() || `exit ${code}`}`);
+  }
 }
 
 /** A WAV file being written from a socket's mixed audio. */

@@ -56,6 +56,11 @@ export class Directory {
     return this.users.get(id);
   }
 
+  /** Every registered bot and user, as copies (for the admin API and state comparisons). */
+  entries(): { bots: BotEntry[]; users: UserEntry[] } {
+    return { bots: [...this.bots.values()].map((b) => ({ ...b })), users: [...this.users.values()].map((u) => ({ ...u })) };
+  }
+
   resolve(target: InvitationParticipantInfo & { endpointType?: string | null }): ResolvedTarget {
     const identity = target.identity ?? {};
     if (target.endpointType === 'voicemail') return { kind: 'voicemail', identity };

@@ -26,6 +26,7 @@ import { DEFAULT_SERVICE_URL } from './defaults';
 import { CommunicationsError } from './errors';
 import { GraphTransport, type GraphVersion } from './GraphTransport';
 import { NotificationVerifier, type NotificationAuthOptions } from './NotificationVerifier';
+import { notificationProblem, parseResource } from './notificationShape';
 import { OperationTracker } from './OperationTracker';
 import { LocalServiceTokenProvider } from './tokenProviders';
 import type { CommsNotification, CommsOperation, MediaConfig } from './types';
@@ -69,12 +70,6 @@ export interface CreateCallOptions {
   waitUntilEstablished?: boolean;
 }
 
-/** Which call and sub-resource a notification is about. */
-interface ResourceRef {
-  callId: string;
-  kind: 'call' | 'participants' | 'operation';
-}
-
 /**
  * A calling bot's side of the Graph communications API, over the official graph client:
  * places and answers calls, runs every call and participant action, and keeps `Call` objects
@@ -94,6 +89,15 @@ export class CommunicationsClient extends EventEmitter {
   private readonly transport: GraphTransport;
   private readonly operations = new OperationTracker();
   private readonly known = new Map<string, Call>();
+  private malformed = 0;
+
+  /**
+   * Verified notifications dropped because their shape is not one Graph sends (each also raised
+   * as a 'warning' with code MALFORMED_NOTIFICATION). None of a dropped notification is applied.
+   */
+  get notificationsMalformed(): number {
+    return this.malformed;
+  }
   private readonly context: CallContext;
 
   constructor(private readonly options: CommunicationsClientOptions) {
@@ -203,12 +207,14 @@ export class CommunicationsClient extends EventEmitter {
    * for bots that verify notifications themselves.
    */
   handleNotification(n: CommsNotification): void {
-    this.emit('notification', n);
     const ref = parseResource(n.resourceUrl ?? n.resource);
-    if (!ref) {
-      this.emit('warning', new Error(`notification for an unknown resource: ${n.resourceUrl ?? n.resource}`));
+    const problem = notificationProblem(n, ref);
+    if (problem || !ref) {
+      this.malformed++;
+      this.emit('warning', new CommunicationsError('MALFORMED_NOTIFICATION', `notification dropped: ${problem}`));
       return;
     }
+    this.emit('notification', n);
     if (ref.kind === 'operation') {
       const op = n.resourceData as CommsOperation;
       const call = this.known.get(ref.callId);
@@ -238,14 +244,4 @@ export class CommunicationsClient extends EventEmitter {
     }
     return call;
   }
-}
-
-/** `/communications/calls/{id}[/participants|/operations/{opId}]`, also the older `/app/calls/…`. */
-function parseResource(url: string | undefined): ResourceRef | undefined {
-  if (!url) return undefined;
-  const path = url.replace(/^https?:\/\/[^/]+/, '').replace(/^\/(v1\.0|beta)\//, '/');
-  const m = /^\/(?:communications|app)\/calls\/([^/]+)(?:\/(participants|operations)(?:\/.*)?)?\/?$/i.exec(path);
-  if (!m) return undefined;
-  const kind = m[2]?.toLowerCase() === 'participants' ? 'participants' : m[2] ? 'operation' : 'call';
-  return { callId: decodeURIComponent(m[1]), kind };
 }

@@ -7,7 +7,8 @@ export type CommunicationsErrorCode =
   | 'TRANSFER_FAILED' // the call went back to established with a failure resultInfo
   | 'CALL_TERMINATED' // the call ended before the action completed; see resultInfo
   | 'TIMEOUT' // no notification settled the action in time
-  | 'INVALID_ARGUMENT';
+  | 'INVALID_ARGUMENT'
+  | 'MALFORMED_NOTIFICATION'; // a verified notification whose shape Graph never sends; dropped whole
 
 export interface GraphErrorDetail {
   code: string;

@@ -1,38 +1,11 @@
 import * as assert from 'assert';
 import { ChildProcess, spawn } from 'child_process';
-import * as fs from 'fs';
 import * as path from 'path';
 import { setTimeout as delay } from 'timers/promises';
+import { alive, childrenOf } from '../helpers/processes';
 import { until } from '../helpers/until';
 
 const MAIN = path.resolve(__dirname, '..', '..', 'src', 'cli', 'main.js');
-
-/** The processes whose parent is `pid`, with their command names (Linux /proc). */
-function childrenOf(pid: number): { pid: number; name: string }[] {
-  const out: { pid: number; name: string }[] = [];
-  for (const entry of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
-      // pid (comm) state ppid …: comm may hold spaces, so read after the last ')'.
-      const close = stat.lastIndexOf(')');
-      const ppid = Number(stat.slice(close + 2).split(' ')[1]);
-      if (ppid === pid) out.push({ pid: Number(entry), name: stat.slice(stat.indexOf('(') + 1, close) });
-    } catch {
-      // gone while we looked
-    }
-  }
-  return out;
-}
-
-function alive(pid: number): boolean {
-  try {
-    const state = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.[0];
-    return state !== undefined && state !== 'Z';
-  } catch {
-    return false;
-  }
-}
 
 /** Starts the demo and waits until its seven synthetic participants' ffmpegs run. */
 async function startDemo(): Promise<{ demo: ChildProcess; ffmpegs: number[]; output: () => string }> {

@@ -1,6 +1,8 @@
 import * as assert from 'assert';
+import { spawn } from 'child_process';
 import * as dgram from 'dgram';
 import * as fs from 'fs';
+import * as http from 'http';
 import * as os from 'os';
 import * as path from 'path';
 import { setTimeout as delay } from 'timers/promises';
@@ -8,6 +10,8 @@ import { AudioFrame, AudioSocket, CallMediaError, ToneReceived, playAudio, recor
 import { exited, ffmpegPath, receiveOpusRtpWithFfmpeg, run, sendOpusTone } from '../../src/peers/ffmpeg';
 import { dB, samples, toneAmplitude } from '../helpers/goertzel';
 import { UdpRelay, mulberry32 } from '../helpers/UdpRelay';
+import { alive, childrenOf } from '../helpers/processes';
+import { until } from '../helpers/until';
 
 const SINE_AMPLITUDE = 1 / 8; // ffmpeg's sine source
 
@@ -265,5 +269,50 @@ describe('media/audioFiles: play a file into a call, record a call to WAV', func
     const loud = levels.filter((a) => a > SINE_AMPLITUDE / 2);
     assert.ok(loud.length >= 17, `100 ms windows with the 600 Hz prompt: ${loud.length} of 20`);
     await assert.rejects(playAudio(tx, path.join(dir, 'missing.wav')), (e: CallMediaError) => e.code === 'INVALID_ARGUMENT');
+  });
+
+  it('a file ffmpeg cannot decode is refused with INVALID_ARGUMENT naming it, and nothing is sent', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'callmedia-audio-'));
+    const junk = path.join(dir, 'prompt.mp3');
+    fs.writeFileSync(junk, Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 151) & 0xff)));
+    const tx = new AudioSocket({ send: {}, remote: { port: 9 } });
+    await assert.rejects(playAudio(tx, junk), (e: CallMediaError) => e.code === 'INVALID_ARGUMENT' && e.message.includes(junk));
+    assert.strictEqual(tx.stats().send?.framesIn, 0);
+    await tx.close();
+  });
+
+  it('kill -9 of a process playing a prompt from a stalled URL: its ffmpeg decoder dies with it', async function () {
+    if (process.platform !== 'linux') this.skip();
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'callmedia-audio-'));
+    const mp3 = path.join(dir, 'long.mp3');
+    run(ffmpegPath(), ['-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', 'sine=frequency=600:sample_rate=16000', '-t', '60', mp3]);
+    // The server sends the first 2 KB (less PCM than a pipe holds) and then holds the connection: ffmpeg waits on its input and
+    // never writes to the dead parent's pipe, so only the tie to its parent can end it.
+    const body = fs.readFileSync(mp3);
+    const held = new Set<import('net').Socket>();
+    const server = http.createServer((req, res) => {
+      held.add(req.socket);
+      res.writeHead(200, { 'content-type': 'audio/mpeg', 'content-length': body.length });
+      res.write(body.subarray(0, 2048));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(server.address() as import('net').AddressInfo).port}/long.mp3`;
+    const media = path.resolve(__dirname, '..', '..', 'src', 'media');
+    const script = `const m = require(${JSON.stringify(media)});
+      const rx = new m.AudioSocket();
+      const tx = new m.AudioSocket({ send: {}, remote: { port: rx.port } });
+      m.playAudio(tx, ${JSON.stringify(url)});`;
+    const player = spawn(process.execPath, ['-e', script], { stdio: 'ignore' });
+    try {
+      let decoders: number[] = [];
+      await until(() => (decoders = childrenOf(player.pid as number).filter((c) => c.name === 'ffmpeg').map((c) => c.pid)).length === 1,
+        'the prompt\'s ffmpeg decoder to start', 20_000);
+      player.kill('SIGKILL');
+      await until(() => !alive(decoders[0]), `ffmpeg ${decoders[0]} to die with its parent`, 5000);
+    } finally {
+      player.kill('SIGKILL');
+      for (const socket of held) socket.destroy();
+      server.close();
+    }
   });
 });

@@ -41,7 +41,6 @@ export function createListener(service: CommunicationsService, options: Listener
     const clientRequestId = header(req, 'client-request-id');
     res.setHeader('request-id', requestId);
     res.setHeader('client-request-id', clientRequestId ?? requestId);
-    const url = new URL(req.url ?? '/', 'http://local');
     const method = req.method ?? 'GET';
     const fail = (err: unknown) => {
       if (res.headersSent) {
@@ -55,6 +54,7 @@ export function createListener(service: CommunicationsService, options: Listener
       sendGraphError(res, e, requestId, clientRequestId);
     };
     try {
+      const url = requestUrl(req.url);
       const [first, ...rest] = url.pathname.split('/').filter(Boolean);
       let router: Router;
       let path: string;
@@ -86,6 +86,21 @@ export function createListener(service: CommunicationsService, options: Listener
       fail(err);
     }
   };
+}
+
+/**
+ * The request target as a URL. Origin-form ('/path?q') is read against a fixed base so that a path
+ * starting with '//' stays a path; absolute-form is accepted as HTTP/1.1 allows; anything else
+ * ('*', garbage) is a 400, never an exception outside the error handling.
+ */
+function requestUrl(target: string | undefined): URL {
+  try {
+    if (target?.startsWith('/')) return new URL(`http://local${target}`);
+    if (target && /^https?:\/\//i.test(target)) return new URL(target);
+  } catch {
+    // falls through to the refusal
+  }
+  throw GraphHttpError.badRequest(`request target '${String(target).slice(0, 100)}' is not a path`);
 }
 
 function header(req: IncomingMessage, name: string): string | undefined {
