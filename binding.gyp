@@ -39,6 +39,7 @@
         "native/rtp/RtpPacket.cc",
         "native/rtp/RtpStreamRecv.cc",
         "native/sfu/ForwarderChannel.cc",
+        "native/sfu/RtpRewriter.cc",
         "native/video/AvEncoder.cc",
         "native/video/FrameAssembler.cc",
         "native/video/FrameConverter.cc",

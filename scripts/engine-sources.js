@@ -20,6 +20,7 @@ const engineSources = [
   'native/audio/AudioSource.cc',
   'native/audio/DominantSpeaker.cc',
   'native/audio/DtmfReceiver.cc',
+  'native/sfu/RtpRewriter.cc',
   'native/common/BufferPool.cc',
   'native/common/WorkerPool.cc',
 ];

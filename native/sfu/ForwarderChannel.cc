@@ -5,7 +5,6 @@
 #include <random>
 
 #include "net/SocketAddress.h"
-#include "rtp/SeqManager.h"
 #include "video/H264Depacketizer.h"
 
 namespace callmedia {
@@ -25,8 +24,7 @@ ForwarderChannel::ForwarderChannel(const ForwarderOptions& options, std::shared_
                                    TransportCloser closeTransport, ChannelSink* sink)
     : RtpChannel(std::move(transport), std::move(closeTransport), options.channel, sink),
       options_(options),
-      ssrc_(Random32() | 1u),
-      nextSeq_(static_cast<uint16_t>(Random32())) {}
+      rewriter_(Random32() | 1u, static_cast<uint16_t>(Random32())) {}
 
 std::shared_ptr<ForwarderChannel> ForwarderChannel::Create(const ForwarderOptions& options, std::shared_ptr<Transport> transport,
                                                            TransportCloser closeTransport, ChannelSink* sink,
@@ -95,19 +93,7 @@ void ForwarderChannel::Consume(const RtpPacket& packet, const ForwarderChannel* 
     SendPacket(packet.data, packet.size);
     return;
   }
-  // One outgoing stream whatever comes in: a new incoming stream (another source, another
-  // encoding of it, a restarted sender) continues the sequence numbers, so the bot's receiver
-  // and SRTP's replay window see one stream that changed what it carries.
-  const uint32_t source = packet.sourceId();
-  if (!haveSource_ || from != producer_ || packet.ssrc != inSsrc_) {
-    haveSource_ = true;
-    producer_ = from;
-    inSsrc_ = packet.ssrc;
-    seqOffset_ = static_cast<uint16_t>(nextSeq_ - packet.sequenceNumber);
-  }
-  const uint16_t seq = static_cast<uint16_t>(packet.sequenceNumber + seqOffset_);
-  if (SeqManager::IsNewer(static_cast<uint16_t>(seq + 1), nextSeq_)) nextSeq_ = static_cast<uint16_t>(seq + 1);
-  const size_t n = packet.CopyAsForwarded(ssrc_, seq, source, buffer_, sizeof(buffer_));
+  const size_t n = rewriter_.Rewrite(packet, from, buffer_, sizeof(buffer_));
   if (n > 0) SendPacket(buffer_, n);
 }
 
@@ -166,7 +152,7 @@ ForwarderStats ForwarderChannel::Stats() const {
   s.packetsForwarded = packetsForwarded_.load(std::memory_order_relaxed);
   s.packetsGated = packetsGated_.load(std::memory_order_relaxed);
   s.packetsConsumed = packetsConsumed_.load(std::memory_order_relaxed);
-  s.ssrc = ssrc_;
+  s.ssrc = rewriter_.ssrc();
   s.targets = targetCount_.load(std::memory_order_relaxed);
   s.lastSsrc = lastSsrcSeen_.load(std::memory_order_relaxed);
   return s;

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "net/RtpChannel.h"
+#include "sfu/RtpRewriter.h"
 
 namespace callmedia {
 
@@ -68,13 +69,7 @@ class ForwarderChannel : public RtpChannel {
   std::vector<Target> targets_;  // media thread
   bool frameStart_ = true;       // the next packet starts a frame (after a marker)
   uint32_t lastSsrc_ = 0;
-  // As a rewriting consumer (media thread).
-  const uint32_t ssrc_;
-  bool haveSource_ = false;
-  const ForwarderChannel* producer_ = nullptr;  // identity only: which stream comes in
-  uint32_t inSsrc_ = 0;
-  uint16_t seqOffset_ = 0;
-  uint16_t nextSeq_;
+  RtpRewriter rewriter_;  // as a rewriting consumer (media thread)
   static constexpr size_t kMaxPacket = 1600;  // a forwarded packet and its CSRC
   uint8_t buffer_[kMaxPacket];
   std::atomic<uint64_t> packetsIn_{0}, packetsForwarded_{0}, packetsGated_{0}, packetsConsumed_{0};

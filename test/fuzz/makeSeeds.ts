@@ -111,6 +111,7 @@ async function main(): Promise<void> {
   write('frame_assembler', [Buffer.concat(h264.slice(0, 16)), Buffer.concat(h264.slice(16, 24))]);
   write('audio_source', [Buffer.concat(opus.slice(0, 10))]);
   write('dtmf_receiver', [Buffer.from([0x05, 0x0a, 0x01, 0x40, 0x05, 0x8a, 0x03, 0x20, 0x05, 0x8a, 0x03, 0x20, 0, 0, 0x1f, 0x40])]);
+  write('rtp_rewriter', [Buffer.concat(rtp.slice(0, 12))]);
   write('rtp_stream_recv', [Buffer.concat(h264.slice(0, 10).map((p) => p.subarray(2, 8)))]);
 }
 
