@@ -3,7 +3,10 @@
 // UndefinedBehaviorSanitizer (clang), and runs each for a while on its committed seeds
 // (test/fuzz/corpus/<target>/) and what earlier runs here found (build/fuzz/work/<target>/).
 //
-//   node scripts/fuzz.js [--seconds N] [TARGET...]    (default 300 s each)
+//   node scripts/fuzz.js [--seconds N] [--runs N] [TARGET...]    (default 300 s each)
+//
+// --runs stops a target after that many executions, if that comes before --seconds (a long run
+// that aims at 10 M each: --runs 10000000 --seconds 3600).
 //
 // A crash, a sanitizer report or a broken invariant fails the target; its input is kept in
 // build/fuzz/crashes/ and is worth copying into the target's corpus as a regression input.
@@ -29,12 +32,14 @@ const linkLibraries = ['-lyuv', '-lopus', '-lsrtp2', '-lssl', '-lcrypto', '-pthr
 function args() {
   const argv = process.argv.slice(2);
   let seconds = 300;
+  let runs = 0;
   const targets = [];
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === '--seconds') seconds = Math.max(1, parseInt(argv[++i], 10) || 1);
+    else if (argv[i] === '--runs') runs = Math.max(0, parseInt(argv[++i], 10) || 0);
     else if (argv[i] !== '--') targets.push(argv[i]);
   }
-  return { seconds, targets };
+  return { seconds, runs, targets };
 }
 
 function run(cmd, argv, options = {}) {
@@ -88,7 +93,7 @@ function executions(output) {
 }
 
 async function main() {
-  const { seconds, targets: wanted } = args();
+  const { seconds, runs, targets: wanted } = args();
   const all = fs.readdirSync(fuzzDir).filter((f) => f.endsWith('.fuzz.cc')).map((f) => f.replace(/\.fuzz\.cc$/, '')).sort();
   const targets = wanted.length ? all.filter((t) => wanted.includes(t)) : all;
   const probe = await run(compiler, ['--version']);
@@ -132,18 +137,19 @@ async function main() {
     const seeds = path.join(fuzzDir, 'corpus', target);
     fs.mkdirSync(work, { recursive: true });
     const corpora = [work, ...(fs.existsSync(seeds) ? [seeds] : [])];
-    process.stdout.write(`fuzz: ${target} for ${seconds} s\n`);
+    process.stdout.write(`fuzz: ${target} for ${seconds} s${runs ? ` or ${runs} executions` : ''}\n`);
+    const started = Date.now();
     const r = await run(binary, [
-      `-max_total_time=${seconds}`, '-max_len=4096', '-rss_limit_mb=2048', '-print_final_stats=1', '-timeout=10',
+      `-max_total_time=${seconds}`, ...(runs ? [`-runs=${runs}`] : []), '-max_len=4096', '-rss_limit_mb=2048', '-print_final_stats=1', '-timeout=10',
       `-artifact_prefix=${path.join(outDir, 'crashes', `${target}-`)}`, ...corpora,
     ], { env: { ...process.env, ASAN_OPTIONS: 'detect_leaks=1:abort_on_error=0', UBSAN_OPTIONS: 'print_stacktrace=1' } });
     const n = executions(r.output);
     const ok = r.code === 0 && !/ERROR: |runtime error:|fuzz invariant failed|SUMMARY: /.test(r.output);
     if (!ok) process.stdout.write(r.output.split('\n').slice(-60).join('\n') + '\n');
     process.stdout.write(`fuzz: ${target}: ${ok ? 'ok' : 'FAILED'}, ${n} executions\n`);
-    results.push({ target, ok, executions: n, seconds });
+    results.push({ target, ok, executions: n, seconds: Math.round((Date.now() - started) / 1000) });
   }
-  fs.writeFileSync(path.join(outDir, 'last-run.json'), JSON.stringify({ date: new Date().toISOString(), seconds, results }, null, 2));
+  fs.writeFileSync(path.join(outDir, 'last-run.json'), JSON.stringify({ date: new Date().toISOString(), seconds, runs, results }, null, 2));
   const passed = results.filter((r) => r.ok).length;
   console.log(`fuzz: ${passed} passed, ${results.length - passed} failed`);
   process.exit(passed === results.length ? 0 : 1);
