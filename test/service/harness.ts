@@ -3,7 +3,7 @@ import { randomUUID } from 'crypto';
 import type { AddressInfo } from 'net';
 import { createLocalJWKSet, jwtVerify, type JWTPayload } from 'jose';
 import { startService, type RunningService, type StartServiceOptions } from '../../src/service';
-import { CommunicationsClient, type CommsNotification, type CommunicationsClientOptions, type WebhookRejection } from '../../src/signaling';
+import { CommunicationsClient, type Call, type CommsNotification, type CommunicationsClientOptions, type WebhookRejection } from '../../src/signaling';
 
 /** A JSON answer from the service. */
 export interface JsonResponse<T = any> {
@@ -151,6 +151,16 @@ export async function startStack(serviceOptions: StartServiceOptions = {}, botOp
       await svc.close();
     },
   };
+}
+
+/** Rings the stack's bot and answers with app-hosted media; resolves once every notification went out. */
+export async function answeredCall(stack: Stack, from = 'Alice', extra: Record<string, unknown> = {}): Promise<Call> {
+  const incoming = stack.bot.client.waitForIncomingCall();
+  await stack.admin.ring(stack.bot.appId, from, extra);
+  const call = await incoming;
+  await call.answer({ mediaConfig: APP_HOSTED });
+  await stack.svc.service.dispatcher.idle();
+  return call;
 }
 
 /** Verifies every captured bearer token against the service's published keys. */

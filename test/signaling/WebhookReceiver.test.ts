@@ -4,7 +4,7 @@ import { generateKeyPairSync } from 'crypto';
 import type { AddressInfo } from 'net';
 import { SignJWT } from 'jose';
 import { CommunicationsClient, type Call, type CommsNotification } from '../../src/signaling';
-import { APP_HOSTED, jsonFetch, startStack, type Stack } from '../service/harness';
+import { answeredCall, jsonFetch, startStack, type Stack } from '../service/harness';
 
 /**
  * Notifications that would end the call or add a participant, posted straight to the bot's
@@ -17,11 +17,7 @@ describe('WebhookReceiver: token verification before any state change', () => {
 
   beforeEach(async () => {
     stack = await startStack();
-    const incoming = stack.bot.client.waitForIncomingCall();
-    await stack.admin.ring(stack.bot.appId, 'Alice');
-    call = await incoming;
-    await call.answer({ mediaConfig: APP_HOSTED });
-    await stack.svc.service.dispatcher.idle();
+    call = await answeredCall(stack);
     seen = [];
     stack.bot.client.on('notification', (n: CommsNotification) => seen.push(n));
   });

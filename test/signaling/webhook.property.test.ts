@@ -2,7 +2,7 @@ import { strict as assert } from 'assert';
 import * as http from 'http';
 import fc from 'fast-check';
 import { CommunicationsError, type Call, type CommsNotification } from '../../src/signaling';
-import { APP_HOSTED, startStack, type Stack } from '../service/harness';
+import { answeredCall, startStack, type Stack } from '../service/harness';
 
 /**
  * Generated requests against the bot's webhook. Without a valid token nothing is read; with one, a
@@ -58,11 +58,7 @@ describe('signaling/webhook: generated notifications, good tokens and bad', func
 
   before(async () => {
     stack = await startStack();
-    const incoming = stack.bot.client.waitForIncomingCall();
-    await stack.admin.ring(stack.bot.appId, 'Alice');
-    call = await incoming;
-    await call.answer({ mediaConfig: APP_HOSTED });
-    await stack.svc.service.dispatcher.idle();
+    call = await answeredCall(stack);
     stack.bot.client.on('warning', (w: Error) => warnings.push(w));
     agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
   });

@@ -162,6 +162,17 @@ void Insert(FrameAssembler& a, const Bytes& bytes, uint64_t nowNs) {
   a.Insert(p, nowNs);
 }
 
+// Inserts the stream's packets in `order`, one every `stepNs`, the timer run after each; returns
+// the time after the last.
+uint64_t Feed(FrameAssembler& a, const Stream& s, const std::vector<size_t>& order, uint64_t now, uint64_t stepNs) {
+  for (size_t i : order) {
+    Insert(a, s.packets[i].bytes, now);
+    a.OnTimer(now);
+    now += stepNs;
+  }
+  return now;
+}
+
 std::vector<uint32_t> TimestampsOf(const Stream& s, std::initializer_list<size_t> frames) {
   std::vector<uint32_t> ts;
   for (size_t f : frames) ts.push_back(s.frames[f].ts);
@@ -273,12 +284,7 @@ TEST(FrameAssembler_ReorderedPacketsInsideTheWindow) {
   }
   Collector c;
   FrameAssembler a(&c, 256, kWindow);
-  uint64_t now = kT0;
-  for (size_t i : order) {
-    Insert(a, s.packets[i].bytes, now);
-    a.OnTimer(now);
-    now += kMs;
-  }
+  Feed(a, s, order, kT0, kMs);
   REQUIRE(c.frames.size() == s.frames.size());
   for (size_t i = 0; i < s.frames.size(); ++i) {
     CHECK_EQ(c.frames[i].ts, s.frames[i].ts);
@@ -300,17 +306,9 @@ TEST(FrameAssembler_ReorderedFromTheFirstPacket) {
   do {
     Collector c;
     FrameAssembler a(&c, 256, kWindow);
-    uint64_t now = kT0;
-    for (size_t i : first) {
-      Insert(a, s.packets[i].bytes, now);
-      a.OnTimer(now);
-      now += 2 * kMs;
-    }
-    for (size_t i = first.size(); i < s.packets.size(); ++i) {
-      Insert(a, s.packets[i].bytes, now);
-      a.OnTimer(now);
-      now += 2 * kMs;
-    }
+    std::vector<size_t> rest;
+    for (size_t i = first.size(); i < s.packets.size(); ++i) rest.push_back(i);
+    const uint64_t now = Feed(a, s, rest, Feed(a, s, first, kT0, 2 * kMs), 2 * kMs);
     a.OnTimer(now + kWindow);
     CHECK_FRAMES(c, TimestampsOf(s, {0, 1, 2, 3}));
     CheckContents(c, s);

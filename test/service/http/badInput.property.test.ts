@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import type { CommunicationsService } from '../../../src/service';
 import { operationToGraph } from '../../../src/service/model/ServiceOperation';
 import type { Call } from '../../../src/signaling';
-import { APP_HOSTED, startStack, type Stack } from '../harness';
+import { answeredCall, startStack, type Stack } from '../harness';
 
 /**
  * Generated requests against every route of the service: bodies, headers, ids and paths that a
@@ -136,11 +136,7 @@ describe('service/http: generated bad requests get a Graph 4xx and change nothin
   before(async () => {
     stack = await startStack();
     stack.svc.service.on('warning', (w) => warnings.push(w));
-    const incoming = stack.bot.client.waitForIncomingCall();
-    await stack.admin.ring(stack.bot.appId, 'Alice', { others: [{ displayName: 'Bob' }] });
-    call = await incoming;
-    await call.answer({ mediaConfig: APP_HOSTED });
-    await stack.svc.service.dispatcher.idle();
+    call = await answeredCall(stack, 'Alice', { others: [{ displayName: 'Bob' }] });
     agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
   });
   after(async () => {
