@@ -20,6 +20,7 @@ void SetTransportStats(Napi::Env env, Napi::Object& o, const RtpChannelStats& t)
   o.Set("rtcpPackets", Napi::Number::New(env, t.rtcpPackets));
   o.Set("rtcpMalformed", Napi::Number::New(env, t.rtcpMalformed));
   o.Set("datagramsTruncated", Napi::Number::New(env, t.datagramsTruncated));
+  o.Set("datagramsRefused", Napi::Number::New(env, t.datagramsRefused));
 }
 
 

@@ -93,7 +93,14 @@ void PlainRtpTransport::OnDatagram(uint8_t* data, size_t size, const sockaddr* f
   }
   if (RtpPacket::LooksLikeRtcp(data, size)) {
     // Symmetric RTCP: the port that reports to us is where feedback (subscriptions, key-frame
-    // requests) goes, unless media told us first. RTCP never moves a known remote.
+    // requests) goes, unless media told us first. RTCP never moves a known remote, and once
+    // there is one, RTCP from another host is not read: nobody else may subscribe the channel,
+    // ask it for key frames or feed its reports. (The remote's own host may report from
+    // another port: RTP senders that do not multiplex send RTCP from port + 1.)
+    if (haveRemote_ && !options_.followRemote && !SameHost(from, remote_)) {
+      refused_.fetch_add(1, std::memory_order_relaxed);
+      return;
+    }
     if (channel_->OnTransportRtcp(data, size, nowNs)) Learn(from, false);
     return;
   }
@@ -112,10 +119,7 @@ void PlainRtpTransport::Learn(const sockaddr* from, bool follow) {
   std::memcpy(&addr, from, SocketAddressLength(from->sa_family));
   if (haveRemote_) {
     if (SameSocketAddress(addr, remote_)) return;
-    if (!follow) {
-      refused_.fetch_add(1, std::memory_order_relaxed);
-      return;
-    }
+    if (!follow) return;  // pinned: media from elsewhere never moves where ours goes
   }
   remote_ = addr;
   haveRemote_ = true;
@@ -135,7 +139,7 @@ bool PlainRtpTransport::SendTo(const uint8_t* data, size_t size, const sockaddr*
 
 TransportCounters PlainRtpTransport::Counters() const {
   auto r = [](const std::atomic<uint64_t>& v) { return v.load(std::memory_order_relaxed); };
-  return TransportCounters{r(datagrams_), r(bytes_), r(truncated_), r(unroutable_)};
+  return TransportCounters{r(datagrams_), r(bytes_), r(truncated_), r(unroutable_), r(refused_)};
 }
 
 }  // namespace callmedia

@@ -50,8 +50,6 @@ class PlainRtpTransport : public Transport, private UdpSocket::Listener,
   bool SendTo(const uint8_t* data, size_t size, const sockaddr* to) override;
   bool CanSend() const override { return haveRemote_; }
   TransportCounters Counters() const override;
-  // Datagrams from an address other than the remote that would have moved it (counted, refused).
-  uint64_t remoteChangesRefused() const { return refused_.load(std::memory_order_relaxed); }
 
  private:
   explicit PlainRtpTransport(const PlainRtpTransportOptions& options) : options_(options) {}

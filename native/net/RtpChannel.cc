@@ -102,7 +102,8 @@ bool RtpChannel::SendPacket(const uint8_t* data, size_t size) {
 
 RtpChannelStats RtpChannel::TransportStats() const {
   auto r = [](const std::atomic<uint64_t>& v) { return v.load(std::memory_order_relaxed); };
-  return RtpChannelStats{r(datagrams_), r(bytes_), r(rtcpPackets_), r(rtcpMalformed_), transport_->Counters().truncated};
+  const TransportCounters t = transport_->Counters();
+  return RtpChannelStats{r(datagrams_), r(bytes_), r(rtcpPackets_), r(rtcpMalformed_), t.truncated, t.refused};
 }
 
 }  // namespace callmedia

@@ -24,7 +24,7 @@ struct RtpChannelOptions {
 
 // What reached this channel (whatever transport it is on).
 struct RtpChannelStats {
-  uint64_t datagrams, bytes, rtcpPackets, rtcpMalformed, datagramsTruncated;
+  uint64_t datagrams, bytes, rtcpPackets, rtcpMalformed, datagramsTruncated, datagramsRefused;
 };
 
 class RtpChannel : public std::enable_shared_from_this<RtpChannel>,

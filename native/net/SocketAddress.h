@@ -24,6 +24,16 @@ inline bool SameSocketAddress(const sockaddr_storage& a, const sockaddr_storage&
   return a.ss_family == b.ss_family && std::memcmp(&a, &b, SocketAddressLength(a.ss_family)) == 0;
 }
 
+// The same host, whatever the ports.
+inline bool SameHost(const sockaddr* a, const sockaddr_storage& b) {
+  if (a->sa_family != b.ss_family) return false;
+  if (a->sa_family == AF_INET6) {
+    return std::memcmp(&reinterpret_cast<const sockaddr_in6*>(a)->sin6_addr, &reinterpret_cast<const sockaddr_in6*>(&b)->sin6_addr,
+                       sizeof(in6_addr)) == 0;
+  }
+  return reinterpret_cast<const sockaddr_in*>(a)->sin_addr.s_addr == reinterpret_cast<const sockaddr_in*>(&b)->sin_addr.s_addr;
+}
+
 // An address and port as one comparable, hashable value (IPv4 kept as its 4 bytes).
 struct AddressKey {
   uint8_t bytes[18] = {};  // address (4 or 16 bytes), then the port

@@ -39,6 +39,7 @@ struct ChannelRoute {
 
 struct TransportCounters {
   uint64_t datagrams, bytes, truncated, unroutable;
+  uint64_t refused;  // from an address the transport does not take media or feedback from
 };
 
 class Transport {

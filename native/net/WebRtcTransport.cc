@@ -601,7 +601,7 @@ void WebRtcTransport::Detach(TransportChannel* channel) {
 
 TransportCounters WebRtcTransport::Counters() const {
   auto r = [](const std::atomic<uint64_t>& v) { return v.load(std::memory_order_relaxed); };
-  return TransportCounters{r(rtpIn_) + r(rtcpIn_), r(bytesIn_), 0, r(rtpUnroutable_) + r(rtcpUnroutable_)};
+  return TransportCounters{r(rtpIn_) + r(rtcpIn_), r(bytesIn_), 0, r(rtpUnroutable_) + r(rtcpUnroutable_), 0};
 }
 
 WebRtcTransportStats WebRtcTransport::Stats() const {

@@ -41,6 +41,8 @@ export interface NativeReceiverStats {
   rtcpPackets: number;
   rtcpMalformed: number;
   datagramsTruncated: number;
+  /** On a plain RTP port: RTCP from another host than the remote, not read. */
+  datagramsRefused: number;
   bytes: number;
   packetsMalformed: number;
   packetsWrongPayloadType: number;
@@ -129,6 +131,8 @@ export interface NativeAudioStats {
   rtcpPackets: number;
   rtcpMalformed: number;
   datagramsTruncated: number;
+  /** On a plain RTP port: RTCP from another host than the remote, not read. */
+  datagramsRefused: number;
   framesMixed: number;
   framesSilence: number;
   framesDelivered: number;
@@ -195,6 +199,8 @@ export interface NativeForwarderStats {
   datagrams: number;
   bytes: number;
   rtcpPackets: number;
+  /** RTCP from another host than the port's remote: not read (no one else may subscribe it). */
+  datagramsRefused: number;
   packetsIn: number;
   packetsForwarded: number;
   packetsGated: number;

@@ -149,8 +149,45 @@ export function rawTestFrames(width: number, height: number, count: number, pixF
 }
 
 export interface RtpReceiver {
+  /** Bytes ffmpeg has decoded and written so far (poll it to wait for a known amount). */
+  decodedBytes(): number;
   /** Stops ffmpeg (as 'q' on its console would) and returns what it decoded. */
   stop(): Promise<Buffer>;
+}
+
+/** Whether some socket of this machine is bound to UDP `port` (Linux: the kernel's table). */
+function udpPortBound(port: number): boolean | undefined {
+  const suffix = `:${port.toString(16).toUpperCase().padStart(4, '0')}`;
+  let known = false;
+  for (const table of ['/proc/net/udp', '/proc/net/udp6']) {
+    try {
+      // Each line: "sl local_address rem_address ...", local_address as HEXADDR:HEXPORT.
+      if (fs.readFileSync(table, 'utf8').split('\n').some((line) => line.trim().split(/\s+/)[1]?.endsWith(suffix))) return true;
+      known = true;
+    } catch {
+      // no such table here
+    }
+  }
+  return known ? false : undefined;
+}
+
+/**
+ * Resolves once ffmpeg has bound UDP `port`: read from the kernel's table, never by binding it
+ * ourselves (which could take the port from under ffmpeg). Where there is no table to read, a
+ * fixed wait stands in.
+ */
+async function boundByAnother(port: number, timeoutMs: number, gone: () => boolean): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const bound = udpPortBound(port);
+    if (bound === undefined) {
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      return;
+    }
+    if (bound) return;
+    if (gone() || Date.now() > end) throw new Error(`nothing bound udp port ${port} within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
 }
 
 /**
@@ -159,6 +196,7 @@ export interface RtpReceiver {
  */
 export function receiveRtpWithFfmpeg(port: number, pixFmt: FfmpegPixelFormat, payloadType = 96): Promise<RtpReceiver> {
   return receiveWithFfmpeg(
+    port,
     [`m=video ${port} RTP/AVP ${payloadType}`, `a=rtpmap:${payloadType} H264/90000`, `a=fmtp:${payloadType} packetization-mode=1`],
     ['-threads', '1', '-flags', 'low_delay'],
     ['-fps_mode', 'passthrough', '-pix_fmt', pixFmt, '-f', 'rawvideo'],
@@ -168,27 +206,39 @@ export function receiveRtpWithFfmpeg(port: number, pixFmt: FfmpegPixelFormat, pa
 /** ffmpeg as an RTP Opus receiver (RFC 7587): decodes to 16 kHz mono s16le. */
 export function receiveOpusRtpWithFfmpeg(port: number, payloadType = 111): Promise<RtpReceiver> {
   return receiveWithFfmpeg(
+    port,
     [`m=audio ${port} RTP/AVP ${payloadType}`, `a=rtpmap:${payloadType} opus/48000/2`],
     [],
     ['-ar', '16000', '-ac', '1', '-f', 's16le'],
   );
 }
 
-async function receiveWithFfmpeg(media: string[], inputArgs: string[], outputArgs: string[]): Promise<RtpReceiver> {
+async function receiveWithFfmpeg(port: number, media: string[], inputArgs: string[], outputArgs: string[]): Promise<RtpReceiver> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'callmedia-rx-'));
   const sdp = path.join(dir, 'stream.sdp');
   const out = path.join(dir, 'decoded.raw');
   fs.writeFileSync(sdp, ['v=0', 'o=- 0 0 IN IP4 127.0.0.1', 's=callmedia', 'c=IN IP4 127.0.0.1', 't=0 0', ...media, ''].join('\r\n'));
   const child = spawnTied(ffmpegPath(), ['-hide_banner', '-loglevel', 'error', '-protocol_whitelist', 'file,udp,rtp',
-    '-reorder_queue_size', '0', ...inputArgs, '-i', sdp, ...outputArgs, '-y', out],
+    '-reorder_queue_size', '0', ...inputArgs, '-i', sdp, ...outputArgs, '-flush_packets', '1', '-y', out],
   { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
   const done = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  // ffmpeg opens its socket within a few hundred ms; media sent before that would be lost.
-  await new Promise((resolve) => setTimeout(resolve, 800));
-  if (child.exitCode !== null) throw new Error(`ffmpeg could not receive: ${stderr.trim()}`);
+  // Media sent before ffmpeg has its socket would be lost: wait until the port is taken.
+  try {
+    await boundByAnother(port, 30_000, () => child.exitCode !== null);
+  } catch (err) {
+    child.kill('SIGKILL');
+    throw new Error(`ffmpeg could not receive: ${stderr.trim() || (err as Error).message}`);
+  }
   return {
+    decodedBytes() {
+      try {
+        return fs.statSync(out).size;
+      } catch {
+        return 0; // not created yet
+      }
+    },
     async stop() {
       // Waiting for packets, ffmpeg does not read its console: an interrupt ends it cleanly
       // (exit 255), and raw output is complete up to the last decoded frame.

@@ -181,7 +181,9 @@ describe('media/AudioSocket: DTMF, sending, bad input', function () {
     for (let i = 0; i < pcm.length / 2; i++) pcm.writeInt16LE(Math.round(8000 * Math.sin((2 * Math.PI * 1000 * i) / 16000)), i * 2);
     const writable = socket.writable();
     await new Promise<void>((resolve, reject) => writable.end(pcm, () => resolve()).on('error', reject));
-    await delay(400);
+    // Done when the engine sent every queued frame and ffmpeg decoded (nearly) the 3 s.
+    await until(() => socket.stats().send?.queued === 0 && (socket.stats().send?.framesSent ?? 0) >= 150, 'the tone to be sent');
+    await until(() => ffmpeg.decodedBytes() >= 16000 * 2 * 2.8, 'ffmpeg to decode the tone', 10_000).catch(() => undefined);
     const stats = socket.stats();
     await socket.close();
     const decoded = samples(await ffmpeg.stop());

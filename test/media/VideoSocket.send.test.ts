@@ -4,6 +4,7 @@ import { setTimeout as delay } from 'timers/promises';
 import { CallMediaError, KeyFrameNeededEvent, VbssSocket, VideoFrame, VideoSocket, frameSize } from '../../src/media';
 import { exited, makeH264Clip, rawTestFrames, receiveRtpWithFfmpeg, sendRtp } from '../../src/peers/ffmpeg';
 import { psnr } from '../helpers/psnr';
+import { until } from '../helpers/until';
 
 const FRAME_MS = 1000 / 30;
 
@@ -55,7 +56,11 @@ describe('media/VideoSocket: send H.264 RTP that ffmpeg decodes', function () {
       const ffmpeg = await receiveRtpWithFfmpeg(port, 'yuv420p');
       const socket = new VideoSocket({ send: { width, height, encoder, bitrate, keyFrameInterval: 300 }, remote: { port } });
       await sendPaced(socket, input, format, width, height);
-      await delay(300);
+      // Done when every frame was encoded (or counted otherwise) and ffmpeg decoded what it got.
+      const settled = (s = socket.stats().send) => !!s && s.framesEncoded + s.framesDroppedQueue + s.framesSkipped + s.encodeErrors >= 300;
+      await until(() => settled(), 'every frame encoded or counted', 20_000);
+      const bytes = 300 * frameSize('I420', width, height);
+      await until(() => ffmpeg.decodedBytes() >= bytes, 'ffmpeg to decode 300 frames', 20_000).catch(() => undefined);
       const stats = socket.stats();
       await socket.close();
       const decoded = split(await ffmpeg.stop(), frameSize('I420', width, height));

@@ -1,8 +1,10 @@
 import * as assert from 'assert';
+import * as dgram from 'dgram';
 import { setTimeout as delay } from 'timers/promises';
 import { VideoFrame, VideoSocket } from '../../src/media';
 import { NativeForwarder, native } from '../../src/media/native';
 import { makeH264Clip, sendRtp } from '../../src/peers/ffmpeg';
+import { until } from '../helpers/until';
 
 /** A forwarding port of the local service's kind, with its events collected. */
 function forwarder(video: boolean): { port: NativeForwarder; events: [string, unknown][] } {
@@ -64,5 +66,44 @@ describe('media/VideoSocket: subscriptions through forwarding ports', function (
     assert.ok(firstB < 1500, `first frame of the new source after ${firstB.toFixed(0)} ms (one key-frame interval is 1 s)`);
     assert.strictEqual(stats.decodeErrors, 0);
     assert.ok(b.port.stats().packetsGated > 0, 'the forwarder held the new target back until a key frame');
+  });
+
+  it('a plain forwarding port takes subscriptions only from the host it learned: another host\'s SUBS is refused and counted', async () => {
+    const control = forwarder(false);
+    const socket = new VideoSocket({ format: 'I420', remote: { port: control.port.localPort() } });
+    const subscriptions = () => control.events.filter(([k]) => k === 'subscription').map(([, p]) => (p as { code: string }).code);
+    const udp = (address: string) =>
+      new Promise<dgram.Socket>((resolve) => {
+        const s = dgram.createSocket('udp4');
+        s.bind(0, address, () => resolve(s));
+      });
+    // RTCP APP "SUBS" (what a socket sends to subscribe) naming source 4242 at 320x180.
+    const subs = Buffer.alloc(20);
+    subs.writeUInt8(0x80, 0);
+    subs.writeUInt8(204, 1);
+    subs.writeUInt16BE(4, 2);
+    subs.writeUInt32BE(0xbad, 4);
+    subs.write('SUBS', 8, 'ascii');
+    subs.writeUInt32BE(4242, 12);
+    subs.writeUInt16BE(320, 16);
+    subs.writeUInt16BE(180, 18);
+    const stranger = await udp('127.0.0.2');
+    const neighbour = await udp('127.0.0.1');
+    try {
+      socket.subscribe(1001);
+      await until(() => subscriptions().length === 1, 'the socket\'s own subscription');
+      stranger.send(subs, control.port.localPort(), '127.0.0.1');
+      await until(() => control.port.stats().datagramsRefused === 1, 'the stranger\'s datagram to be refused');
+      // The learned host may report from another port (RTCP on port + 1): that is read.
+      neighbour.send(subs, control.port.localPort(), '127.0.0.1');
+      await until(() => subscriptions().length === 2, 'the same host\'s subscription');
+      assert.deepStrictEqual(subscriptions(), ['1001', '4242']);
+      assert.strictEqual(control.port.stats().datagramsRefused, 1);
+    } finally {
+      stranger.close();
+      neighbour.close();
+      await socket.close();
+      control.port.close();
+    }
   });
 });
