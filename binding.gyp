@@ -36,6 +36,8 @@
         "native/net/UdpSocket.cc",
         "native/net/WebRtcTransport.cc",
         "native/rtp/RtcpPacket.cc",
+        "native/rtp/NackGenerator.cc",
+        "native/rtp/RetransmissionBuffer.cc",
         "native/rtp/RtpPacket.cc",
         "native/rtp/RtpStreamRecv.cc",
         "native/sfu/ForwarderChannel.cc",

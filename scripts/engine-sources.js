@@ -10,6 +10,8 @@ const engineSources = [
   'native/rtp/RtpPacket.cc',
   'native/rtp/RtpStreamRecv.cc',
   'native/rtp/RtcpPacket.cc',
+  'native/rtp/NackGenerator.cc',
+  'native/rtp/RetransmissionBuffer.cc',
   'native/video/H264Depacketizer.cc',
   'native/video/FrameAssembler.cc',
   'native/video/FrameConverter.cc',

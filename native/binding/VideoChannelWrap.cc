@@ -122,6 +122,10 @@ Napi::Value VideoChannelWrap::Stats(const Napi::CallbackInfo& info) {
   set(o, "packetsDiscarded", s.packetsDiscarded);
   set(o, "packetsPadding", s.packetsPadding);
   set(o, "pliSent", s.pliSent);
+  set(o, "nackSent", s.nackSent);
+  set(o, "packetsNacked", s.packetsNacked);
+  set(o, "packetsRecovered", s.packetsRecovered);
+  set(o, "nackGaveUp", s.nackGaveUp);
   set(o, "firSent", s.firSent);
   set(o, "receiverReportsSent", s.receiverReportsSent);
   set(o, "framesAssembled", s.framesAssembled);
@@ -154,6 +158,9 @@ Napi::Value VideoChannelWrap::Stats(const Napi::CallbackInfo& info) {
     set(so, "sendErrors", t.sendErrors);
     set(so, "senderReportsSent", t.senderReportsSent);
     set(so, "pliReceived", t.pliReceived);
+    set(so, "nackReceived", t.nackReceived);
+    set(so, "packetsRetransmitted", t.packetsRetransmitted);
+    set(so, "retransmissionsMissed", t.retransmissionsMissed);
     set(so, "firReceived", t.firReceived);
     set(so, "remoteFractionLost", t.remoteFractionLost);
     set(so, "remoteJitterMs", t.remoteJitterMs);

@@ -101,6 +101,31 @@ size_t RtcpPacket::WriteFir(uint8_t* out, size_t capacity, uint32_t senderSsrc, 
   return 20;
 }
 
+size_t RtcpPacket::WriteNack(uint8_t* out, size_t capacity, uint32_t senderSsrc, uint32_t mediaSsrc, const uint16_t* seqs,
+                             size_t count) {
+  if (count == 0 || capacity < 16) return 0;
+  size_t bytes = 12;
+  for (size_t i = 0; i < count && bytes + 4 <= capacity;) {
+    // One item: a packet ID and a bitmask of the 16 that follow it.
+    const uint16_t pid = seqs[i++];
+    uint16_t blp = 0;
+    while (i < count) {
+      const uint16_t d = static_cast<uint16_t>(seqs[i] - pid);
+      if (d == 0) { ++i; continue; }  // named twice
+      if (d > 16) break;
+      blp = static_cast<uint16_t>(blp | (1u << (d - 1)));
+      ++i;
+    }
+    Write16(out + bytes, pid);
+    Write16(out + bytes + 2, blp);
+    bytes += 4;
+  }
+  WriteHeader(out, 1, kRtpfb, bytes);
+  Write32(out + 4, senderSsrc);
+  Write32(out + 8, mediaSsrc);
+  return bytes;
+}
+
 bool RtcpPacket::Parse(const uint8_t* data, size_t size, const Handlers& handlers) {
   size_t offset = 0;
   while (offset + 4 <= size) {
@@ -142,7 +167,13 @@ bool RtcpPacket::Parse(const uint8_t* data, size_t size, const Handlers& handler
         if (length < 20) return false;
         fb.kind = RtcpFeedback::Kind::Fir;
         fb.mediaSsrc = Read32(p + 12);
-      } else if (type == kRtpfb && fmt == 1) fb.kind = RtcpFeedback::Kind::Nack;
+      } else if (type == kRtpfb && fmt == 1) {
+        // At least one PID/BLP item (RFC 4585 6.2.1); the length says how many.
+        if (length < 16) return false;
+        fb.kind = RtcpFeedback::Kind::Nack;
+        fb.nackItems = p + 12;
+        fb.nackItemCount = (length - 12) / 4;
+      }
       if (handlers.onFeedback) handlers.onFeedback(fb);
     }
     offset += length;

@@ -1,5 +1,6 @@
 // RTCP packets this engine writes and reads: receiver reports (RFC 3550 6.4.2), PLI (RFC 4585
-// 6.3.1), FIR (RFC 5104 4.3.1), and the sender report fields used for round-trip timing.
+// 6.3.1), generic NACK (RFC 4585 6.2.1), FIR (RFC 5104 4.3.1), and the sender report fields used
+// for round-trip timing.
 // Builders write into a caller's buffer and return the bytes written (0 when it does not fit).
 #pragma once
 #include <cstddef>
@@ -33,6 +34,23 @@ struct RtcpFeedback {
   enum class Kind { Pli, Fir, Nack, Other } kind = Kind::Other;
   uint32_t senderSsrc = 0;
   uint32_t mediaSsrc = 0;
+  // A NACK's feedback control information: `nackItems` PID/BLP pairs (4 bytes each), inside the
+  // datagram being parsed (valid during the callback only). Read them with ForEachNacked.
+  const uint8_t* nackItems = nullptr;
+  size_t nackItemCount = 0;
+
+  // Calls `lost(seq)` for every sequence number the NACK names, in its order.
+  template <typename F>
+  void ForEachNacked(F&& lost) const {
+    for (size_t i = 0; i < nackItemCount; ++i) {
+      const uint8_t* item = nackItems + 4 * i;
+      const uint16_t pid = static_cast<uint16_t>((item[0] << 8) | item[1]);
+      const uint16_t blp = static_cast<uint16_t>((item[2] << 8) | item[3]);
+      lost(pid);
+      for (int bit = 0; bit < 16; ++bit)
+        if (blp & (1u << bit)) lost(static_cast<uint16_t>(pid + bit + 1));
+    }
+  }
 };
 
 class RtcpPacket {
@@ -42,6 +60,10 @@ class RtcpPacket {
   static size_t WritePli(uint8_t* out, size_t capacity, uint32_t senderSsrc, uint32_t mediaSsrc);
   static size_t WriteSubscription(uint8_t* out, size_t capacity, const RtcpSubscription& subscription);
   static size_t WriteFir(uint8_t* out, size_t capacity, uint32_t senderSsrc, uint32_t mediaSsrc, uint8_t seqNr);
+  // A generic NACK naming `count` sequence numbers (sorted oldest first, as NackGenerator gives
+  // them), packed into as few PID/BLP items as they take. Writes what fits of them.
+  static size_t WriteNack(uint8_t* out, size_t capacity, uint32_t senderSsrc, uint32_t mediaSsrc, const uint16_t* seqs,
+                          size_t count);
 
   struct Handlers {
     std::function<void(const RtcpSenderReport&)> onSenderReport;

@@ -66,6 +66,7 @@ void VideoReceiver::Subscribe(uint32_t sourceId, uint16_t width, uint16_t height
   firstPacketNs_ = 0;
   assembler_.Reset();
   stream_.Reset();
+  nack_.Reset();
   if (!context_->transport->HasRemote()) return;
   RtcpSubscription s{localSsrc_, sourceId, width, height};
   const size_t n = RtcpPacket::WriteSubscription(rtcpBuffer_, sizeof(rtcpBuffer_), s);
@@ -171,7 +172,31 @@ void VideoReceiver::Accept(const RtpPacket& packet, uint64_t nowNs) {
   if (firstPacketNs_ == 0) firstPacketNs_ = nowNs;
   rtpPackets_.fetch_add(1, std::memory_order_relaxed);  // across senders: a total, as the others are
   stream_.ReceivePacket(packet, nowNs);
+  if (options_.nack) {
+    // Sequence numbers belong to the SSRC on the wire: another one starts the list over.
+    if (packet.ssrc != nackSsrc_) {
+      nack_.Reset();
+      nackSsrc_ = packet.ssrc;
+    }
+    if (nack_.OnPacket(packet.sequenceNumber, nowNs)) PublishNackStats();
+  }
   assembler_.Insert(packet, nowNs);
+}
+
+void VideoReceiver::RequestMissing(uint64_t nowNs) {
+  if (!options_.nack || !haveSource_ || !context_->transport->HasRemote()) return;
+  uint16_t lost[kMaxNackPerTick];
+  const size_t n = nack_.Due(nowNs, 0, lost, kMaxNackPerTick);
+  if (n > 0) SendFeedback(nowNs, false, false, lost, n);
+  PublishNackStats();
+}
+
+// The generator's counters are the media thread's; stats() reads these copies from any thread.
+void VideoReceiver::PublishNackStats() {
+  const NackStats& s = nack_.stats();
+  packetsNacked_.store(s.requested, std::memory_order_relaxed);
+  packetsRecovered_.store(s.recovered, std::memory_order_relaxed);
+  nackGaveUp_.store(s.gaveUp, std::memory_order_relaxed);
 }
 
 void VideoReceiver::OnKeyFrameNeeded() { NeedKeyFrame(NowNs(), "loss"); }
@@ -184,7 +209,7 @@ void VideoReceiver::NeedKeyFrame(uint64_t nowNs, const char* reason) {
   }
 }
 
-void VideoReceiver::SendFeedback(uint64_t nowNs, bool pli, bool fir) {
+void VideoReceiver::SendFeedback(uint64_t nowNs, bool pli, bool fir, const uint16_t* nack, size_t nackCount) {
   if (!context_->transport->HasRemote()) return;
   // A compound packet starts with a report (RFC 3550 6.1); feedback rides behind it.
   // No report block until a source is confirmed: it would report phantom loss.
@@ -193,11 +218,13 @@ void VideoReceiver::SendFeedback(uint64_t nowNs, bool pli, bool fir) {
   size_t n = RtcpPacket::WriteReceiverReport(rtcpBuffer_, sizeof(rtcpBuffer_), localSsrc_, haveBlock ? &block : nullptr);
   if (pli) n += RtcpPacket::WritePli(rtcpBuffer_ + n, sizeof(rtcpBuffer_) - n, localSsrc_, stream_.ssrc());
   if (fir) n += RtcpPacket::WriteFir(rtcpBuffer_ + n, sizeof(rtcpBuffer_) - n, localSsrc_, stream_.ssrc(), firSeq_++);
+  if (nackCount) n += RtcpPacket::WriteNack(rtcpBuffer_ + n, sizeof(rtcpBuffer_) - n, localSsrc_, nackSsrc_, nack, nackCount);
   if (!context_->transport->SendPacket(rtcpBuffer_, n)) return;
   reportsSent_.fetch_add(1, std::memory_order_relaxed);
   lastReportNs_ = nowNs;
   if (pli) { pliSent_.fetch_add(1, std::memory_order_relaxed); lastPliNs_ = nowNs; }
   if (fir) { firSent_.fetch_add(1, std::memory_order_relaxed); lastFirNs_ = nowNs; }
+  if (nackCount) nackSent_.fetch_add(1, std::memory_order_relaxed);
 }
 
 void VideoReceiver::OnTick(uint64_t now) {
@@ -207,6 +234,7 @@ void VideoReceiver::OnTick(uint64_t now) {
     sourceLostReported_ = true;
     context_->sink->OnEvent("sourceLost", "", std::to_string(subscribedSsrc_));
   }
+  RequestMissing(now);
   assembler_.OnTimer(now);
   if (!sawKeyFrame_ && firstPacketNs_ && now - firstPacketNs_ >= kInitialKeyFrameWaitNs && keyFrameNeededSinceNs_ == 0)
     NeedKeyFrame(now, "no key frame yet");
@@ -367,6 +395,10 @@ VideoReceiverStats VideoReceiver::Stats() const {
   s.packetsDiscarded = r(a.packetsDiscarded);
   s.packetsPadding = r(a.packetsPadding);
   s.pliSent = r(pliSent_);
+  s.nackSent = r(nackSent_);
+  s.packetsNacked = r(packetsNacked_);
+  s.packetsRecovered = r(packetsRecovered_);
+  s.nackGaveUp = r(nackGaveUp_);
   s.firSent = r(firSent_);
   s.receiverReportsSent = r(reportsSent_);
   s.framesAssembled = r(a.framesAssembled);

@@ -1,6 +1,8 @@
 // The receive half of a video channel: RTP → stream statistics → frame assembly (media thread)
 // → decode → convert (a worker strand) → the sink. Each stage stamps the frame, so latency is
-// measured per stage. Feedback (receiver reports, PLI, FIR) goes out through the transport.
+// measured per stage. Feedback (receiver reports, NACK, PLI, FIR) goes out through the
+// transport: a missing packet is asked for again (NackGenerator) while the frame assembler
+// still waits for it, and only a frame that stays incomplete costs a key-frame request.
 #pragma once
 #include <atomic>
 #include <cstdint>
@@ -11,6 +13,7 @@
 
 #include "common/BufferPool.h"
 #include "common/WorkerPool.h"
+#include "rtp/NackGenerator.h"
 #include "rtp/RtcpPacket.h"
 #include "rtp/RtpStreamRecv.h"
 #include "net/ChannelContext.h"
@@ -42,6 +45,7 @@ struct VideoReceiverOptions {
   PixelFormat format = PixelFormat::I420;
   int payloadType = -1;  // -1 accepts any payload type
   uint64_t reorderWindowMs = 50;
+  bool nack = true;  // ask for missing packets again (RFC 4585 generic NACK)
   size_t packetCapacity = 1024;
   // The decoder is behind when more frames than this wait for it. It still decodes every
   // frame (its references must stay whole) but skips converting and delivering pictures,
@@ -57,6 +61,7 @@ struct VideoReceiverStats {
   uint64_t packetsMalformed, packetsWrongPayloadType, packetsOtherSsrc;
   uint64_t rtpPackets, packetsLost, packetsLate, packetsDuplicate, packetsDiscarded, packetsPadding;
   uint64_t pliSent, firSent, receiverReportsSent;
+  uint64_t nackSent, packetsNacked, packetsRecovered, nackGaveUp;
   uint64_t framesAssembled, framesIncomplete, framesMalformed, framesWaitingKeyFrame, framesDroppedDecodeQueue;
   uint64_t framesDecoded, framesSkippedBehind, framesUnsupportedFormat, framesConvertFailed, decodeErrors;
   double jitterMs;
@@ -96,7 +101,9 @@ class VideoReceiver : private FrameAssembler::Listener {
   bool Probation(const uint8_t* data, size_t size, const RtpPacket& packet, uint64_t nowNs);
   void Accept(const RtpPacket& packet, uint64_t nowNs);
   void NeedKeyFrame(uint64_t nowNs, const char* reason);
-  void SendFeedback(uint64_t nowNs, bool pli, bool fir);
+  void SendFeedback(uint64_t nowNs, bool pli, bool fir, const uint16_t* nack = nullptr, size_t nackCount = 0);
+  void RequestMissing(uint64_t nowNs);
+  void PublishNackStats();
   void Decode(PooledBuffer accessUnit, size_t size, DeliveredFrame meta);
   void OnPicture(const DecodedPicture& picture);
   void DrainDecoder();
@@ -109,6 +116,9 @@ class VideoReceiver : private FrameAssembler::Listener {
   // Media thread state.
   std::vector<std::pair<uint8_t, VideoCodec>> payloadCodecs_;
   RtpStreamRecv stream_;
+  NackGenerator nack_;
+  uint32_t nackSsrc_ = 0;  // the RTP SSRC the missing packets were sent under
+  static constexpr size_t kMaxNackPerTick = 64;
   FrameAssembler assembler_;
   const uint32_t localSsrc_;
   uint64_t firstPacketNs_ = 0;
@@ -130,7 +140,7 @@ class VideoReceiver : private FrameAssembler::Listener {
   uint64_t lastFirNs_ = 0;
   uint64_t lastReportNs_ = 0;
   uint8_t firSeq_ = 0;
-  uint8_t rtcpBuffer_[128];
+  uint8_t rtcpBuffer_[512];  // RR + PLI + FIR + a NACK of kMaxNackPerTick items
   uint64_t lastAssembledNs_ = 0;
   bool idleDrainPosted_ = false;
 
@@ -145,6 +155,7 @@ class VideoReceiver : private FrameAssembler::Listener {
 
   std::atomic<uint64_t> packetsMalformed_{0}, wrongPayloadType_{0}, packetsOtherSsrc_{0};
   std::atomic<uint64_t> pliSent_{0}, firSent_{0}, reportsSent_{0};
+  std::atomic<uint64_t> nackSent_{0}, packetsNacked_{0}, packetsRecovered_{0}, nackGaveUp_{0};
   std::atomic<uint64_t> framesDroppedDecodeQueue_{0}, framesDecoded_{0}, framesSkippedBehind_{0}, decodeErrors_{0};
   std::atomic<uint64_t> framesUnsupportedFormat_{0}, framesConvertFailed_{0}, rtpPackets_{0};
 };

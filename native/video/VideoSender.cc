@@ -230,9 +230,13 @@ void VideoSender::PaceOut(uint64_t nowNs) {
   const bool canSend = context_->transport->HasRemote();
   for (; b.next < allowed; ++b.next) {
     const auto& p = b.packets[b.next];
-    if (canSend && context_->transport->SendPacket(b.block.data() + p.first, p.second)) {
+    const uint8_t* packet = b.block.data() + p.first;
+    if (canSend && context_->transport->SendPacket(packet, p.second)) {
       packetsSent_.fetch_add(1, std::memory_order_relaxed);
       bytesSent_.fetch_add(p.second, std::memory_order_relaxed);
+      if (p.second >= RtpPacket::kFixedHeaderSize) {
+        sent_.Store(packet, p.second, static_cast<uint16_t>((packet[2] << 8) | packet[3]), nowNs == UINT64_MAX ? NowNs() : nowNs);
+      }
     } else {
       sendErrors_.fetch_add(1, std::memory_order_relaxed);
     }
@@ -246,11 +250,33 @@ void VideoSender::PaceOut(uint64_t nowNs) {
 
 void VideoSender::OnFeedback(const RtcpFeedback& feedback) {
   if (feedback.mediaSsrc != ssrc_ && feedback.mediaSsrc != 0) return;
+  if (feedback.kind == RtcpFeedback::Kind::Nack) {
+    Retransmit(feedback);
+    return;
+  }
   if (feedback.kind == RtcpFeedback::Kind::Pli) pliReceived_.fetch_add(1, std::memory_order_relaxed);
   else if (feedback.kind == RtcpFeedback::Kind::Fir) firReceived_.fetch_add(1, std::memory_order_relaxed);
   else return;
   keyFrameRequested_.store(true);
   context_->sink->OnEvent("keyFrameNeeded", "", feedback.kind == RtcpFeedback::Kind::Pli ? "PLI" : "FIR");
+}
+
+// Each packet the NACK names goes out again as it was sent (same sequence number and bytes, so
+// the receiver's replay protection and its frame assembly take it like the original), unless
+// it is no longer held: then the receiver's key-frame request will follow.
+void VideoSender::Retransmit(const RtcpFeedback& nack) {
+  nackReceived_.fetch_add(1, std::memory_order_relaxed);
+  const uint64_t now = NowNs();
+  nack.ForEachNacked([&](uint16_t seq) {
+    size_t size = 0;
+    const uint8_t* packet = sent_.Find(seq, now, &size);
+    if (packet && context_->transport->SendPacket(packet, size)) {
+      packetsRetransmitted_.fetch_add(1, std::memory_order_relaxed);
+      bytesSent_.fetch_add(size, std::memory_order_relaxed);
+    } else {
+      retransmissionsMissed_.fetch_add(1, std::memory_order_relaxed);
+    }
+  });
 }
 
 void VideoSender::OnReportBlock(const ReportBlock& block, uint64_t nowNs) {
@@ -301,6 +327,9 @@ VideoSenderStats VideoSender::Stats() const {
   s.senderReportsSent = r(reportsSent_);
   s.pliReceived = r(pliReceived_);
   s.firReceived = r(firReceived_);
+  s.nackReceived = r(nackReceived_);
+  s.packetsRetransmitted = r(packetsRetransmitted_);
+  s.retransmissionsMissed = r(retransmissionsMissed_);
   s.remoteFractionLost = remoteFractionLost_.load(std::memory_order_relaxed) / 256.0;
   s.remoteJitterMs = remoteJitter_.load(std::memory_order_relaxed) / 90.0;
   s.roundTripMs = roundTripMs_.load(std::memory_order_relaxed);

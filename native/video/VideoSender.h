@@ -1,7 +1,8 @@
 // The send half of a video channel: raw frames from bot code are converted (libyuv) straight
 // into the encoder's input, encoded (OpenH264, x264 or VP8) on a worker strand, packetized per
 // RFC 6184 or RFC 7741 and paced out on the media thread. H.264 access units from bot code
-// skip the encoder. RTCP PLI / FIR from the far end make the next encoded frame a key frame.
+// skip the encoder. RTCP PLI / FIR from the far end make the next encoded frame a key frame; a
+// NACK is answered with the packets it names, from the retransmission buffer, at once.
 #pragma once
 #include <uv.h>
 
@@ -16,6 +17,7 @@
 #include "common/BufferPool.h"
 #include "common/SampleRing.h"
 #include "common/WorkerPool.h"
+#include "rtp/RetransmissionBuffer.h"
 #include "rtp/RtcpPacket.h"
 #include "net/ChannelContext.h"
 #include "video/VideoEncoder.h"
@@ -36,6 +38,7 @@ struct VideoSenderOptions {
 struct VideoSenderStats {
   uint64_t framesIn, framesDroppedQueue, framesEncoded, keyFramesEncoded, framesSkipped, encodeErrors;
   uint64_t accessUnitsIn, packetsSent, bytesSent, sendErrors, senderReportsSent, pliReceived, firReceived;
+  uint64_t nackReceived, packetsRetransmitted, retransmissionsMissed;
   double remoteFractionLost, remoteJitterMs, roundTripMs;
   uint32_t ssrc;
 };
@@ -84,6 +87,7 @@ class VideoSender {
   void Ship(const uint8_t* frame, size_t size, bool keyFrame, uint32_t timestamp, uint64_t queuedNs);  // strand
   void StartPacing(std::shared_ptr<PacketBatch> batch, uint64_t queuedNs);  // media thread
   void PaceOut(uint64_t nowNs);
+  void Retransmit(const RtcpFeedback& nack);
 
   const VideoSenderOptions options_;
   ChannelContext* context_;
@@ -115,12 +119,15 @@ class VideoSender {
   uint32_t lastTimestamp_ = 0;
   uint64_t lastTimestampNs_ = 0;
   uint8_t rtcpBuffer_[64];
+  // What was sent in the last second or so (1024 packets: 6 Mbit/s of 1200-byte packets).
+  RetransmissionBuffer sent_{1024, 1'000'000'000};
 
   SampleRing encodeMs_;  // encode start → access unit out
   SampleRing sendMs_;    // send() called → last packet on the wire
   std::atomic<uint64_t> framesIn_{0}, framesDroppedQueue_{0}, framesEncoded_{0}, keyFramesEncoded_{0};
   std::atomic<uint64_t> framesSkipped_{0}, encodeErrors_{0}, accessUnitsIn_{0};
   std::atomic<uint64_t> packetsSent_{0}, bytesSent_{0}, sendErrors_{0}, reportsSent_{0}, pliReceived_{0}, firReceived_{0};
+  std::atomic<uint64_t> nackReceived_{0}, packetsRetransmitted_{0}, retransmissionsMissed_{0};
   std::atomic<uint32_t> remoteFractionLost_{0}, remoteJitter_{0};
   std::atomic<double> roundTripMs_{0};
 };

@@ -28,6 +28,10 @@ export interface NativeSendStats {
   senderReportsSent: number;
   pliReceived: number;
   firReceived: number;
+  /** NACKs received, packets sent again for them, and asked-for packets no longer held. */
+  nackReceived: number;
+  packetsRetransmitted: number;
+  retransmissionsMissed: number;
   remoteFractionLost: number;
   remoteJitterMs: number;
   roundTripMs: number;
@@ -57,6 +61,13 @@ export interface NativeReceiverStats {
   /** Padding-only packets (a sender probing bandwidth): no media, no loss. */
   packetsPadding: number;
   pliSent: number;
+  /** RTCP generic NACKs sent, and the sequence numbers they asked for (each time asked). */
+  nackSent: number;
+  packetsNacked: number;
+  /** Packets that arrived after being asked for: losses repaired without a key frame. */
+  packetsRecovered: number;
+  /** Missing packets asked for until it was no use (the frame then counts as incomplete). */
+  nackGaveUp: number;
   firSent: number;
   receiverReportsSent: number;
   framesAssembled: number;

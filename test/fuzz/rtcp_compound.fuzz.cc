@@ -1,5 +1,5 @@
 // RtcpPacket: a compound parses part by part or stops at the first malformed part; every report
-// block, feedback message and subscription handed on came from inside the datagram.
+// block, feedback message, NACK item and subscription handed on came from inside the datagram.
 #include "FuzzRtp.h"
 #include "rtp/RtcpPacket.h"
 
@@ -8,7 +8,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   callmedia::RtcpPacket::Handlers h;
   h.onSenderReport = [&](const callmedia::RtcpSenderReport&) { ++parts; };
   h.onReportBlock = [&](const callmedia::ReportBlock&) { ++parts; };
-  h.onFeedback = [&](const callmedia::RtcpFeedback&) { ++parts; };
+  h.onFeedback = [&](const callmedia::RtcpFeedback& fb) {
+    ++parts;
+    // A NACK's items lie inside the datagram, and name at most 17 packets each.
+    if (fb.kind != callmedia::RtcpFeedback::Kind::Nack) return;
+    FUZZ_CHECK(fb.nackItemCount > 0 && fb.nackItems >= data && fb.nackItems + 4 * fb.nackItemCount <= data + size);
+    size_t named = 0;
+    fb.ForEachNacked([&](uint16_t) { ++named; });
+    FUZZ_CHECK(named >= fb.nackItemCount && named <= 17 * fb.nackItemCount);
+  };
   h.onSubscription = [&](const callmedia::RtcpSubscription&) { ++parts; };
   callmedia::RtcpPacket::Parse(data, size, h);
   // Each part takes at least 8 bytes (a report block 24): never more parts than that.

@@ -403,3 +403,57 @@ TEST(RtcpPacket_FuzzNeverReadsOutOfBounds) {
   }
   CHECK(okCount > 100);
 }
+
+namespace {
+// The sequence numbers a parsed NACK names, in its order.
+std::vector<uint16_t> Nacked(const std::vector<uint8_t>& bytes) {
+  std::vector<uint16_t> out;
+  RtcpPacket::Handlers h;
+  h.onFeedback = [&](const RtcpFeedback& fb) {
+    if (fb.kind == RtcpFeedback::Kind::Nack) fb.ForEachNacked([&](uint16_t seq) { out.push_back(seq); });
+  };
+  ExactBuffer buf(bytes);
+  RtcpPacket::Parse(buf.data(), buf.size(), h);
+  return out;
+}
+
+std::vector<uint8_t> Nack(const std::vector<uint16_t>& seqs, size_t capacity = 512) {
+  std::vector<uint8_t> out(capacity);
+  out.resize(RtcpPacket::WriteNack(out.data(), out.size(), 0x01020304, 0xA0B0C0D0, seqs.data(), seqs.size()));
+  return out;
+}
+}  // namespace
+
+TEST(RtcpPacket_NackBytes) {
+  // RFC 4585 6.2.1: RTPFB (205) FMT=1; PID 100 and BLP bit 0 (101) and bit 15 (116).
+  CHECK_EQ(Nack({100, 101, 116}),
+           (std::vector<uint8_t>{0x81, 205, 0x00, 0x03, 0x01, 0x02, 0x03, 0x04, 0xA0, 0xB0, 0xC0, 0xD0, 0x00, 100, 0x80, 0x01}));
+}
+
+TEST(RtcpPacket_NackRoundTripAcrossTheWrapAndManyItems) {
+  std::vector<uint16_t> seqs;
+  for (uint16_t s = 65530; s != 10; s = static_cast<uint16_t>(s + 1)) seqs.push_back(s);  // packed 17 to an item
+  for (uint16_t s = 100; s < 400; s += 20) seqs.push_back(s);                              // one item each
+  const std::vector<uint8_t> bytes = Nack(seqs);
+  CHECK_EQ(bytes.size(), 12u + 4u * (1 + 15));
+  CHECK_EQ(Nacked(bytes), seqs);
+}
+
+TEST(RtcpPacket_NackWritesWhatFits) {
+  std::vector<uint16_t> seqs;
+  for (uint16_t s = 0; s < 100; ++s) seqs.push_back(static_cast<uint16_t>(s * 100));
+  const std::vector<uint8_t> bytes = Nack(seqs, 12 + 4 * 5);
+  CHECK_EQ(bytes.size(), 32u);
+  CHECK_EQ(Nacked(bytes), (std::vector<uint16_t>{0, 100, 200, 300, 400}));
+  CHECK_EQ(Nack(seqs, 15).size(), 0u);
+}
+
+TEST(RtcpPacket_NackWithoutAnItemIsMalformed) {
+  std::vector<uint8_t> bytes = {0x81, 205, 0x00, 0x02, 0, 0, 0, 1, 0, 0, 0, 2};
+  ExactBuffer buf(bytes);
+  RtcpPacket::Handlers h;
+  size_t feedback = 0;
+  h.onFeedback = [&](const RtcpFeedback&) { ++feedback; };
+  CHECK(!RtcpPacket::Parse(buf.data(), buf.size(), h));
+  CHECK_EQ(feedback, 0u);
+}

@@ -1,0 +1,39 @@
+#include "rtp/RetransmissionBuffer.h"
+
+#include <cstring>
+
+namespace callmedia {
+
+namespace {
+// seq % n must not map two recent packets to one slot across a wrap: n divides 2^16.
+size_t SlotCount(size_t capacity) {
+  size_t n = 2;
+  while (n < capacity && n < 32768) n <<= 1;
+  return n;
+}
+}  // namespace
+
+RetransmissionBuffer::RetransmissionBuffer(size_t capacity, uint64_t maxAgeNs)
+    : slots_(SlotCount(capacity)), maxAgeNs_(maxAgeNs) {}
+
+void RetransmissionBuffer::Store(const uint8_t* data, size_t size, uint16_t seq, uint64_t nowNs) {
+  Slot& slot = slots_[seq % slots_.size()];
+  if (size == 0 || size > kMaxPacket) {
+    slot.used = false;  // whatever was there is older than this sequence number
+    return;
+  }
+  std::memcpy(slot.data, data, size);
+  slot.used = true;
+  slot.seq = seq;
+  slot.size = static_cast<uint16_t>(size);
+  slot.sentNs = nowNs;
+}
+
+const uint8_t* RetransmissionBuffer::Find(uint16_t seq, uint64_t nowNs, size_t* size) const {
+  const Slot& slot = slots_[seq % slots_.size()];
+  if (!slot.used || slot.seq != seq || nowNs - slot.sentNs > maxAgeNs_) return nullptr;
+  *size = slot.size;
+  return slot.data;
+}
+
+}  // namespace callmedia
