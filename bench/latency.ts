@@ -15,24 +15,24 @@ const DRAIN_MS = 1000;
 // ---------------------------------------------------------------------------------------------
 // The parts of @roamhq/wrtc used here (loaded at run time: it is a devDependency and may be absent)
 
-interface WrtcFrame {
+export interface WrtcFrame {
   width: number;
   height: number;
   /** I420; wrtc wants a Uint8ClampedArray and hands one out. */
   data: Uint8Array | Uint8ClampedArray;
 }
-interface WrtcTrack {
+export interface WrtcTrack {
   stop(): void;
 }
-interface WrtcSender {
+export interface WrtcSender {
   getParameters(): { encodings?: Record<string, unknown>[]; degradationPreference?: string };
   setParameters(p: unknown): Promise<void>;
 }
-interface WrtcDescription {
+export interface WrtcDescription {
   type: string;
   sdp: string;
 }
-interface WrtcPeerConnection {
+export interface WrtcPeerConnection {
   onicecandidate: ((e: { candidate: unknown }) => void) | null;
   ontrack: ((e: { track: WrtcTrack }) => void) | null;
   readonly connectionState: string;
@@ -45,7 +45,7 @@ interface WrtcPeerConnection {
   setRemoteDescription(d: WrtcDescription): Promise<void>;
   close(): void;
 }
-interface WrtcModule {
+export interface WrtcModule {
   RTCPeerConnection: new (config?: unknown) => WrtcPeerConnection;
   nonstandard: {
     RTCVideoSource: new (init?: { isScreencast?: boolean }) => { createTrack(): WrtcTrack; onFrame(frame: WrtcFrame): void };
@@ -54,7 +54,7 @@ interface WrtcModule {
 }
 
 /** The wrtc module, or why it could not be loaded on this machine. */
-function loadWrtc(): { wrtc: WrtcModule } | { error: string } {
+export function loadWrtc(): { wrtc: WrtcModule } | { error: string } {
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     return { wrtc: require('@roamhq/wrtc') as WrtcModule };
@@ -75,7 +75,7 @@ const MARK_BLOCKS = 2 * MARK_BITS;
  * (k < 16) or clear (k ≥ 16, the complement). Blocks are 1/32 of the width square, so they
  * survive a lossy codec and a scaled-down frame.
  */
-function markFrame(frame: Uint8Array, width: number, n: number): void {
+export function markFrame(frame: Uint8Array, width: number, n: number): void {
   const block = Math.floor(width / MARK_BLOCKS);
   for (let k = 0; k < MARK_BLOCKS; k++) {
     const bit = k < MARK_BITS ? (n >> k) & 1 : 1 - ((n >> (k - MARK_BITS)) & 1);
@@ -85,7 +85,7 @@ function markFrame(frame: Uint8Array, width: number, n: number): void {
 }
 
 /** The frame number markFrame wrote, read from the block centres of a frame of any size; -1 if unreadable. */
-function readMark(frame: WrtcFrame, sentWidth: number): number {
+export function readMark(frame: WrtcFrame, sentWidth: number): number {
   const scale = frame.width / sentWidth;
   const block = Math.floor(sentWidth / MARK_BLOCKS) * scale;
   const y = Math.floor(block / 2);

@@ -14,6 +14,7 @@ const SCENARIOS: Record<string, () => Promise<Scenario>> = {
   // Before latency: wrtc's threads outlive its peer connections and would count in scale's CPU time.
   scale: async () => (await import('./scale')).scale,
   latency: async () => (await import('./latency')).latency,
+  impairment: async () => (await import('./impairment')).impairment,
   convert: async () => (await import('./convert')).convert,
   decode: async () => (await import('./codec')).decode,
   encode: async () => (await import('./codec')).encode,

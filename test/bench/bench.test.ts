@@ -23,6 +23,10 @@ const EXPECTED: Record<string, string[]> = {
   ],
   scale: [...['1', '4', '10'].flatMap((n) => [`cores_${n}x360p30_share_audio`, `dropped_${n}x360p30`]), 'streams_per_core_360p30'],
   convert: [...['720p', '1080p'].flatMap((r) => ['nv12', 'rgb24', 'rgba', 'bgra'].map((f) => `convert_i420_to_${f}_${r}`)), 'memcpy_720p', 'memcpy_1080p'],
+  impairment: [
+    ...['0', '1', '5'].map((l) => `delivered_ratio_loss_${l}pct`),
+    ...['1', '5'].flatMap((l) => [`delivered_ratio_loss_${l}pct_jitter30`, `longest_freeze_ms_loss_${l}pct`, `added_latency_loss_${l}pct`]),
+  ],
   soak: ['rss_growth_mb', 'external_growth_mb', 'dropped_frames', 'event_loop_lag_p99_ms', 'pool_buffers_outstanding'],
 };
 /** The soak's quick run is two minutes of soaking by itself. */
