@@ -13,8 +13,8 @@ size_t SlotCount(size_t capacity) {
 }
 }  // namespace
 
-RetransmissionBuffer::RetransmissionBuffer(size_t capacity, uint64_t maxAgeNs)
-    : slots_(SlotCount(capacity)), maxAgeNs_(maxAgeNs) {}
+RetransmissionBuffer::RetransmissionBuffer(size_t capacity, uint64_t maxAgeNs, uint64_t minResendIntervalNs)
+    : slots_(SlotCount(capacity)), maxAgeNs_(maxAgeNs), minResendIntervalNs_(minResendIntervalNs) {}
 
 void RetransmissionBuffer::Store(const uint8_t* data, size_t size, uint16_t seq, uint64_t nowNs) {
   Slot& slot = slots_[seq % slots_.size()];
@@ -27,6 +27,7 @@ void RetransmissionBuffer::Store(const uint8_t* data, size_t size, uint16_t seq,
   slot.seq = seq;
   slot.size = static_cast<uint16_t>(size);
   slot.sentNs = nowNs;
+  slot.resentNs = 0;
 }
 
 const uint8_t* RetransmissionBuffer::Find(uint16_t seq, uint64_t nowNs, size_t* size) const {
@@ -34,6 +35,15 @@ const uint8_t* RetransmissionBuffer::Find(uint16_t seq, uint64_t nowNs, size_t* 
   if (!slot.used || slot.seq != seq || nowNs - slot.sentNs > maxAgeNs_) return nullptr;
   *size = slot.size;
   return slot.data;
+}
+
+const uint8_t* RetransmissionBuffer::TakeForResend(uint16_t seq, uint64_t nowNs, size_t* size) {
+  const uint8_t* data = Find(seq, nowNs, size);
+  if (!data) return nullptr;
+  Slot& slot = slots_[seq % slots_.size()];
+  if (slot.resentNs != 0 && nowNs - slot.resentNs < minResendIntervalNs_) return nullptr;
+  slot.resentNs = nowNs;
+  return data;
 }
 
 }  // namespace callmedia

@@ -263,13 +263,13 @@ void VideoSender::OnFeedback(const RtcpFeedback& feedback) {
 
 // Each packet the NACK names goes out again as it was sent (same sequence number and bytes, so
 // the receiver's replay protection and its frame assembly take it like the original), unless
-// it is no longer held: then the receiver's key-frame request will follow.
+// it is no longer held (the receiver's key-frame request will follow) or was sent again just now.
 void VideoSender::Retransmit(const RtcpFeedback& nack) {
   nackReceived_.fetch_add(1, std::memory_order_relaxed);
   const uint64_t now = NowNs();
   nack.ForEachNacked([&](uint16_t seq) {
     size_t size = 0;
-    const uint8_t* packet = sent_.Find(seq, now, &size);
+    const uint8_t* packet = sent_.TakeForResend(seq, now, &size);
     if (packet && context_->transport->SendPacket(packet, size)) {
       packetsRetransmitted_.fetch_add(1, std::memory_order_relaxed);
       bytesSent_.fetch_add(size, std::memory_order_relaxed);

@@ -28,7 +28,7 @@ export interface NativeSendStats {
   senderReportsSent: number;
   pliReceived: number;
   firReceived: number;
-  /** NACKs received, packets sent again for them, and asked-for packets no longer held. */
+  /** NACKs received, packets sent again for them, and asked-for packets not sent (no longer held, or sent again just now). */
   nackReceived: number;
   packetsRetransmitted: number;
   retransmissionsMissed: number;

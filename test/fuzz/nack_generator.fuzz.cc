@@ -61,8 +61,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         for (size_t i = 0; i < n; ++i) {
           FUZZ_CHECK(arrived.count(due[i]) == 0);
           size_t found = 0;
-          const uint8_t* p = sent.Find(due[i], now, &found);
+          const uint8_t* p = sent.TakeForResend(due[i], now, &found);
           if (p) FUZZ_CHECK(found == sizeof(packet) && p[2] == (due[i] >> 8) && p[3] == (due[i] & 0xFF));
+          FUZZ_CHECK(sent.TakeForResend(due[i], now, &found) == nullptr);  // not twice at once
         }
         break;
       }

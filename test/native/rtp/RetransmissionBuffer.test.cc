@@ -43,3 +43,14 @@ TEST(RetransmissionBuffer_HoldsAcrossTheWrapAndRefusesOversizedPackets) {
   b.Store(big.data(), big.size(), 65599 % 65536, 0);  // replaces 63 (65599) with nothing
   CHECK(b.Find(63, 0, &size) == nullptr);
 }
+
+TEST(RetransmissionBuffer_APacketIsSentAgainAtMostOncePerInterval) {
+  RetransmissionBuffer b(64, 1000 * kMs, 10 * kMs);
+  const uint8_t packet[20] = {0x80};
+  b.Store(packet, sizeof(packet), 5, 0);
+  size_t size = 0;
+  CHECK(b.TakeForResend(5, 1 * kMs, &size) != nullptr);
+  CHECK(b.TakeForResend(5, 5 * kMs, &size) == nullptr);  // the retransmission is on its way
+  CHECK(b.TakeForResend(5, 11 * kMs, &size) != nullptr);
+  CHECK(b.TakeForResend(6, 11 * kMs, &size) == nullptr);  // never sent
+}
