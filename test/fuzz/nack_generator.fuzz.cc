@@ -3,7 +3,7 @@
 // request names only packets that never arrived, nothing is asked for more often than allowed,
 // and every packet asked for is found in the sender's buffer byte for byte while it is young.
 #include <cstring>
-#include <set>
+#include <map>
 
 #include "FuzzRtp.h"
 #include "rtp/NackGenerator.h"
@@ -17,21 +17,34 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   options.maxRetries = in.ConsumeIntegralInRange<uint32_t>(1, 10);
   callmedia::NackGenerator nack(options);
   callmedia::RetransmissionBuffer sent(1024, 1'000'000'000);
-  // What arrived since the generator last started over (a packet over 1000 behind the newest
-  // is a sender that restarted its numbering: what came before names other packets).
-  std::set<uint16_t> arrived;
+  // What arrived, by its place in the extended sequence (RFC 3550 A.1): after a wrap the same
+  // number names another packet. A packet over 1000 behind the newest is a sender that
+  // restarted its numbering, which starts the extended sequence over.
+  std::map<uint16_t, int64_t> arrived;
   bool started = false;
   uint16_t newest = 0;
+  int64_t extendedNewest = 0;
   uint64_t now = 0;
+  uint16_t seq = in.ConsumeIntegral<uint16_t>();
+  auto extended = [&](uint16_t s) { return extendedNewest + callmedia::SeqManager::Diff(s, newest); };
   auto receive = [&](uint16_t s) {
     const int32_t ahead = callmedia::SeqManager::Diff(s, newest);
-    if (!started || ahead < -1000) arrived.clear();
-    if (!started || ahead > 0 || ahead < -1000) newest = s;
+    if (!started || ahead < -1000) {
+      arrived.clear();
+      newest = s;
+      extendedNewest += 1 << 20;  // a new stream: nothing before it is the same packet
+    } else if (ahead > 0) {
+      newest = s;
+      extendedNewest += ahead;
+    }
     started = true;
     nack.OnPacket(s, now);
-    arrived.insert(s);
+    arrived[s] = extended(s);
   };
-  uint16_t seq = in.ConsumeIntegral<uint16_t>();
+  auto hasArrived = [&](uint16_t s) {
+    auto it = arrived.find(s);
+    return it != arrived.end() && it->second == extended(s);
+  };
   uint8_t packet[64] = {0x80, 96};
   while (in.remaining_bytes() > 0) {
     now += in.ConsumeIntegralInRange<uint64_t>(0, 50'000'000);
@@ -59,7 +72,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         const size_t n = nack.Due(now, in.ConsumeIntegralInRange<uint64_t>(0, 300'000'000), due, capacity);
         FUZZ_CHECK(n <= capacity);
         for (size_t i = 0; i < n; ++i) {
-          FUZZ_CHECK(arrived.count(due[i]) == 0);
+          FUZZ_CHECK(!hasArrived(due[i]));
           size_t found = 0;
           const uint8_t* p = sent.TakeForResend(due[i], now, &found);
           if (p) FUZZ_CHECK(found == sizeof(packet) && p[2] == (due[i] >> 8) && p[3] == (due[i] & 0xFF));
