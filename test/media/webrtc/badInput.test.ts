@@ -242,9 +242,13 @@ describe('media/webrtc: bad input is answered as the RFCs say, or counted and dr
     assert.strictEqual(t.state, 'connected', what);
     assert.strictEqual(t.dtlsState, 'connected', what);
     assert.strictEqual(t.selectedRemote, selected, `${what}: the healthy call's pair changed`);
-    for (const counter of ['stunAuthFailures', 'srtpAuthFailures', 'srtpReplayFailures', 'srtpMalformed', 'rtpUnroutable', 'dtlsRecordsDropped'] as const) {
+    for (const counter of ['stunAuthFailures', 'srtpAuthFailures', 'srtpMalformed', 'rtpUnroutable', 'dtlsRecordsDropped'] as const) {
       assert.strictEqual(t[counter], 0, `${what}: the healthy call counted ${counter}`);
     }
+    // A replay only where the healthy call itself asked for a packet again (a loss on a busy
+    // machine, answered twice): never one of the bad call's packets.
+    const asked = healthy.session.stats().video.reduce((n, v) => n + v.packetsNacked, 0);
+    assert.ok(t.srtpReplayFailures <= asked, `${what}: the healthy call counted ${t.srtpReplayFailures} replays, asked for ${asked} packets`);
   }
 
   /** A session that made its offer (so its ICE credentials are known) and has no peer yet. */
@@ -432,7 +436,11 @@ describe('media/webrtc: bad input is answered as the RFCs say, or counted and dr
     }, 10_000, () => `${flipped} flipped, ${duplicated} duplicated: ${JSON.stringify(call.session.stats().transport)}`);
     const t = call.session.stats().transport;
     assert.strictEqual(t?.srtpAuthFailures, flipped, 'every packet with a flipped byte failed authentication, nothing else did');
-    assert.strictEqual(t?.srtpReplayFailures, duplicated, 'every replayed packet was refused, nothing else was');
+    // Every replayed packet is refused. A packet the bot asked for again (NACK) that had come
+    // after all, or whose retransmission came twice, is a replay too: at most one per request.
+    const asked = call.session.stats().video.reduce((n, v) => n + v.packetsNacked, 0);
+    assert.ok(t && t.srtpReplayFailures >= duplicated && t.srtpReplayFailures <= duplicated + asked,
+      `replay failures ${t?.srtpReplayFailures}: ${duplicated} replayed by the relay, ${asked} packets asked for again`);
     assert.strictEqual(t?.srtpMalformed, 0);
     assert.strictEqual(t?.state, 'connected');
     await call.expectFlowing('after the bad packets');
