@@ -1,6 +1,6 @@
 import * as dgram from 'dgram';
 import { VideoFrame, VideoSocket, monotonicNowMs } from '../src/media';
-import { WrtcModule, loadWrtc, markFrame, readMark } from './latency';
+import { WrtcModule, limitWrtcSender, loadWrtc, markFrame, negotiateWrtc, readMark } from './latency';
 import { Figure, PeerFigure, peerFromSamples, peerFromValue, round3, sampleFigure, valueFigure } from './report';
 import { Scenario, ScenarioOptions, ScenarioResult, progress } from './scenario';
 import { FPS, RESOLUTIONS, RawClip, delay, rawClip } from './send';
@@ -208,20 +208,8 @@ async function wrtcStream(wrtc: WrtcModule, condition: Condition, clip: RawClip)
   const sinkReady = new Promise<InstanceType<WrtcModule['nonstandard']['RTCVideoSink']>>((resolve) => {
     rx.ontrack = (e) => resolve(new wrtc.nonstandard.RTCVideoSink(e.track));
   });
-  const offer = await tx.createOffer();
-  await tx.setLocalDescription(offer);
-  await rx.setRemoteDescription(offer);
-  const answer = await rx.createAnswer();
-  await rx.setLocalDescription(answer);
-  await tx.setRemoteDescription(answer);
-  try {
-    const params = sender.getParameters();
-    for (const e of params.encodings ?? []) e.maxBitrate = RES.bitrate;
-    params.degradationPreference = 'maintain-resolution';
-    await sender.setParameters(params);
-  } catch {
-    // its defaults
-  }
+  await negotiateWrtc(tx, rx);
+  await limitWrtcSender(sender, RES.bitrate);
   const arrivedAt: (number | undefined)[] = new Array(clip.count).fill(undefined);
   const sentAt: number[] = [];
   let sink: Awaited<typeof sinkReady> | undefined;

@@ -118,6 +118,30 @@ interface WrtcRun {
   missing: number[];
 }
 
+/** Offer and answer between two wrtc peer connections of this process; returns the answer. */
+export async function negotiateWrtc(tx: WrtcPeerConnection, rx: WrtcPeerConnection): Promise<WrtcDescription> {
+  const offer = await tx.createOffer();
+  await tx.setLocalDescription(offer);
+  await rx.setRemoteDescription(offer);
+  const answer = await rx.createAnswer();
+  await rx.setLocalDescription(answer);
+  await tx.setRemoteDescription(answer);
+  return answer;
+}
+
+/** Our sender's bitrate as wrtc's ceiling, and its resolution kept rather than scaled down; says what applied. */
+export async function limitWrtcSender(sender: WrtcSender, bitrate: number): Promise<string> {
+  try {
+    const params = sender.getParameters();
+    for (const e of params.encodings ?? []) e.maxBitrate = bitrate;
+    params.degradationPreference = 'maintain-resolution';
+    await sender.setParameters(params);
+    return `maxBitrate ${bitrate / 1e6} Mbit/s, maintain-resolution`;
+  } catch (err) {
+    return `its defaults (setParameters refused: ${(err as Error).name || String(err)})`;
+  }
+}
+
 async function connect(wrtc: WrtcModule, res: Resolution): Promise<{
   source: InstanceType<WrtcModule['nonstandard']['RTCVideoSource']>;
   track: WrtcTrack;
@@ -136,22 +160,8 @@ async function connect(wrtc: WrtcModule, res: Resolution): Promise<{
   const sink = new Promise<InstanceType<WrtcModule['nonstandard']['RTCVideoSink']>>((resolve) => {
     rx.ontrack = (e) => resolve(new wrtc.nonstandard.RTCVideoSink(e.track));
   });
-  const offer = await tx.createOffer();
-  await tx.setLocalDescription(offer);
-  await rx.setRemoteDescription(offer);
-  const answer = await rx.createAnswer();
-  await rx.setLocalDescription(answer);
-  await tx.setRemoteDescription(answer);
-  // Our sender's bitrate as wrtc's ceiling, and its resolution kept rather than scaled down.
-  let settings = `maxBitrate ${res.bitrate / 1e6} Mbit/s, maintain-resolution`;
-  try {
-    const params = sender.getParameters();
-    for (const e of params.encodings ?? []) e.maxBitrate = res.bitrate;
-    params.degradationPreference = 'maintain-resolution';
-    await sender.setParameters(params);
-  } catch (err) {
-    settings = `its defaults (setParameters refused: ${(err as Error).name || String(err)})`;
-  }
+  const answer = await negotiateWrtc(tx, rx);
+  const settings = await limitWrtcSender(sender, res.bitrate);
   const until = monotonicNowMs() + CONNECT_TIMEOUT_MS;
   while (tx.connectionState !== 'connected' && monotonicNowMs() < until) await delay(10);
   if (tx.connectionState !== 'connected') throw new Error(`wrtc peer connections did not connect (${tx.connectionState})`);

@@ -2,19 +2,12 @@
 
 #include <cstring>
 
+#include "rtp/SeqManager.h"
+
 namespace callmedia {
 
-namespace {
-// seq % n must not map two recent packets to one slot across a wrap: n divides 2^16.
-size_t SlotCount(size_t capacity) {
-  size_t n = 2;
-  while (n < capacity && n < 32768) n <<= 1;
-  return n;
-}
-}  // namespace
-
 RetransmissionBuffer::RetransmissionBuffer(size_t capacity, uint64_t maxAgeNs, uint64_t minResendIntervalNs)
-    : slots_(SlotCount(capacity)), maxAgeNs_(maxAgeNs), minResendIntervalNs_(minResendIntervalNs) {}
+    : slots_(SeqManager::RingSize(capacity)), maxAgeNs_(maxAgeNs), minResendIntervalNs_(minResendIntervalNs) {}
 
 void RetransmissionBuffer::Store(const uint8_t* data, size_t size, uint16_t seq, uint64_t nowNs) {
   Slot& slot = slots_[seq % slots_.size()];

@@ -8,19 +8,9 @@
 
 namespace callmedia {
 
-namespace {
-// Slots are indexed by seq % capacity; only a power of two divides 2^16, so that a sequence
-// number wrap never maps two pending packets to one slot.
-size_t SlotCount(size_t capacity) {
-  size_t n = 2;
-  while (n < capacity && n < 32768) n <<= 1;
-  return n;
-}
-}  // namespace
-
 FrameAssembler::FrameAssembler(Listener* listener, size_t capacity, uint64_t reorderWindowNs, VideoCodec codec)
     : listener_(listener),
-      slots_(SlotCount(capacity)),
+      slots_(SeqManager::RingSize(capacity)),
       reorderWindowNs_(reorderWindowNs),
       codec_(codec),
       depacketizer_(RtpDepacketizer::Create(codec)) {
