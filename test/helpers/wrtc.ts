@@ -1,5 +1,5 @@
 import { setTimeout as delay } from 'timers/promises';
-import type { MediaSession } from '../../src/media';
+import type { MediaPlatform, MediaSession } from '../../src/media';
 
 // The parts of @roamhq/wrtc the tests use (its own typings lean on the DOM's, which this
 // project does not compile against).
@@ -244,6 +244,20 @@ export class WrtcPeer {
       }
     }
     this.pc.close();
+  }
+}
+
+/**
+ * Closes what a test opened, in order: the peer first (so the session sees it leave), then the
+ * session within a time limit, then the platform, which is closed even when the session's
+ * close fails.
+ */
+export async function closeCallParts(peer?: WrtcPeer, session?: MediaSession, platform?: MediaPlatform): Promise<void> {
+  peer?.close();
+  try {
+    if (session) await closeSession(session);
+  } finally {
+    platform?.close();
   }
 }
 

@@ -4,7 +4,7 @@ import { dB, samples, toneAmplitude } from '../../helpers/goertzel';
 import { numberedPicture, readMark } from '../../helpers/picture';
 import { psnr } from '../../helpers/psnr';
 import { concat, energyFraction, median, pcmBytes, sine, windowsOf } from '../../helpers/tones';
-import { Pacer, WrtcAudioData, WrtcPeer, WrtcVideoFrame, closeSession, waitFor } from '../../helpers/wrtc';
+import { Pacer, WrtcAudioData, WrtcPeer, WrtcVideoFrame, closeCallParts, closeSession, waitFor } from '../../helpers/wrtc';
 
 const [W, H] = [320, 240];
 const FPS = 30;
@@ -85,17 +85,12 @@ describe('media/webrtc: a wrtc peer (libwebrtc) in a MediaSession, both directio
 
   async function cleanUp(): Promise<void> {
     for (const p of pacers.splice(0)) p.stop();
-    peer?.close();
-    peer = undefined;
-    const s = session;
-    session = undefined;
+    const parts = [peer, session, platform] as const;
+    [peer, session, platform] = [undefined, undefined, undefined];
     try {
-      if (s) await closeSession(s);
+      await closeCallParts(...parts);
     } catch (err) {
       closeError = err as Error;
-    } finally {
-      platform?.close();
-      platform = undefined;
     }
   }
 
@@ -294,16 +289,9 @@ describe('media/webrtc: a wrtc peer leaves first', function () {
   let peer: WrtcPeer | undefined;
 
   afterEach(async () => {
-    peer?.close();
-    peer = undefined;
-    const s = session;
-    session = undefined;
-    try {
-      if (s) await closeSession(s);
-    } finally {
-      platform?.close();
-      platform = undefined;
-    }
+    const parts = [peer, session, platform] as const;
+    [peer, session, platform] = [undefined, undefined, undefined];
+    await closeCallParts(...parts);
   });
 
   it("the peer's close_notify closes the transport (DTLS_CLOSED), and session.close() still resolves", async () => {
@@ -344,16 +332,9 @@ describe('media/webrtc: the bot offers (createOffer), wrtc answers (setRemoteDes
 
   afterEach(async () => {
     for (const p of pacers.splice(0)) p.stop();
-    peer?.close();
-    peer = undefined;
-    const s = session;
-    session = undefined;
-    try {
-      if (s) await closeSession(s);
-    } finally {
-      platform?.close();
-      platform = undefined;
-    }
+    const parts = [peer, session, platform] as const;
+    [peer, session, platform] = [undefined, undefined, undefined];
+    await closeCallParts(...parts);
   });
 
   it("wrtc takes the bot's ICE-lite actpass offer: the bot serves DTLS, VP8 both ways and the tone reach the other side", async () => {
@@ -429,16 +410,9 @@ describe('media/webrtc: ICE credentials of every form RFC 8445 allows', function
   let peer: WrtcPeer | undefined;
 
   afterEach(async () => {
-    peer?.close();
-    peer = undefined;
-    const s = session;
-    session = undefined;
-    try {
-      if (s) await closeSession(s);
-    } finally {
-      platform?.close();
-      platform = undefined;
-    }
+    const parts = [peer, session, platform] as const;
+    [peer, session, platform] = [undefined, undefined, undefined];
+    await closeCallParts(...parts);
   });
 
   // ice-char is ALPHA / DIGIT / "+" / "/" (RFC 8445 15.4): "1234" is a ufrag like any other. wrtc
