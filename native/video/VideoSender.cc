@@ -228,6 +228,7 @@ void VideoSender::PaceOut(uint64_t nowNs) {
     allowed = std::min(allowed, total);
   }
   const bool canSend = context_->transport->HasRemote();
+  const uint64_t sentNs = nowNs == UINT64_MAX ? NowNs() : nowNs;  // a flush has no tick time
   for (; b.next < allowed; ++b.next) {
     const auto& p = b.packets[b.next];
     const uint8_t* packet = b.block.data() + p.first;
@@ -235,7 +236,7 @@ void VideoSender::PaceOut(uint64_t nowNs) {
       packetsSent_.fetch_add(1, std::memory_order_relaxed);
       bytesSent_.fetch_add(p.second, std::memory_order_relaxed);
       if (p.second >= RtpPacket::kFixedHeaderSize) {
-        sent_.Store(packet, p.second, static_cast<uint16_t>((packet[2] << 8) | packet[3]), nowNs == UINT64_MAX ? NowNs() : nowNs);
+        sent_.Store(packet, p.second, static_cast<uint16_t>((packet[2] << 8) | packet[3]), sentNs);
       }
     } else {
       sendErrors_.fetch_add(1, std::memory_order_relaxed);
