@@ -94,7 +94,7 @@ function counts(session: MediaSession): Counts {
   const audio = session.audioSocket?.stats();
   return {
     delivered: sum((s) => s.framesDelivered),
-    engineDrops: sum((s) => s.framesDroppedDecodeQueue + s.framesSkippedBehind + s.framesDroppedDelivery + s.decodeErrors + s.framesConvertFailed),
+    engineDrops: sum((s) => s.framesDroppedDecodeQueue + s.framesSkippedBehind + s.framesDroppedDelivery + s.decodeErrors + s.framesConvertFailed + s.framesDiscardedByDecoder),
     incomplete: sum((s) => s.framesIncomplete),
     waitingKeyFrame: sum((s) => s.framesWaitingKeyFrame),
     packetsLost: sum((s) => s.packetsLost),

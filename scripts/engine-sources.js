@@ -1,7 +1,7 @@
 'use strict';
 // Engine sources that build without Node, libuv or FFmpeg (the audio jitter buffer needs only
-// libopus; STUN and DTLS need OpenSSL, SRTP libsrtp2). Sockets, the media thread, the codecs'
-// FFmpeg side and the N-API binding stay out: they are covered by the JavaScript tests.
+// libopus; STUN and DTLS need OpenSSL, SRTP libsrtp2). Sockets, the media thread and the N-API
+// binding stay out: they are covered by the JavaScript tests.
 const engineSources = [
   'native/net/DtlsCertificate.cc',
   'native/net/DtlsSession.cc',
@@ -27,4 +27,14 @@ const engineSources = [
   'native/common/WorkerPool.cc',
 ];
 
-module.exports = { engineSources };
+// The codecs' FFmpeg and OpenH264 side, for the native tests only (the fuzz targets stay with
+// the parsers above): what the decoder makes of each access unit is checked one by one.
+const codecSources = [
+  'native/video/VideoDecoder.cc',
+  'native/video/VideoEncoder.cc',
+  'native/video/AvEncoder.cc',
+  'native/video/H264Encoder.cc',
+];
+const codecPackages = ['libavcodec', 'libavutil', 'openh264'];
+
+module.exports = { engineSources, codecSources, codecPackages };

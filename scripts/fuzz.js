@@ -42,10 +42,17 @@ function args() {
   return { seconds, runs, targets };
 }
 
-function run(cmd, argv, options = {}) {
+// `limitMs` (0: none) kills a child that outlives it: libFuzzer stops itself at -max_total_time,
+// so a target still running well past it is hung, and is reported as such.
+function run(cmd, argv, options = {}, limitMs = 0) {
   return new Promise((resolve) => {
     let output = '';
     const child = childProcess.spawn(cmd, argv, { cwd: root, ...options });
+    const timer = limitMs > 0 ? setTimeout(() => {
+      output += `\nfuzz target hung: still running ${Math.round(limitMs / 1000)} s after it started\n`;
+      child.kill('SIGKILL');
+    }, limitMs) : null;
+    child.on('exit', () => timer && clearTimeout(timer));
     child.stdout?.on('data', (d) => (output += d));
     child.stderr?.on('data', (d) => (output += d));
     child.on('error', (err) => resolve({ code: 127, output: `${cmd}: ${err.message}` }));
@@ -142,7 +149,8 @@ async function main() {
     const r = await run(binary, [
       `-max_total_time=${seconds}`, ...(runs ? [`-runs=${runs}`] : []), '-max_len=4096', '-rss_limit_mb=2048', '-print_final_stats=1', '-timeout=10',
       `-artifact_prefix=${path.join(outDir, 'crashes', `${target}-`)}`, ...corpora,
-    ], { env: { ...process.env, ASAN_OPTIONS: 'detect_leaks=1:abort_on_error=0', UBSAN_OPTIONS: 'print_stacktrace=1' } });
+    ], { env: { ...process.env, ASAN_OPTIONS: 'detect_leaks=1:abort_on_error=0', UBSAN_OPTIONS: 'print_stacktrace=1' } },
+    (seconds + 120) * 1000);
     const n = executions(r.output);
     const ok = r.code === 0 && !/ERROR: |runtime error:|fuzz invariant failed|SUMMARY: /.test(r.output);
     if (!ok) process.stdout.write(r.output.split('\n').slice(-60).join('\n') + '\n');

@@ -23,11 +23,17 @@ const binary = path.join(outDir, 'callmedia-native-tests');
 const resultsFile = path.join(outDir, 'results.txt');
 const flagsFile = path.join(outDir, 'flags.json');
 
-const { engineSources } = require('./engine-sources');
+const { engineSources, codecSources, codecPackages } = require('./engine-sources');
+
+function pkgConfig(flag) {
+  const r = childProcess.spawnSync('pkg-config', [flag, ...codecPackages], { encoding: 'utf8' });
+  return r.status === 0 ? r.stdout.trim().split(/\s+/).filter(Boolean) : [];
+}
 
 const sanitizers = thread ? ['-fsanitize=thread'] : ['-fsanitize=address,undefined', '-fno-sanitize-recover=undefined'];
-const compileFlags = ['-std=c++17', '-g', '-O1', ...sanitizers, '-fno-omit-frame-pointer', '-Inative', '-Itest/native'];
-const linkFlags = [sanitizers[0], '-lyuv', '-lopus', '-lsrtp2', '-lssl', '-lcrypto', '-pthread'];
+const compileFlags = ['-std=c++17', '-g', '-O1', ...sanitizers, '-fno-omit-frame-pointer', '-Inative', '-Itest/native',
+  ...pkgConfig('--cflags')];
+const linkFlags = [sanitizers[0], ...pkgConfig('--libs'), '-lyuv', '-lopus', '-lsrtp2', '-lssl', '-lcrypto', '-pthread'];
 const compiler = process.env.CXX || 'g++';
 const jobs = Math.max(1, parseInt(process.env.NATIVE_TEST_JOBS || '2', 10) || 2);
 const maxBuffer = 64 * 1024 * 1024;
@@ -152,7 +158,7 @@ async function main() {
   const started = Date.now();
   fs.mkdirSync(objDir, { recursive: true });
 
-  const sources = [...engineSources, ...testSources()];
+  const sources = [...engineSources, ...codecSources, ...testSources()];
   const flagsKey = JSON.stringify({ compiler, compileFlags, linkFlags });
   let flagsUnchanged = false;
   try {

@@ -7,14 +7,49 @@ const path = require('path');
 
 const root = path.resolve(__dirname, '..');
 const nativeOnly = process.argv.includes('--native-only');
+// The whole mocha run takes about 10 minutes on a busy 2-core machine; three times that is a hang.
+const suiteLimitMs = 35 * 60 * 1000;
 
-function runStreaming(cmd, args, env) {
+// Runs a suite in a process group of its own, so that when it exits nothing it started (an
+// ffmpeg peer, a browser) outlives it holding the output open; a suite that runs past `limitMs`
+// is killed whole and reported, so the run always ends with its counts.
+function runStreaming(cmd, args, env, limitMs = 0) {
   return new Promise((resolve) => {
-    const child = spawn(cmd, args, { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(cmd, args, {
+      cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: process.platform !== 'win32',
+    });
     let out = '';
+    let timedOut = false;
     child.stdout.on('data', (d) => { out += d; process.stdout.write(d); });
     child.stderr.on('data', (d) => { out += d; process.stderr.write(d); });
-    child.on('close', (code) => resolve({ code: code ?? 1, out }));
+    const killGroup = () => {
+      try {
+        if (process.platform === 'win32') child.kill('SIGKILL');
+        else process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    };
+    const timer = limitMs > 0 ? setTimeout(() => {
+      timedOut = true;
+      const line = `\n${path.basename(args[0] || cmd)}: still running after ${Math.round(limitMs / 60000)} min, stopped\n`;
+      out += line;
+      process.stdout.write(line);
+      killGroup();
+    }, limitMs) : null;
+    child.on('exit', (code) => {
+      if (timer) clearTimeout(timer);
+      killGroup();
+      // Let what is still buffered in the pipes arrive, then settle even if a stray holder remains.
+      let settled = false;
+      const settle = () => {
+        if (settled) return;
+        settled = true;
+        resolve({ code: timedOut ? 1 : code ?? 1, out, timedOut });
+      };
+      child.stdout.once('close', () => child.stderr.closed ? settle() : child.stderr.once('close', settle));
+      setTimeout(settle, 2000).unref();
+    });
   });
 }
 
@@ -42,12 +77,12 @@ async function main() {
 
   if (!nativeOnly) {
     const mocha = require.resolve('mocha/bin/mocha.js');
-    const result = await runStreaming(process.execPath, [mocha, '--color', 'false'], { FORCE_COLOR: '0' });
+    const result = await runStreaming(process.execPath, [mocha, '--color', 'false'], { FORCE_COLOR: '0' }, suiteLimitMs);
     const p = count(/(\d+) passing/, result.out);
     const f = count(/(\d+) failing/, result.out);
     passed += p;
     failed += f;
-    if (result.code !== 0 && f === 0) failed += 1; // crashed before mocha could report
+    if ((result.code !== 0 || result.timedOut) && f === 0) failed += 1; // crashed or hung before mocha could report
   }
 
   console.log(`${passed} passed, ${failed} failed`);

@@ -138,6 +138,7 @@ Napi::Value VideoChannelWrap::Stats(const Napi::CallbackInfo& info) {
   set(o, "framesUnsupportedFormat", s.framesUnsupportedFormat);
   set(o, "framesConvertFailed", s.framesConvertFailed);
   set(o, "decodeErrors", s.decodeErrors);
+  set(o, "framesDiscardedByDecoder", s.framesDiscardedByDecoder);
   set(o, "jitterMs", s.jitterMs);
   set(o, "ssrc", s.ssrc);
   set(o, "rtcpSsrc", s.rtcpSsrc);

@@ -1,5 +1,7 @@
 #include "video/VideoDecoder.h"
 
+#include <algorithm>
+
 extern "C" {
 #include <libavcodec/avcodec.h>
 #include <libavutil/frame.h>
@@ -49,6 +51,7 @@ bool VideoDecoder::Open(VideoCodec codec) {
 }
 
 bool VideoDecoder::Reopen(VideoCodec codec) {
+  Settle(true);
   avcodec_free_context(&ctx_);
   return Open(codec);
 }
@@ -64,6 +67,17 @@ void VideoDecoder::Drain(const std::function<void(const DecodedPicture&)>& onPic
   avcodec_send_packet(ctx_, nullptr);  // enter draining mode
   ReceivePictures(onPicture);
   avcodec_flush_buffers(ctx_);
+  Settle(true);
+}
+
+// An access unit that is still inside the decoder beyond the pictures it may hold back for
+// reordering (or at all, once drained) will never come out: it was discarded.
+void VideoDecoder::Settle(bool draining) {
+  const int depth = draining || !ctx_ ? 0 : std::max(0, ctx_->has_b_frames);
+  if (held_ > depth) {
+    outcomes_.discarded += static_cast<uint64_t>(held_ - depth);
+    held_ = depth;
+  }
 }
 
 VideoDecoder::Result VideoDecoder::Decode(const uint8_t* data, size_t size, int64_t pts,
@@ -75,8 +89,13 @@ VideoDecoder::Result VideoDecoder::Decode(const uint8_t* data, size_t size, int6
   packet_->dts = pts;
   const int ret = avcodec_send_packet(ctx_, packet_);
   av_packet_unref(packet_);
+  const bool refused = ret < 0 && ret != AVERROR(EAGAIN);
+  if (refused) ++outcomes_.corrupt;
+  else if (ret == AVERROR(EAGAIN)) ++outcomes_.discarded;  // not taken (output is always read first, so never seen)
+  else ++held_;
   Result result = ReceivePictures(onPicture);
-  if (ret < 0 && ret != AVERROR(EAGAIN)) result = Result::Corrupt;
+  Settle(false);
+  if (refused) result = Result::Corrupt;
   return result;
 }
 
@@ -90,16 +109,18 @@ VideoDecoder::Result VideoDecoder::ReceivePictures(const std::function<void(cons
       result = Result::Corrupt;
       break;
     }
+    if (held_ > 0) --held_;
     const int format = frame_->format;
     if (format != AV_PIX_FMT_YUV420P && format != AV_PIX_FMT_YUVJ420P) {
       av_frame_unref(frame_);
-      ++unsupported_;
+      ++outcomes_.unsupported;
       result = Result::UnsupportedFormat;
       continue;
     }
     if (frame_->decode_error_flags || (frame_->flags & AV_FRAME_FLAG_CORRUPT)) {
       // A concealed picture is not the sender's picture: count it, do not deliver it.
       av_frame_unref(frame_);
+      ++outcomes_.corrupt;
       result = Result::Corrupt;
       continue;
     }

@@ -51,13 +51,23 @@ class VideoDecoder {
   // resets it: the next picture it can decode is a key frame.
   void Drain(const std::function<void(const DecodedPicture&)>& onPicture);
 
-  // Pictures that came out in a format other than 4:2:0 8-bit since the last call (each frame
-  // counted once, whenever the decoder let it out).
-  uint64_t TakeUnsupported() {
-    const uint64_t n = unsupported_;
-    unsupported_ = 0;
-    return n;
+  // What became of the access units since the last call, each counted once, whenever the
+  // decoder let it go: an access unit it took ends as a picture (onPicture), a picture in a format
+  // other than 4:2:0 8-bit (unsupported), a concealed picture or a refusal (corrupt), or nothing
+  // at all (discarded: the decoder used it without a picture of its own, e.g. slices it could
+  // not place, and said nothing). Pictures still held for reordering are none of these yet.
+  struct Outcomes {
+    uint64_t unsupported = 0;
+    uint64_t corrupt = 0;
+    uint64_t discarded = 0;
+  };
+  Outcomes TakeOutcomes() {
+    const Outcomes o = outcomes_;
+    outcomes_ = {};
+    return o;
   }
+  // Access units in the decoder that have not come out yet (at most its reordering depth).
+  int held() const { return held_; }
 
  private:
   bool Open(VideoCodec codec);
@@ -66,8 +76,10 @@ class VideoDecoder {
   AVFrame* frame_ = nullptr;
   AVPacket* packet_ = nullptr;
   Result ReceivePictures(const std::function<void(const DecodedPicture&)>& onPicture);
+  void Settle(bool draining);
   std::string error_;
-  uint64_t unsupported_ = 0;
+  Outcomes outcomes_;
+  int held_ = 0;
 };
 
 }  // namespace callmedia

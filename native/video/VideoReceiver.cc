@@ -311,12 +311,12 @@ void VideoReceiver::Decode(PooledBuffer accessUnit, size_t size, DeliveredFrame 
   slot.pts = pts;
   slot.meta = std::move(meta);
 
-  heldPictures_.fetch_add(1, std::memory_order_relaxed);
   const auto result =
       decoder_.Decode(accessUnit.data(), size, pts, [this](const DecodedPicture& picture) { OnPicture(picture); });
+  // A frame the decoder threw away may have been a reference: what follows would be guesswork.
+  const bool discarded = TakeDecoderOutcomes() > 0;
 
-  if (result == VideoDecoder::Result::Corrupt) {
-    decodeErrors_.fetch_add(1, std::memory_order_relaxed);
+  if (result == VideoDecoder::Result::Corrupt || discarded) {
     auto keep = context_->owner.lock();
     MediaThread::Instance().Post([this, keep] {
       if (context_->closing) return;
@@ -324,16 +324,25 @@ void VideoReceiver::Decode(PooledBuffer accessUnit, size_t size, DeliveredFrame 
       NeedKeyFrame(NowNs(), "corrupt bitstream");
     });
   }
-  framesUnsupportedFormat_.fetch_add(decoder_.TakeUnsupported(), std::memory_order_relaxed);
   if (result == VideoDecoder::Result::UnsupportedFormat && !reportedUnsupported_) {
     reportedUnsupported_ = true;
     context_->sink->OnEvent("error", "UNSUPPORTED_PIXEL_FORMAT", "the stream decodes to a pixel format other than 4:2:0 8-bit");
   }
 }
 
+// Every access unit handed to the decoder ends in one counter: a picture (OnPicture), corrupt,
+// an unsupported format, or discarded by the decoder without a word.
+uint64_t VideoReceiver::TakeDecoderOutcomes() {
+  const auto o = decoder_.TakeOutcomes();
+  decodeErrors_.fetch_add(o.corrupt, std::memory_order_relaxed);
+  framesUnsupportedFormat_.fetch_add(o.unsupported, std::memory_order_relaxed);
+  framesDiscardedByDecoder_.fetch_add(o.discarded, std::memory_order_relaxed);
+  heldPictures_.store(decoder_.held(), std::memory_order_relaxed);
+  return o.discarded;
+}
+
 void VideoReceiver::OnPicture(const DecodedPicture& picture) {
   const uint64_t decodedNs = NowNs();
-  if (heldPictures_.load(std::memory_order_relaxed) > 0) heldPictures_.fetch_sub(1, std::memory_order_relaxed);
   // Find the stamps of the access unit this picture came from (pictures may be reordered).
   DeliveredFrame* source = nullptr;
   for (auto& p : pending_) {
@@ -376,8 +385,7 @@ void VideoReceiver::OnPicture(const DecodedPicture& picture) {
 void VideoReceiver::DrainDecoder() {
   if (options_.format == PixelFormat::H264) return;
   decoder_.Drain([this](const DecodedPicture& picture) { OnPicture(picture); });
-  framesUnsupportedFormat_.fetch_add(decoder_.TakeUnsupported(), std::memory_order_relaxed);
-  heldPictures_.store(0, std::memory_order_relaxed);
+  TakeDecoderOutcomes();
   for (auto& p : pending_) p.meta.stamps[kDecodeStart] = 0;
 }
 
@@ -411,6 +419,7 @@ VideoReceiverStats VideoReceiver::Stats() const {
   s.framesUnsupportedFormat = r(framesUnsupportedFormat_);
   s.framesConvertFailed = r(framesConvertFailed_);
   s.decodeErrors = r(decodeErrors_);
+  s.framesDiscardedByDecoder = r(framesDiscardedByDecoder_);
   s.jitterMs = stream_.JitterMs();
   s.ssrc = stream_.ssrc();
   s.rtcpSsrc = localSsrc_;

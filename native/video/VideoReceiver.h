@@ -64,6 +64,7 @@ struct VideoReceiverStats {
   uint64_t nackSent, packetsNacked, packetsRecovered, nackGaveUp;
   uint64_t framesAssembled, framesIncomplete, framesMalformed, framesWaitingKeyFrame, framesDroppedDecodeQueue;
   uint64_t framesDecoded, framesSkippedBehind, framesUnsupportedFormat, framesConvertFailed, decodeErrors;
+  uint64_t framesDiscardedByDecoder;
   double jitterMs;
   uint32_t ssrc;
   uint32_t rtcpSsrc;  // the receiver's own SSRC, on its reports and requests
@@ -107,6 +108,7 @@ class VideoReceiver : private FrameAssembler::Listener {
   void Decode(PooledBuffer accessUnit, size_t size, DeliveredFrame meta);
   void OnPicture(const DecodedPicture& picture);
   void DrainDecoder();
+  uint64_t TakeDecoderOutcomes();  // returns the access units the decoder discarded
 
   const VideoReceiverOptions options_;
   ChannelContext* context_;
@@ -151,13 +153,14 @@ class VideoReceiver : private FrameAssembler::Listener {
   Pending pending_[kPendingCapacity];
   size_t pendingNext_ = 0;
   bool reportedUnsupported_ = false;
-  std::atomic<int> heldPictures_{0};  // access units in the decoder minus pictures out
+  std::atomic<int> heldPictures_{0};  // access units inside the decoder, held for reordering
 
   std::atomic<uint64_t> packetsMalformed_{0}, wrongPayloadType_{0}, packetsOtherSsrc_{0};
   std::atomic<uint64_t> pliSent_{0}, firSent_{0}, reportsSent_{0};
   std::atomic<uint64_t> nackSent_{0}, packetsNacked_{0}, packetsRecovered_{0}, nackGaveUp_{0};
   std::atomic<uint64_t> framesDroppedDecodeQueue_{0}, framesDecoded_{0}, framesSkippedBehind_{0}, decodeErrors_{0};
   std::atomic<uint64_t> framesUnsupportedFormat_{0}, framesConvertFailed_{0}, rtpPackets_{0};
+  std::atomic<uint64_t> framesDiscardedByDecoder_{0};
 };
 
 }  // namespace callmedia

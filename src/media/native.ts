@@ -83,8 +83,10 @@ export interface NativeReceiverStats {
   framesUnsupportedFormat: number;
   /** Pictures the conversion to the socket's format refused. */
   framesConvertFailed: number;
-  /** Frames the decoder found corrupt. */
+  /** Frames the decoder found corrupt: refused, or decoded only with concealment. */
   decodeErrors: number;
+  /** Frames the decoder took and let go without a picture or an error (slices it could not place). */
+  framesDiscardedByDecoder: number;
   jitterMs: number;
   ssrc: number;
   /** The receiver's own SSRC, on its reports, key-frame requests and subscriptions. */
