@@ -38,6 +38,7 @@
         "native/rtp/RtcpPacket.cc",
         "native/rtp/NackGenerator.cc",
         "native/rtp/RetransmissionBuffer.cc",
+        "native/rtp/RtxPacket.cc",
         "native/rtp/RtpPacket.cc",
         "native/rtp/RtpStreamRecv.cc",
         "native/sfu/ForwarderChannel.cc",

@@ -12,6 +12,7 @@ const engineSources = [
   'native/rtp/RtcpPacket.cc',
   'native/rtp/NackGenerator.cc',
   'native/rtp/RetransmissionBuffer.cc',
+  'native/rtp/RtxPacket.cc',
   'native/video/H264Depacketizer.cc',
   'native/video/FrameAssembler.cc',
   'native/video/FrameConverter.cc',

@@ -47,8 +47,9 @@ function runStreaming(cmd, args, env, limitMs = 0) {
         settled = true;
         resolve({ code: timedOut ? 1 : code ?? 1, out, timedOut });
       };
-      child.stdout.once('close', () => child.stderr.closed ? settle() : child.stderr.once('close', settle));
-      setTimeout(settle, 2000).unref();
+      const closed = (stream) => new Promise((done) => (stream.closed ? done() : stream.once('close', done)));
+      Promise.all([closed(child.stdout), closed(child.stderr)]).then(settle);
+      setTimeout(settle, 2000);
     });
   });
 }

@@ -139,6 +139,9 @@ Napi::Value VideoChannelWrap::Stats(const Napi::CallbackInfo& info) {
   set(o, "framesConvertFailed", s.framesConvertFailed);
   set(o, "decodeErrors", s.decodeErrors);
   set(o, "framesDiscardedByDecoder", s.framesDiscardedByDecoder);
+  set(o, "rtxPackets", s.rtxPackets);
+  set(o, "rtxPaddingOnly", s.rtxPaddingOnly);
+  set(o, "rtxUnusable", s.rtxUnusable);
   set(o, "jitterMs", s.jitterMs);
   set(o, "ssrc", s.ssrc);
   set(o, "rtcpSsrc", s.rtcpSsrc);
@@ -167,6 +170,8 @@ Napi::Value VideoChannelWrap::Stats(const Napi::CallbackInfo& info) {
     set(so, "remoteJitterMs", t.remoteJitterMs);
     set(so, "roundTripMs", t.roundTripMs);
     set(so, "ssrc", t.ssrc);
+    set(so, "rtxSsrc", t.rtxSsrc);
+    set(so, "rtxPayloadType", t.rtxPayloadType);
     so.Set("encodeMs", ToArray(env, channel_->sender()->encodeTimes().Snapshot()));
     so.Set("sendMs", ToArray(env, channel_->sender()->sendTimes().Snapshot()));
     o.Set("send", so);
@@ -267,12 +272,32 @@ void VideoChannelWrap::SetRtpParameters(const Napi::CallbackInfo& info) {
     }
     channel_->SetPayloadCodecs(std::move(list));
   }
+  Napi::Value rtx = o.Get("receiveRtx");
+  if (rtx.IsArray()) {
+    std::vector<std::pair<uint8_t, uint8_t>> list;
+    Napi::Array a = rtx.As<Napi::Array>();
+    for (uint32_t i = 0; i < a.Length(); ++i) {
+      Napi::Value e = a.Get(i);
+      const int pt = e.IsObject() ? OptInt(e.As<Napi::Object>(), "payloadType", -1) : -1;
+      const int apt = e.IsObject() ? OptInt(e.As<Napi::Object>(), "apt", -1) : -1;
+      if (pt < 0 || pt > 127 || apt < 0 || apt > 127) {
+        ThrowCodedError(env, "INVALID_ARGUMENT", "receiveRtx: { payloadType: 0..127, apt: 0..127 }");
+        return;
+      }
+      list.emplace_back(static_cast<uint8_t>(pt), static_cast<uint8_t>(apt));
+    }
+    channel_->SetRtxPayloads(std::move(list));
+  }
   if (o.Has("route")) channel_->SetRoute(ReadRoute(o.Get("route")));
   const int pt = OptInt(o, "sendPayloadType", -1);
   VideoCodec sendCodec = VideoCodec::kH264;
   if (pt >= 0 && pt <= 127 && channel_->sender() &&
       VideoCodecFromName(OptString(o, "sendCodec", "H264").c_str(), &sendCodec))
     channel_->sender()->SetCodec(sendCodec, pt);
+  if (channel_->sender() && o.Has("sendRtxPayloadType")) {
+    const int rtxPt = OptInt(o, "sendRtxPayloadType", -1);
+    channel_->sender()->SetRtx(rtxPt >= 0 && rtxPt <= 127 ? rtxPt : -1);
+  }
 }
 
 void VideoChannelWrap::Close(const Napi::CallbackInfo&) {

@@ -33,6 +33,10 @@ void VideoChannel::SetPayloadCodecs(std::vector<std::pair<uint8_t, VideoCodec>> 
   PostToMedia([this, codecs] { receiver_->SetPayloadCodecs(codecs); });
 }
 
+void VideoChannel::SetRtxPayloads(std::vector<std::pair<uint8_t, uint8_t>> rtx) {
+  PostToMedia([this, rtx] { receiver_->SetRtxPayloads(rtx); });
+}
+
 bool VideoChannel::OnRtpPacket(const uint8_t* data, size_t size, const RtpPacket& packet, uint64_t nowNs) {
   return receiver_->OnRtp(data, size, packet, nowNs);
 }

@@ -33,6 +33,8 @@ class VideoChannel : public RtpChannel {
   void Subscribe(uint32_t sourceId, uint16_t width, uint16_t height);
   // Node thread: the codec of each received payload type (what the session negotiated).
   void SetPayloadCodecs(std::vector<std::pair<uint8_t, VideoCodec>> codecs);
+  // Node thread: the RTX payload types received, each with the payload type it repairs.
+  void SetRtxPayloads(std::vector<std::pair<uint8_t, uint8_t>> rtx);
   VideoChannelStats Stats() const;
 
  private:

@@ -7,6 +7,7 @@
 #include "common/Clock.h"
 #include "net/MediaThread.h"
 #include "rtp/RtcpPacket.h"
+#include "rtp/RtxPacket.h"
 #include "rtp/SeqManager.h"
 
 namespace callmedia {
@@ -105,6 +106,8 @@ void VideoReceiver::SwitchCodec(VideoCodec codec) {
 }
 
 bool VideoReceiver::OnRtp(const uint8_t* data, size_t size, const RtpPacket& packet, uint64_t nowNs) {
+  for (const auto& [rtxPt, apt] : rtxPayloads_)
+    if (packet.payloadType == rtxPt) return OnRtx(packet, apt, nowNs);
   VideoCodec codec;
   if ((options_.payloadType >= 0 && packet.payloadType != options_.payloadType) || !CodecOf(packet.payloadType, &codec) ||
       (codec != VideoCodec::kH264 && options_.format == PixelFormat::H264)) {
@@ -121,6 +124,27 @@ bool VideoReceiver::OnRtp(const uint8_t* data, size_t size, const RtpPacket& pac
     return Probation(data, size, packet, nowNs);
   }
   Accept(packet, nowNs);
+  return true;
+}
+
+// RFC 4588: an RTX packet carries a packet of the stream being received, under its own SSRC
+// and sequence numbers; unwrapped, it goes in as that packet and fills its hole.
+bool VideoReceiver::OnRtx(const RtpPacket& rtx, uint8_t apt, uint64_t nowNs) {
+  rtxPackets_.fetch_add(1, std::memory_order_relaxed);
+  uint16_t osn;
+  if (!RtxPacket::OriginalSequenceNumber(rtx, &osn)) {
+    rtxPaddingOnly_.fetch_add(1, std::memory_order_relaxed);
+    return true;
+  }
+  RtpPacket repaired;
+  // Nothing to repair before a stream is received; a forwarded one names its source in the CSRC.
+  const bool ours = haveSource_ && (rtx.csrcCount == 0 || rtx.sourceId() == currentSsrc_);
+  const size_t n = ours ? RtxPacket::Unwrap(rtx, apt, stream_.ssrc(), rtxBuffer_, sizeof(rtxBuffer_)) : 0;
+  if (n == 0 || !RtpPacket::Parse(rtxBuffer_, n, &repaired)) {
+    rtxUnusable_.fetch_add(1, std::memory_order_relaxed);
+    return false;
+  }
+  Accept(repaired, nowNs);
   return true;
 }
 
@@ -420,6 +444,9 @@ VideoReceiverStats VideoReceiver::Stats() const {
   s.framesConvertFailed = r(framesConvertFailed_);
   s.decodeErrors = r(decodeErrors_);
   s.framesDiscardedByDecoder = r(framesDiscardedByDecoder_);
+  s.rtxPackets = r(rtxPackets_);
+  s.rtxPaddingOnly = r(rtxPaddingOnly_);
+  s.rtxUnusable = r(rtxUnusable_);
   s.jitterMs = stream_.JitterMs();
   s.ssrc = stream_.ssrc();
   s.rtcpSsrc = localSsrc_;

@@ -65,6 +65,10 @@ struct VideoReceiverStats {
   uint64_t framesAssembled, framesIncomplete, framesMalformed, framesWaitingKeyFrame, framesDroppedDecodeQueue;
   uint64_t framesDecoded, framesSkippedBehind, framesUnsupportedFormat, framesConvertFailed, decodeErrors;
   uint64_t framesDiscardedByDecoder;
+  // RFC 4588: RTX packets in; of those, padding only (a sender probing bandwidth), and ones that
+  // could repair nothing (no stream yet, another source's, malformed inside). The rest are in
+  // rtpPackets, as the packet each repaired.
+  uint64_t rtxPackets, rtxPaddingOnly, rtxUnusable;
   double jitterMs;
   uint32_t ssrc;
   uint32_t rtcpSsrc;  // the receiver's own SSRC, on its reports and requests
@@ -85,6 +89,8 @@ class VideoReceiver : private FrameAssembler::Listener {
   // The codec of each payload type the session negotiated (empty: everything is H.264). A
   // stream that changes codec starts over at a key frame.
   void SetPayloadCodecs(const std::vector<std::pair<uint8_t, VideoCodec>>& codecs);
+  // RFC 4588 payload types and the payload type each repairs (its "apt").
+  void SetRtxPayloads(const std::vector<std::pair<uint8_t, uint8_t>>& rtx) { rtxPayloads_ = rtx; }
   // Receive only this source from now on (0: any source, after probation). The server is told
   // with an RTCP subscription; frames of the old source stop at once.
   void Subscribe(uint32_t sourceId, uint16_t width, uint16_t height, uint64_t nowNs);
@@ -100,6 +106,7 @@ class VideoReceiver : private FrameAssembler::Listener {
   bool CodecOf(uint8_t payloadType, VideoCodec* codec) const;
   void SwitchCodec(VideoCodec codec);
   bool Probation(const uint8_t* data, size_t size, const RtpPacket& packet, uint64_t nowNs);
+  bool OnRtx(const RtpPacket& rtx, uint8_t apt, uint64_t nowNs);
   void Accept(const RtpPacket& packet, uint64_t nowNs);
   void NeedKeyFrame(uint64_t nowNs, const char* reason);
   void SendFeedback(uint64_t nowNs, bool pli, bool fir, const uint16_t* nack = nullptr, size_t nackCount = 0);
@@ -117,6 +124,8 @@ class VideoReceiver : private FrameAssembler::Listener {
 
   // Media thread state.
   std::vector<std::pair<uint8_t, VideoCodec>> payloadCodecs_;
+  std::vector<std::pair<uint8_t, uint8_t>> rtxPayloads_;  // RTX payload type → apt
+  uint8_t rtxBuffer_[1600];                               // the packet an RTX packet repairs
   RtpStreamRecv stream_;
   NackGenerator nack_;
   uint32_t nackSsrc_ = 0;  // the RTP SSRC the missing packets were sent under
@@ -161,6 +170,7 @@ class VideoReceiver : private FrameAssembler::Listener {
   std::atomic<uint64_t> framesDroppedDecodeQueue_{0}, framesDecoded_{0}, framesSkippedBehind_{0}, decodeErrors_{0};
   std::atomic<uint64_t> framesUnsupportedFormat_{0}, framesConvertFailed_{0}, rtpPackets_{0};
   std::atomic<uint64_t> framesDiscardedByDecoder_{0};
+  std::atomic<uint64_t> rtxPackets_{0}, rtxPaddingOnly_{0}, rtxUnusable_{0};
 };
 
 }  // namespace callmedia

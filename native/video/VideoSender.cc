@@ -26,8 +26,10 @@ VideoSender::VideoSender(const VideoSenderOptions& options, ChannelContext* cont
       context_(context),
       strand_(std::make_shared<Strand>()),
       ssrc_(Random32() | 1u),
+      rtxSsrc_(Random32() | 1u),
       payloadType_(options.payloadType),
-      seq_(static_cast<uint16_t>(Random32())) {}
+      seq_(static_cast<uint16_t>(Random32())),
+      rtxSeq_(static_cast<uint16_t>(Random32())) {}
 
 VideoSender::~VideoSender() = default;
 
@@ -262,15 +264,26 @@ void VideoSender::OnFeedback(const RtcpFeedback& feedback) {
   context_->sink->OnEvent("keyFrameNeeded", "", feedback.kind == RtcpFeedback::Kind::Pli ? "PLI" : "FIR");
 }
 
-// Each packet the NACK names goes out again as it was sent (same sequence number and bytes, so
-// the receiver's replay protection and its frame assembly take it like the original), unless
-// it is no longer held (the receiver's key-frame request will follow) or was sent again just now.
+// Each packet the NACK names goes out again: as an RFC 4588 RTX packet when the session
+// negotiated one (its own SSRC and sequence, so the receiver's loss statistics and replay
+// protection see a stream of its own), else as it was sent (same sequence number and bytes, so
+// the receiver's frame assembly takes it like the original). Not when it is no longer held (the
+// receiver's key-frame request will follow) or was sent again just now.
 void VideoSender::Retransmit(const RtcpFeedback& nack) {
   nackReceived_.fetch_add(1, std::memory_order_relaxed);
   const uint64_t now = NowNs();
+  const int rtx = rtxPayloadType_.load(std::memory_order_relaxed);
   nack.ForEachNacked([&](uint16_t seq) {
     size_t size = 0;
     const uint8_t* packet = sent_.TakeForResend(seq, now, &size);
+    if (packet && rtx >= 0) {
+      RtpPacket original;
+      size = RtpPacket::Parse(packet, size, &original)
+                 ? RtxPacket::Wrap(original, static_cast<uint8_t>(rtx), rtxSeq_, rtxSsrc_, rtxBuffer_, sizeof(rtxBuffer_))
+                 : 0;
+      packet = size ? rtxBuffer_ : nullptr;
+      if (packet) ++rtxSeq_;
+    }
     if (packet && context_->transport->SendPacket(packet, size)) {
       packetsRetransmitted_.fetch_add(1, std::memory_order_relaxed);
       bytesSent_.fetch_add(size, std::memory_order_relaxed);
@@ -335,6 +348,8 @@ VideoSenderStats VideoSender::Stats() const {
   s.remoteJitterMs = remoteJitter_.load(std::memory_order_relaxed) / 90.0;
   s.roundTripMs = roundTripMs_.load(std::memory_order_relaxed);
   s.ssrc = ssrc_;
+  s.rtxSsrc = rtxSsrc_;
+  s.rtxPayloadType = rtxPayloadType_.load(std::memory_order_relaxed);
   return s;
 }
 

@@ -18,6 +18,7 @@
 #include "common/SampleRing.h"
 #include "common/WorkerPool.h"
 #include "rtp/RetransmissionBuffer.h"
+#include "rtp/RtxPacket.h"
 #include "rtp/RtcpPacket.h"
 #include "net/ChannelContext.h"
 #include "video/VideoEncoder.h"
@@ -41,6 +42,8 @@ struct VideoSenderStats {
   uint64_t nackReceived, packetsRetransmitted, retransmissionsMissed;
   double remoteFractionLost, remoteJitterMs, roundTripMs;
   uint32_t ssrc;
+  uint32_t rtxSsrc;     // the SSRC retransmissions go under when RTX is negotiated
+  int rtxPayloadType;   // -1: retransmissions are the original packets
 };
 
 class VideoSender {
@@ -58,6 +61,9 @@ class VideoSender {
   // use them; a new codec starts with a key frame.
   void SetCodec(VideoCodec codec, int payloadType);
   VideoCodec codec() const { return codec_.load(); }
+  // Node thread: the RFC 4588 payload type to retransmit with (its apt the send payload type),
+  // or -1 to resend the original packets.
+  void SetRtx(int payloadType) { rtxPayloadType_.store(payloadType < 0 ? -1 : payloadType & 0x7F); }
 
   // Media thread.
   void Start(uv_loop_t* loop);
@@ -71,6 +77,7 @@ class VideoSender {
   const SampleRing& encodeTimes() const { return encodeMs_; }
   const SampleRing& sendTimes() const { return sendMs_; }
   uint32_t ssrc() const { return ssrc_; }
+  uint32_t rtxSsrc() const { return rtxSsrc_; }
 
  private:
   struct RawFrame {
@@ -93,11 +100,13 @@ class VideoSender {
   ChannelContext* context_;
   std::shared_ptr<Strand> strand_;
   const uint32_t ssrc_;
+  const uint32_t rtxSsrc_;
 
   std::mutex queueMutex_;
   std::deque<RawFrame> queue_;
   std::atomic<bool> keyFrameRequested_{true};  // the first frame is a key frame
   std::atomic<int> payloadType_;
+  std::atomic<int> rtxPayloadType_{-1};
   std::atomic<VideoCodec> codec_{VideoCodec::kH264};
 
   // Strand state.
@@ -119,6 +128,8 @@ class VideoSender {
   uint32_t lastTimestamp_ = 0;
   uint64_t lastTimestampNs_ = 0;
   uint8_t rtcpBuffer_[64];
+  uint16_t rtxSeq_;
+  uint8_t rtxBuffer_[RetransmissionBuffer::kMaxPacket + RtxPacket::kOsnSize];
   // What was sent in the last second or so (1024 packets: 6 Mbit/s of 1200-byte packets).
   RetransmissionBuffer sent_{1024, 1'000'000'000};
 

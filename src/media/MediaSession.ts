@@ -333,6 +333,7 @@ export class MediaSession extends EventEmitter {
       mid: mid ?? (this.mids.get(socket) as string),
       send: socket.isSending,
       sendSsrc: ssrcs.send,
+      sendRtxSsrc: 'sendRtx' in ssrcs ? ssrcs.sendRtx : undefined,
       rtcpSsrc: ssrcs.rtcp,
       label,
       content: socket === this.vbssSocket ? 'slides' : undefined,
@@ -376,7 +377,14 @@ export class MediaSession extends EventEmitter {
           sendTelephoneEventPayloadType: a && a.telephoneEventRate === 48000 ? a.telephoneEvent : -1,
         });
       } else {
-        socket.setRtpParameters({ route, receiveCodecs: t.receiveCodecs, sendPayloadType: t.sendPayloadType, sendCodec: t.sendCodec });
+        socket.setRtpParameters({
+          route,
+          receiveCodecs: t.receiveCodecs,
+          receiveRtx: t.receiveRtx ?? [],
+          sendPayloadType: t.sendPayloadType,
+          sendCodec: t.sendCodec,
+          sendRtxPayloadType: t.sendRtxPayloadType ?? -1,
+        });
       }
     }
     const r = negotiation.transport;

@@ -94,7 +94,7 @@ export class ServerSession extends EventEmitter {
       String(Date.now()),
       1,
       { iceUfrag: local.usernameFragment, icePwd: local.password, fingerprint: local.fingerprint, candidates: this.platform.candidates },
-      { iceLite: false, preferDtlsClient: true },
+      { iceLite: false, preferDtlsClient: true, rtx: false },
     );
     const r = negotiation.transport;
     this.transport.setRemote({

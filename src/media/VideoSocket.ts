@@ -181,16 +181,18 @@ export class VideoSocket extends MediaSocket<VideoFrame, NativeReceiverStats> {
   setRtpParameters(parameters: {
     route: NativeRoute;
     receiveCodecs?: { payloadType: number; codec: 'H264' | 'VP8' }[];
+    receiveRtx?: { payloadType: number; apt: number }[];
     sendPayloadType?: number;
     sendCodec?: 'H264' | 'VP8';
+    sendRtxPayloadType?: number;
   }): void {
     if (!this.isClosed) this.channel.setRtpParameters(parameters);
   }
 
   /** The SSRC this socket sends with, and the one its receiver reports from (used by MediaSession's descriptions). */
-  get ssrcs(): { send?: number; rtcp: number } {
+  get ssrcs(): { send?: number; sendRtx?: number; rtcp: number } {
     const s = this.nativeStats();
-    return { send: s.send?.ssrc, rtcp: s.rtcpSsrc };
+    return { send: s.send?.ssrc, sendRtx: s.send?.rtxSsrc, rtcp: s.rtcpSsrc };
   }
 
   /** @internal Marks the socket able to send (its session's transport connected). */

@@ -36,6 +36,9 @@ export interface NativeSendStats {
   remoteJitterMs: number;
   roundTripMs: number;
   ssrc: number;
+  /** The SSRC of its RFC 4588 retransmissions, and their payload type (-1: the originals are resent). */
+  rtxSsrc?: number;
+  rtxPayloadType?: number;
   encodeMs: Float64Array;
   sendMs: Float64Array;
 }
@@ -87,6 +90,12 @@ export interface NativeReceiverStats {
   decodeErrors: number;
   /** Frames the decoder took and let go without a picture or an error (slices it could not place). */
   framesDiscardedByDecoder: number;
+  /** RFC 4588 retransmissions in; each that repaired a packet is also in rtpPackets. */
+  rtxPackets: number;
+  /** RTX packets of padding only (a sender probing the link's bandwidth). */
+  rtxPaddingOnly: number;
+  /** RTX packets that could repair nothing (before a stream, another source's, malformed inside). */
+  rtxUnusable: number;
   jitterMs: number;
   ssrc: number;
   /** The receiver's own SSRC, on its reports, key-frame requests and subscriptions. */
@@ -115,8 +124,10 @@ export interface NativeVideoChannel {
   setRtpParameters(parameters: {
     route?: NativeRoute;
     receiveCodecs?: { payloadType: number; codec: 'H264' | 'VP8' }[];
+    receiveRtx?: { payloadType: number; apt: number }[];
     sendPayloadType?: number;
     sendCodec?: 'H264' | 'VP8';
+    sendRtxPayloadType?: number;
   }): void;
   sendFrame(format: number, data: Buffer, width: number, height: number, rtpTimestamp: number): void;
   sendAccessUnit(data: Buffer, rtpTimestamp: number): void;

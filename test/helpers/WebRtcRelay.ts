@@ -20,7 +20,8 @@ export class WebRtcRelay {
   constructor(
     private readonly target: { address: string; port: number },
     private readonly mutate: (datagram: Buffer, index: number) => RelayAction = (d) => d,
-    private readonly onFromPort?: (datagram: Buffer) => void,
+    /** Sees each datagram from the media port; what it returns is sent on (nothing returned: the datagram as it came). */
+    private readonly onFromPort?: (datagram: Buffer) => RelayAction | void,
   ) {
     this.inside.on('message', (msg, rinfo) => this.fromPeerDatagram(msg, rinfo));
   }
@@ -51,8 +52,9 @@ export class WebRtcRelay {
       s.on('message', (reply) => {
         if (this.closed) return;
         this.fromPort++;
-        this.onFromPort?.(reply);
-        this.inside.send(reply, rinfo.port, rinfo.address);
+        const action = this.onFromPort?.(reply);
+        const out = action === undefined ? [reply] : action === null ? [] : Array.isArray(action) ? action : [action];
+        for (const d of out) this.inside.send(d, rinfo.port, rinfo.address);
       });
       s.bind(0, '127.0.0.1');
       this.outside.set(key, s);

@@ -45,6 +45,8 @@ export interface SdpMediaSection {
   /** RFC 8285 header extensions: id → URI. */
   extensions: { id: number; uri: string }[];
   sources: SdpSource[];
+  /** RFC 5576 a=ssrc-group (FID: a source and its RFC 4588 retransmission source). */
+  ssrcGroups?: { semantics: string; ssrcs: number[] }[];
   /** RFC 8830 a=msid at media level (unified plan). */
   msid?: string;
   /** RFC 4796 a=content (screen share: 'slides'). */
@@ -178,6 +180,11 @@ export function parseDescription(sdp: unknown): SessionDescriptionModel {
       if (s.attribute === 'msid') source.msid = text(s.value);
       sources.set(ssrc, source);
     }
+    const ssrcGroups = (m.ssrcGroups ?? []).map((g) => {
+      const ssrcs = String(g.ssrcs).split(' ').filter(Boolean).map(Number);
+      if (ssrcs.some((x) => !Number.isInteger(x) || x <= 0 || x > 0xffffffff)) throw invalid(`${where}: a=ssrc-group:${g.semantics} names a value that is not an SSRC`);
+      return { semantics: String(g.semantics), ssrcs };
+    });
     const extensions = (m.ext ?? []).map((e) => {
       if (!Number.isInteger(e.value) || e.value < 1 || e.value > 255) throw invalid(`${where}: extmap id ${e.value}`);
       return { id: e.value, uri: e.uri };
@@ -199,6 +206,7 @@ export function parseDescription(sdp: unknown): SessionDescriptionModel {
       codecs,
       extensions,
       sources: [...sources.values()],
+      ...(ssrcGroups.length ? { ssrcGroups } : {}),
       msid: m.msid?.[0] ? `${m.msid[0].id}${m.msid[0].appdata ? ` ${m.msid[0].appdata}` : ''}` : undefined,
       content: text((m as { content?: string }).content),
       label: (m as { label?: string | number }).label !== undefined ? String((m as { label?: string | number }).label) : undefined,
@@ -309,6 +317,7 @@ export function writeDescription(model: SessionDescriptionModel): string {
     if (m.rtcpMux) section.rtcpMux = 'rtcp-mux';
     if (m.content) (section as { content?: string }).content = m.content;
     if (m.label) (section as { label?: string }).label = m.label;
+    if (m.ssrcGroups?.length) section.ssrcGroups = m.ssrcGroups.map((g) => ({ semantics: g.semantics, ssrcs: g.ssrcs.join(' ') }));
     if (m.sources.length) {
       section.ssrcs = m.sources.flatMap((s) => [
         ...(s.cname ? [{ id: s.ssrc, attribute: 'cname', value: s.cname }] : []),

@@ -10,7 +10,7 @@ export const RTP_EXTENSIONS = {
 } as const;
 
 const KNOWN_EXTENSION_URIS: readonly string[] = Object.values(RTP_EXTENSIONS).map((e) => e.uri);
-const VIDEO_FEEDBACK = ['nack pli', 'ccm fir'];
+const VIDEO_FEEDBACK = ['nack', 'nack pli', 'ccm fir'];
 
 /** The codecs of an offer, in preference order. */
 export const OFFERED_AUDIO: readonly SdpCodec[] = [
@@ -29,7 +29,36 @@ export const OFFERED_VIDEO: readonly SdpCodec[] = [
   { payloadType: 96, name: 'H264', clockRate: 90000, parameters: { 'level-asymmetry-allowed': '1', 'packetization-mode': '1', 'profile-level-id': '42e01f' }, feedback: VIDEO_FEEDBACK },
   { payloadType: 97, name: 'H264', clockRate: 90000, parameters: { 'level-asymmetry-allowed': '1', 'packetization-mode': '1', 'profile-level-id': '640c1f' }, feedback: VIDEO_FEEDBACK },
   { payloadType: 98, name: 'VP8', clockRate: 90000, parameters: {}, feedback: VIDEO_FEEDBACK },
+  // RFC 4588 retransmissions of each, under an SSRC of their own (apt: the payload type repaired).
+  { payloadType: 102, name: 'rtx', clockRate: 90000, parameters: { apt: '96' }, feedback: [] },
+  { payloadType: 103, name: 'rtx', clockRate: 90000, parameters: { apt: '97' }, feedback: [] },
+  { payloadType: 104, name: 'rtx', clockRate: 90000, parameters: { apt: '98' }, feedback: [] },
 ];
+
+function isRtx(codec: SdpCodec): boolean {
+  return codec.name.toLowerCase() === 'rtx' && /^\d+$/.test(codec.parameters.apt ?? '');
+}
+
+/** The RTX formats among `all` that repair one of `codecs`. */
+function rtxFor(all: readonly SdpCodec[], codecs: readonly SdpCodec[]): SdpCodec[] {
+  return all.filter((c) => isRtx(c) && codecs.some((k) => !isRtx(k) && String(k.payloadType) === c.parameters.apt));
+}
+
+function rtxMapping(codecs: readonly SdpCodec[]): { payloadType: number; apt: number }[] {
+  return codecs.filter(isRtx).map((c) => ({ payloadType: c.payloadType, apt: Number(c.parameters.apt) }));
+}
+
+/**
+ * What RTX settles for a video section, from the formats both sides keep (`codecs`): the RTX
+ * payload types that may arrive, and the one to retransmit with, which repairs what is sent.
+ * Retransmission is asked for with generic NACK (RFC 4585); without it, nothing is resent.
+ */
+function rtxParameters(codecs: readonly SdpCodec[], remote: readonly SdpCodec[], sendPayloadType: number | undefined) {
+  const nack = remote.some((c) => !isRtx(c) && c.feedback.includes('nack'));
+  const receiveRtx = rtxMapping(codecs);
+  const send = receiveRtx.find((r) => r.apt === sendPayloadType);
+  return { receiveRtx, sendRtxPayloadType: nack && send ? send.payloadType : undefined };
+}
 
 export type VideoCodecName = 'H264' | 'VP8';
 
@@ -41,6 +70,8 @@ export interface LocalTrack {
   send: boolean;
   /** SSRC of what it sends. */
   sendSsrc?: number;
+  /** SSRC of its RFC 4588 retransmissions (video). */
+  sendRtxSsrc?: number;
   /** The receiver's own SSRC (its reports and subscriptions): a media server tells sockets apart by it. */
   rtcpSsrc?: number;
   label: string;
@@ -71,6 +102,9 @@ export interface NegotiatedTrack {
   /** Video: the codec of each payload type received, and the codec sent. */
   receiveCodecs?: { payloadType: number; codec: VideoCodecName }[];
   sendCodec?: VideoCodecName;
+  /** Video: RFC 4588 payload types received with the one each repairs, and the one to resend with. */
+  receiveRtx?: { payloadType: number; apt: number }[];
+  sendRtxPayloadType?: number;
   audio?: { opus: number; pcmu: number; pcma: number; telephoneEvent: number; telephoneEventRate: number; audioLevelExtensionId: number };
   /** The sources the remote side announces for this section. */
   remoteSsrcs: number[];
@@ -104,15 +138,19 @@ function candidateLines(transport: LocalTransport) {
   }));
 }
 
-function sourcesOf(track: LocalTrack, sending: boolean) {
+function sourcesOf(track: LocalTrack, sending: boolean, rtx: boolean) {
   const sources = [];
-  if (sending && track.sendSsrc) sources.push({ ssrc: track.sendSsrc, cname: CNAME, msid: `${track.streamId} ${track.trackId}` });
+  const msid = `${track.streamId} ${track.trackId}`;
+  if (sending && track.sendSsrc) sources.push({ ssrc: track.sendSsrc, cname: CNAME, msid });
+  if (sending && rtx && track.sendSsrc && track.sendRtxSsrc) sources.push({ ssrc: track.sendRtxSsrc, cname: CNAME, msid });
   if (track.rtcpSsrc && track.rtcpSsrc !== track.sendSsrc) sources.push({ ssrc: track.rtcpSsrc, cname: CNAME });
   return sources;
 }
 
 function section(track: LocalTrack, transport: LocalTransport, direction: MediaDirection, codecs: SdpCodec[], extensions: { id: number; uri: string }[]): SdpMediaSection {
   const sending = direction === 'sendrecv' || direction === 'sendonly';
+  // The retransmission source is announced with the one it repairs (RFC 4588 8.7, RFC 5576 4.2).
+  const rtx = codecs.some(isRtx) && sending && !!track.sendSsrc && !!track.sendRtxSsrc;
   return {
     kind: track.kind,
     mid: track.mid,
@@ -121,7 +159,8 @@ function section(track: LocalTrack, transport: LocalTransport, direction: MediaD
     direction,
     codecs,
     extensions,
-    sources: sourcesOf(track, sending),
+    sources: sourcesOf(track, sending, rtx),
+    ...(rtx ? { ssrcGroups: [{ semantics: 'FID', ssrcs: [track.sendSsrc as number, track.sendRtxSsrc as number] }] } : {}),
     msid: sending ? `${track.streamId} ${track.trackId}` : undefined,
     content: track.content,
     label: track.label,
@@ -147,7 +186,8 @@ export function createOffer(sessionId: string, version: number, transport: Local
       const extensions = t.kind === 'audio'
         ? [RTP_EXTENSIONS.audioLevel, RTP_EXTENSIONS.absSendTime, RTP_EXTENSIONS.transportCc, RTP_EXTENSIONS.mid]
         : [RTP_EXTENSIONS.absSendTime, RTP_EXTENSIONS.transportCc, RTP_EXTENSIONS.mid];
-      const codecs = t.kind === 'audio' ? [...OFFERED_AUDIO] : OFFERED_VIDEO.filter((c) => (t.videoCodecs ?? ['H264', 'VP8']).includes(c.name as VideoCodecName));
+      const media = OFFERED_VIDEO.filter((c) => (t.videoCodecs ?? ['H264', 'VP8']).includes(c.name as VideoCodecName));
+      const codecs = t.kind === 'audio' ? [...OFFERED_AUDIO] : [...media, ...rtxFor(OFFERED_VIDEO, media)];
       const s = section(t, transport, t.send ? 'sendrecv' : 'recvonly', codecs, extensions.map((e) => ({ ...e })));
       s.setup = 'actpass';
       return s;
@@ -310,6 +350,8 @@ export interface AnswerOptions {
   iceLite?: boolean;
   /** Take the DTLS client role when the offerer leaves the choice (a=setup:actpass). */
   preferDtlsClient?: boolean;
+  /** Accept the offer's RFC 4588 retransmission formats (default true; a forwarder that passes packets on as they come takes none). */
+  rtx?: boolean;
 }
 
 export function answerOffer(
@@ -341,7 +383,8 @@ export function answerOffer(
         const allowed = track.videoCodecs ?? ['H264', 'VP8'];
         const h264 = allowed.includes('H264') ? m.codecs.filter(receivableH264) : [];
         const vp8 = allowed.includes('VP8') ? m.codecs.filter(receivableVp8) : [];
-        codecs = (h264.length ? h264 : vp8).map((c) => ({ ...c, feedback: c.feedback.filter((f) => VIDEO_FEEDBACK.includes(f)) }));
+        const chosen = (h264.length ? h264 : vp8).map((c) => ({ ...c, feedback: c.feedback.filter((f) => VIDEO_FEEDBACK.includes(f)) }));
+        codecs = [...chosen, ...(options.rtx === false ? [] : rtxFor(m.codecs, chosen).map((c) => ({ ...c, feedback: [] })))];
       }
     }
     const usable = codecs.some((c) => c.name.toLowerCase() !== 'telephone-event');
@@ -366,6 +409,7 @@ export function answerOffer(
       sendPayloadType,
       receiveCodecs: kind === 'video' ? videoReceiveCodecs(codecs) : undefined,
       sendCodec: video?.codec,
+      ...(kind === 'video' ? rtxParameters(codecs, m.codecs, video?.payloadType) : {}),
       audio,
       remoteSsrcs: remoteSources(m),
       remoteMsid: m.msid ?? m.sources.find((s) => s.msid)?.msid,
@@ -419,6 +463,7 @@ export function readAnswer(answerSdp: unknown, tracks: LocalTrack[]): Negotiatio
       sendPayloadType,
       receiveCodecs: track.kind === 'video' ? videoReceiveCodecs(codecs) : undefined,
       sendCodec: video?.codec,
+      ...(track.kind === 'video' ? rtxParameters(codecs, codecs, video?.payloadType) : {}),
       audio,
       remoteSsrcs: remoteSources(m),
       remoteMsid: m.msid ?? m.sources.find((s) => s.msid)?.msid,

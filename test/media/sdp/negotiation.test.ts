@@ -48,14 +48,20 @@ describe('media/sdp: offers and answers', () => {
     const uris = (m: typeof audio) => m.extensions.map((e) => e.uri.split(/[:/]/).pop());
     assert.deepStrictEqual(uris(audio), ['ssrc-audio-level', 'abs-send-time', 'draft-holmer-rmcat-transport-wide-cc-extensions-01', 'mid']);
     const video = o.media[1];
-    assert.deepStrictEqual(video.codecs.map((c) => `${c.name} ${c.parameters['profile-level-id'] ?? ''}`.trim()), ['H264 42e01f', 'H264 640c1f', 'VP8']);
-    assert.ok(video.codecs.every((c) => c.feedback.includes('nack pli') && c.feedback.includes('ccm fir')));
+    assert.deepStrictEqual(video.codecs.map((c) => `${c.name} ${c.parameters['profile-level-id'] ?? c.parameters.apt ?? ''}`.trim()),
+      ['H264 42e01f', 'H264 640c1f', 'VP8', 'rtx 96', 'rtx 97', 'rtx 98'], 'an RFC 4588 format for each codec, apt naming it');
+    const media = video.codecs.filter((c) => c.name !== 'rtx');
+    assert.ok(media.every((c) => c.feedback.includes('nack') && c.feedback.includes('nack pli') && c.feedback.includes('ccm fir')));
     assert.deepStrictEqual(video.sources.map((s) => s.ssrc), [1111, 2222], 'the sender and the receiver announce their SSRCs');
+    const withRtx = parseDescription(createOffer('123', 1, TRANSPORT, [track('video', 'v', true, { sendRtxSsrc: 3333 })])).media[0];
+    assert.deepStrictEqual(withRtx.sources.map((s) => s.ssrc), [1111, 3333, 2222]);
+    assert.deepStrictEqual(withRtx.ssrcGroups, [{ semantics: 'FID', ssrcs: [1111, 3333] }], 'the retransmission source is grouped with its media (RFC 5576)');
+    assert.strictEqual(withRtx.sources[1].msid, withRtx.sources[0].msid);
     assert.deepStrictEqual(o.media[2].sources.map((s) => s.ssrc), [2222]);
     assert.strictEqual(o.media[0].candidates[0].address, '192.0.2.10');
   });
 
-  it('answering a browser: H.264 (constrained baseline sent), Opus with its 48 kHz events, the offer\'s ids; no RTX, no mode 0', () => {
+  it('answering a browser: H.264 (constrained baseline sent), Opus with its 48 kHz events, the offer\'s ids and RTX formats; no mode 0', () => {
     const { sdp, negotiation } = answerOffer(BROWSER_OFFER, (sections) => sections.map((s, i) => track(s.kind as 'audio' | 'video', s.mid, true, { label: `l${i}` })), '9', 1, TRANSPORT);
     const a = parseDescription(sdp);
     assert.ok(a.iceLite);
@@ -63,7 +69,7 @@ describe('media/sdp: offers and answers', () => {
     assert.deepStrictEqual(a.bundle, ['0', '1']);
     const [audio, video] = a.media;
     assert.deepStrictEqual(audio.codecs.map((c) => c.payloadType), [111, 0, 8, 126, 110], 'only what the engine decodes');
-    assert.deepStrictEqual(video.codecs.map((c) => c.payloadType), [102, 108], 'H.264 packetization mode 1 only, no VP8 when H.264 is offered');
+    assert.deepStrictEqual(video.codecs.map((c) => c.payloadType), [102, 108, 103, 109], 'H.264 packetization mode 1 and its RTX only, no VP8 when H.264 is offered');
     assert.ok(video.codecs.every((c) => !c.feedback.includes('transport-cc')), 'feedback the engine does not send is not promised');
     const [at, vt] = negotiation.tracks;
     assert.strictEqual(at.sendPayloadType, 111);
@@ -73,6 +79,14 @@ describe('media/sdp: offers and answers', () => {
     assert.strictEqual(vt.sendPayloadType, 108, 'the encoder writes constrained baseline');
     assert.strictEqual(vt.sendCodec, 'H264');
     assert.deepStrictEqual(vt.remoteSsrcs, [2001, 2002]);
+    assert.deepStrictEqual(vt.receiveRtx, [{ payloadType: 103, apt: 102 }, { payloadType: 109, apt: 108 }]);
+    assert.strictEqual(vt.sendRtxPayloadType, undefined, 'no generic NACK offered: nothing is retransmitted, RTX or not');
+    const nacking = answerOffer(BROWSER_OFFER.replace('a=rtcp-fb:108 nack pli', 'a=rtcp-fb:108 nack\r\na=rtcp-fb:108 nack pli'),
+      (x) => x.map((t) => track(t.kind as 'audio' | 'video', t.mid, true)), '9', 1, TRANSPORT);
+    assert.strictEqual(nacking.negotiation.tracks[1].sendRtxPayloadType, 109, 'retransmissions of 108 go as 109');
+    assert.ok(parseDescription(nacking.sdp).media[1].codecs.find((c) => c.payloadType === 108)?.feedback.includes('nack'));
+    const forwarder = answerOffer(BROWSER_OFFER, (x) => x.map((t) => track(t.kind as 'audio' | 'video', t.mid, true)), '9', 1, TRANSPORT, { rtx: false });
+    assert.deepStrictEqual(parseDescription(forwarder.sdp).media[1].codecs.map((c) => c.payloadType), [102, 108], 'rtx: false takes no RTX format');
     assert.strictEqual(negotiation.transport.dtlsRole, 'server');
     assert.strictEqual(negotiation.transport.midExtensionId, 4);
     assert.strictEqual(negotiation.transport.iceUfrag, 'Ab3d');
