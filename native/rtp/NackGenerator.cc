@@ -54,6 +54,12 @@ bool NackGenerator::OnPacket(uint16_t seq, uint64_t nowNs) {
   return asked;
 }
 
+bool NackGenerator::Pursuing(uint16_t seq) const {
+  for (const Missing& m : missing_)
+    if (m.seq == seq) return true;
+  return false;
+}
+
 size_t NackGenerator::Due(uint64_t nowNs, uint64_t rttNs, uint16_t* out, size_t capacity) {
   const uint64_t interval = rttNs ? std::max(options_.minRetryIntervalNs, rttNs * 3 / 2) : options_.retryIntervalNs;
   size_t n = 0;

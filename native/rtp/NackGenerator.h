@@ -46,6 +46,8 @@ class NackGenerator {
   void Reset();
 
   size_t missing() const { return missing_.size(); }
+  // Whether `seq` is missing and still asked for (not given up).
+  bool Pursuing(uint16_t seq) const;
   const NackStats& stats() const { return stats_; }
 
  private:

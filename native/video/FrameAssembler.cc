@@ -8,10 +8,12 @@
 
 namespace callmedia {
 
-FrameAssembler::FrameAssembler(Listener* listener, size_t capacity, uint64_t reorderWindowNs, VideoCodec codec)
+FrameAssembler::FrameAssembler(Listener* listener, size_t capacity, uint64_t reorderWindowNs, VideoCodec codec,
+                               uint64_t recoveryLimitNs)
     : listener_(listener),
       slots_(SeqManager::RingSize(capacity)),
       reorderWindowNs_(reorderWindowNs),
+      recoveryLimitNs_(std::max(reorderWindowNs, recoveryLimitNs)),
       codec_(codec),
       depacketizer_(RtpDepacketizer::Create(codec)) {
   accessUnit_.reserve(256 * 1024);
@@ -251,7 +253,11 @@ void FrameAssembler::OnTimer(uint64_t nowNs) {
     TryAssemble(nowNs);
     return;
   }
-  if (synced_ && gapSinceNs_ != 0 && nowNs - gapSinceNs_ >= reorderWindowNs_) DeclareLoss(nowNs);
+  if (!synced_ || gapSinceNs_ == 0) return;
+  // A retransmission takes a round trip and the sender's pacing: worth waiting for, up to a
+  // limit, since every frame behind the hole would otherwise wait for a key frame instead.
+  const uint64_t open = nowNs - gapSinceNs_;
+  if (open >= reorderWindowNs_ && (open >= recoveryLimitNs_ || !listener_->RecoveryPending(gapSeq_))) DeclareLoss(nowNs);
 }
 
 void FrameAssembler::DeclareLoss(uint64_t nowNs) {

@@ -2,7 +2,8 @@
 //
 // Packets land in a ring indexed by sequence number, so reordering costs nothing. A frame is
 // released when every packet from its first to its marker packet is present. A hole that stays
-// open longer than the reorder window (released by time, not by packet count) is a loss: the
+// open longer than the reorder window (released by time, not by packet count), with no
+// retransmission on its way (the listener says; bounded by the recovery limit), is a loss: the
 // frame is dropped, never decoded half-built, a key frame is asked for, and frames are held
 // back until one with an IDR arrives. Before the stream's first frame nothing is late: its
 // first packets may come after later ones, and lower the starting point. The buffer is allocated once; no allocation per packet.
@@ -38,6 +39,9 @@ class FrameAssembler {
     virtual ~Listener() = default;
     virtual void OnFrameAssembled(const AssembledFrame& frame) = 0;
     virtual void OnKeyFrameNeeded() = 0;
+    // Whether the missing packet `seq` may still come (its retransmission is being asked for):
+    // the hole then stays open past the reorder window, up to the recovery limit.
+    virtual bool RecoveryPending(uint16_t /*seq*/) { return false; }
   };
 
   struct Stats {
@@ -52,15 +56,20 @@ class FrameAssembler {
     std::atomic<uint64_t> packetsPadding{0};        // padding only (a sender probing bandwidth)
   };
 
+  // How long a hole whose retransmission is pending may hold the frames behind it.
+  static constexpr uint64_t kDefaultRecoveryLimitNs = 300'000'000;
+
   // `capacity` (packets) is rounded up to a power of two, at most 32768.
-  FrameAssembler(Listener* listener, size_t capacity, uint64_t reorderWindowNs, VideoCodec codec = VideoCodec::kH264);
+  FrameAssembler(Listener* listener, size_t capacity, uint64_t reorderWindowNs, VideoCodec codec = VideoCodec::kH264,
+                 uint64_t recoveryLimitNs = kDefaultRecoveryLimitNs);
 
   // The payload format of the packets from now on (a new codec starts over, at a key frame).
   void SetCodec(VideoCodec codec);
   VideoCodec codec() const { return codec_; }
 
   void Insert(const RtpPacket& packet, uint64_t nowNs);
-  // Called by the owner's timer: declares holes older than the reorder window lost.
+  // Called by the owner's timer: declares a hole lost once it is older than the reorder window
+  // and its retransmission is not pending (or it is older than the recovery limit).
   void OnTimer(uint64_t nowNs);
   // The decoder lost its references (error, dropped frame): hold frames until the next IDR.
   void RequireKeyFrame() { waitingKeyFrame_ = true; }
@@ -92,6 +101,7 @@ class FrameAssembler {
   Listener* listener_;
   std::vector<Slot> slots_;
   const uint64_t reorderWindowNs_;
+  const uint64_t recoveryLimitNs_;
   VideoCodec codec_;
   std::unique_ptr<RtpDepacketizer> depacketizer_;
   std::vector<uint8_t> accessUnit_;

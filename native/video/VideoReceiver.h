@@ -103,6 +103,7 @@ class VideoReceiver : private FrameAssembler::Listener {
  private:
   void OnFrameAssembled(const AssembledFrame& frame) override;
   void OnKeyFrameNeeded() override;
+  bool RecoveryPending(uint16_t seq) override { return options_.nack && nack_.Pursuing(seq); }
   bool CodecOf(uint8_t payloadType, VideoCodec* codec) const;
   void SwitchCodec(VideoCodec codec);
   bool Probation(const uint8_t* data, size_t size, const RtpPacket& packet, uint64_t nowNs);

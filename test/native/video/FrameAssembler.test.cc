@@ -904,3 +904,58 @@ TEST(FrameAssembler_PaddingOnlyPacketsBetweenFramesAreNoLoss) {
   CHECK_EQ(a.stats().packetsMalformed.load(), 0u);
   CHECK_EQ(c.keyFrameRequests, 0);
 }
+
+// A listener whose NACK is still after some packets.
+struct Recovering : Collector {
+  std::vector<uint16_t> pending;
+  bool RecoveryPending(uint16_t seq) override { return std::find(pending.begin(), pending.end(), seq) != pending.end(); }
+};
+
+TEST(FrameAssembler_HoleBeingRecoveredOutlastsTheWindowAndItsRetransmissionCompletesTheFrame) {
+  const Stream s = MakeStream("KPQQPPKP");
+  const size_t lost = s.frames[2].packets[1];
+  Recovering c;
+  c.pending = {s.packets[lost].seq};
+  FrameAssembler a(&c, 256, kWindow);
+  uint64_t end = 0;
+  const uint64_t holeSeen = SendAllBut(a, s, lost, &end);
+  a.OnTimer(holeSeen + 3 * kWindow);  // well past the reorder window: the retransmission may come
+  CHECK_EQ(a.stats().framesIncomplete.load(), 0u);
+  CHECK_EQ(c.keyFrameRequests, 0);
+  CHECK_FRAMES(c, TimestampsOf(s, {0, 1}));
+  Insert(a, s.packets[lost].bytes, holeSeen + 3 * kWindow + kMs);  // it did
+  CHECK_FRAMES(c, TimestampsOf(s, {0, 1, 2, 3, 4, 5, 6, 7}));
+  CheckContents(c, s);
+  CHECK_EQ(a.stats().packetsLate.load(), 0u);
+}
+
+TEST(FrameAssembler_HoleGivenUpOrPastTheRecoveryLimitIsALoss) {
+  const Stream s = MakeStream("KPQQPPKP");
+  const size_t lost = s.frames[2].packets[1];
+  {
+    Recovering c;  // pursued, but never comes: the limit ends the wait
+    c.pending = {s.packets[lost].seq};
+    FrameAssembler a(&c, 256, kWindow, callmedia::VideoCodec::kH264, 200 * kMs);
+    uint64_t end = 0;
+    const uint64_t holeSeen = SendAllBut(a, s, lost, &end);
+    a.OnTimer(holeSeen + 200 * kMs - 1);
+    CHECK_EQ(a.stats().framesIncomplete.load(), 0u);
+    a.OnTimer(holeSeen + 200 * kMs);
+    CHECK_EQ(a.stats().framesIncomplete.load(), 1u);
+    CHECK_EQ(c.keyFrameRequests, 1);
+    CHECK_FRAMES(c, TimestampsOf(s, {0, 1, 6, 7}));
+  }
+  {
+    Recovering c;  // given up at 80 ms: lost then, not at the limit
+    c.pending = {s.packets[lost].seq};
+    FrameAssembler a(&c, 256, kWindow);
+    uint64_t end = 0;
+    const uint64_t holeSeen = SendAllBut(a, s, lost, &end);
+    a.OnTimer(holeSeen + 79 * kMs);
+    CHECK_EQ(a.stats().framesIncomplete.load(), 0u);
+    c.pending.clear();
+    a.OnTimer(holeSeen + 80 * kMs);
+    CHECK_EQ(a.stats().framesIncomplete.load(), 1u);
+    CHECK_FRAMES(c, TimestampsOf(s, {0, 1, 6, 7}));
+  }
+}
