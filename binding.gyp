@@ -36,6 +36,7 @@
         "native/net/UdpSocket.cc",
         "native/net/WebRtcTransport.cc",
         "native/rtp/RtcpPacket.cc",
+        "native/rtp/KeyFrameRequester.cc",
         "native/rtp/NackGenerator.cc",
         "native/rtp/RetransmissionBuffer.cc",
         "native/rtp/RtxPacket.cc",

@@ -10,6 +10,7 @@ const engineSources = [
   'native/rtp/RtpPacket.cc',
   'native/rtp/RtpStreamRecv.cc',
   'native/rtp/RtcpPacket.cc',
+  'native/rtp/KeyFrameRequester.cc',
   'native/rtp/NackGenerator.cc',
   'native/rtp/RetransmissionBuffer.cc',
   'native/rtp/RtxPacket.cc',

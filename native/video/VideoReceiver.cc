@@ -14,9 +14,6 @@ namespace callmedia {
 
 namespace {
 constexpr uint64_t kMs = 1000000;
-constexpr uint64_t kPliIntervalNs = 300 * kMs;       // re-ask while no key frame comes
-constexpr uint64_t kFirAfterNs = 1000 * kMs;         // escalate to FIR when PLIs go unanswered
-constexpr uint64_t kInitialKeyFrameWaitNs = 500 * kMs;
 constexpr uint64_t kReportIntervalNs = 1000 * kMs;
 constexpr uint64_t kIdleDrainNs = 150 * kMs;
 constexpr uint64_t kSourceSwitchNs = 500 * kMs;
@@ -63,8 +60,7 @@ void VideoReceiver::Subscribe(uint32_t sourceId, uint16_t width, uint16_t height
   currentSsrc_ = sourceId;
   probationCount_ = 0;
   lastRtpNs_ = nowNs;
-  sawKeyFrame_ = false;
-  firstPacketNs_ = 0;
+  keyFrames_.Reset();
   assembler_.Reset();
   stream_.Reset();
   nack_.Reset();
@@ -96,7 +92,7 @@ bool VideoReceiver::CodecOf(uint8_t payloadType, VideoCodec* codec) const {
 
 void VideoReceiver::SwitchCodec(VideoCodec codec) {
   assembler_.SetCodec(codec);
-  sawKeyFrame_ = false;
+  keyFrames_.Reset();
   if (options_.format == PixelFormat::H264) return;  // passthrough: no decoder
   auto keep = context_->owner.lock();
   strand_->Post([this, keep, codec] {
@@ -193,7 +189,7 @@ void VideoReceiver::Accept(const RtpPacket& packet, uint64_t nowNs) {
   if (CodecOf(packet.payloadType, &codec) && codec != assembler_.codec()) SwitchCodec(codec);
   lastRtpNs_ = nowNs;
   sourceLostReported_ = false;
-  if (firstPacketNs_ == 0) firstPacketNs_ = nowNs;
+  keyFrames_.OnPacket(nowNs);
   rtpPackets_.fetch_add(1, std::memory_order_relaxed);  // across senders: a total, as the others are
   stream_.ReceivePacket(packet, nowNs);
   if (options_.nack) {
@@ -225,30 +221,31 @@ void VideoReceiver::PublishNackStats() {
 
 void VideoReceiver::OnKeyFrameNeeded() { NeedKeyFrame(NowNs(), "loss"); }
 
-void VideoReceiver::NeedKeyFrame(uint64_t nowNs, const char* reason) {
-  if (keyFrameNeededSinceNs_ == 0) keyFrameNeededSinceNs_ = nowNs;
-  if (nowNs - lastPliNs_ >= kPliIntervalNs / 3) {  // a burst of losses asks once
-    SendFeedback(nowNs, true, false);
-    context_->sink->OnEvent("keyFrameRequested", "", reason);
-  }
+void VideoReceiver::NeedKeyFrame(uint64_t nowNs, const char* reason) { SendKeyFrameRequest(keyFrames_.Need(nowNs, reason), nowNs); }
+
+void VideoReceiver::SendKeyFrameRequest(const KeyFrameRequest& request, uint64_t nowNs) {
+  if (!request.any()) return;
+  if (SendFeedback(nowNs, request.pli, request.fir)) keyFrames_.Sent(request, nowNs);
+  context_->sink->OnEvent("keyFrameRequested", "", request.reason);
 }
 
-void VideoReceiver::SendFeedback(uint64_t nowNs, bool pli, bool fir, const uint16_t* nack, size_t nackCount) {
-  if (!context_->transport->HasRemote()) return;
+bool VideoReceiver::SendFeedback(uint64_t nowNs, bool pli, bool fir, const uint16_t* nack, size_t nackCount) {
+  if (!context_->transport->HasRemote()) return false;
   // A compound packet starts with a report (RFC 3550 6.1); feedback rides behind it.
   // No report block until a source is confirmed: it would report phantom loss.
   ReportBlock block = stream_.MakeReportBlock(nowNs);
   const bool haveBlock = haveSource_ && stream_.PacketsReceived() > 0;
   size_t n = RtcpPacket::WriteReceiverReport(rtcpBuffer_, sizeof(rtcpBuffer_), localSsrc_, haveBlock ? &block : nullptr);
   if (pli) n += RtcpPacket::WritePli(rtcpBuffer_ + n, sizeof(rtcpBuffer_) - n, localSsrc_, stream_.ssrc());
-  if (fir) n += RtcpPacket::WriteFir(rtcpBuffer_ + n, sizeof(rtcpBuffer_) - n, localSsrc_, stream_.ssrc(), firSeq_++);
+  if (fir) n += RtcpPacket::WriteFir(rtcpBuffer_ + n, sizeof(rtcpBuffer_) - n, localSsrc_, stream_.ssrc(), keyFrames_.NextFirSequence());
   if (nackCount) n += RtcpPacket::WriteNack(rtcpBuffer_ + n, sizeof(rtcpBuffer_) - n, localSsrc_, nackSsrc_, nack, nackCount);
-  if (!context_->transport->SendPacket(rtcpBuffer_, n)) return;
+  if (!context_->transport->SendPacket(rtcpBuffer_, n)) return false;
   reportsSent_.fetch_add(1, std::memory_order_relaxed);
   lastReportNs_ = nowNs;
-  if (pli) { pliSent_.fetch_add(1, std::memory_order_relaxed); lastPliNs_ = nowNs; }
-  if (fir) { firSent_.fetch_add(1, std::memory_order_relaxed); lastFirNs_ = nowNs; }
+  if (pli) pliSent_.fetch_add(1, std::memory_order_relaxed);
+  if (fir) firSent_.fetch_add(1, std::memory_order_relaxed);
   if (nackCount) nackSent_.fetch_add(1, std::memory_order_relaxed);
+  return true;
 }
 
 void VideoReceiver::OnTick(uint64_t now) {
@@ -260,15 +257,7 @@ void VideoReceiver::OnTick(uint64_t now) {
   }
   RequestMissing(now);
   assembler_.OnTimer(now);
-  if (!sawKeyFrame_ && firstPacketNs_ && now - firstPacketNs_ >= kInitialKeyFrameWaitNs && keyFrameNeededSinceNs_ == 0)
-    NeedKeyFrame(now, "no key frame yet");
-  if (keyFrameNeededSinceNs_ != 0) {
-    const bool fir = now - keyFrameNeededSinceNs_ >= kFirAfterNs && now - lastFirNs_ >= kFirAfterNs;
-    if (now - lastPliNs_ >= kPliIntervalNs || fir) {
-      SendFeedback(now, true, fir);
-      context_->sink->OnEvent("keyFrameRequested", "", fir ? "no key frame after PLI (FIR sent)" : "still waiting for a key frame");
-    }
-  }
+  SendKeyFrameRequest(keyFrames_.OnTick(now), now);
   if (now - lastReportNs_ >= kReportIntervalNs) SendFeedback(now, false, false);
   // A stream with B-frames leaves pictures inside the decoder when it pauses: hand them over.
   if (!idleDrainPosted_ && lastAssembledNs_ && now - lastAssembledNs_ >= kIdleDrainNs &&
@@ -287,10 +276,7 @@ void VideoReceiver::OnTick(uint64_t now) {
 void VideoReceiver::OnFrameAssembled(const AssembledFrame& frame) {
   lastAssembledNs_ = frame.assembledNs;
   idleDrainPosted_ = false;
-  if (frame.keyFrame) {
-    sawKeyFrame_ = true;
-    keyFrameNeededSinceNs_ = 0;
-  }
+  if (frame.keyFrame) keyFrames_.OnKeyFrame();
   DeliveredFrame meta;
   meta.format = options_.format;
   meta.timestamp = frame.timestamp;

@@ -13,6 +13,7 @@
 
 #include "common/BufferPool.h"
 #include "common/WorkerPool.h"
+#include "rtp/KeyFrameRequester.h"
 #include "rtp/NackGenerator.h"
 #include "rtp/RtcpPacket.h"
 #include "rtp/RtpStreamRecv.h"
@@ -110,7 +111,9 @@ class VideoReceiver : private FrameAssembler::Listener {
   bool OnRtx(const RtpPacket& rtx, uint8_t apt, uint64_t nowNs);
   void Accept(const RtpPacket& packet, uint64_t nowNs);
   void NeedKeyFrame(uint64_t nowNs, const char* reason);
-  void SendFeedback(uint64_t nowNs, bool pli, bool fir, const uint16_t* nack = nullptr, size_t nackCount = 0);
+  // One compound RTCP packet: a report, then what is asked for. False when nothing went out.
+  bool SendFeedback(uint64_t nowNs, bool pli, bool fir, const uint16_t* nack = nullptr, size_t nackCount = 0);
+  void SendKeyFrameRequest(const KeyFrameRequest& request, uint64_t nowNs);
   void RequestMissing(uint64_t nowNs);
   void PublishNackStats();
   void Decode(PooledBuffer accessUnit, size_t size, DeliveredFrame meta);
@@ -133,7 +136,6 @@ class VideoReceiver : private FrameAssembler::Listener {
   static constexpr size_t kMaxNackPerTick = 64;
   FrameAssembler assembler_;
   const uint32_t localSsrc_;
-  uint64_t firstPacketNs_ = 0;
   uint64_t lastRtpNs_ = 0;
   bool haveSource_ = false;
   uint32_t currentSsrc_ = 0;
@@ -146,12 +148,8 @@ class VideoReceiver : private FrameAssembler::Listener {
   size_t probationCount_ = 0;
   uint32_t probationSsrc_ = 0;
   uint16_t probationSeq_ = 0;
-  bool sawKeyFrame_ = false;
-  uint64_t keyFrameNeededSinceNs_ = 0;
-  uint64_t lastPliNs_ = 0;
-  uint64_t lastFirNs_ = 0;
+  KeyFrameRequester keyFrames_;
   uint64_t lastReportNs_ = 0;
-  uint8_t firSeq_ = 0;
   uint8_t rtcpBuffer_[512];  // RR + PLI + FIR + a NACK of kMaxNackPerTick items
   uint64_t lastAssembledNs_ = 0;
   bool idleDrainPosted_ = false;
