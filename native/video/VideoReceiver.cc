@@ -304,6 +304,7 @@ void VideoReceiver::OnFrameAssembled(const AssembledFrame& frame) {
     }
     return;
   }
+  if (frame.keyFrame) lastKeyFrameToDecoder_ = framesToDecoder_;
   PooledBuffer au = PooledBuffer::Make(frame.size, VideoDecoder::kInputPadding);
   std::memcpy(au.data(), frame.data, frame.size);
   std::memset(au.data() + frame.size, 0, VideoDecoder::kInputPadding);
@@ -311,10 +312,11 @@ void VideoReceiver::OnFrameAssembled(const AssembledFrame& frame) {
   auto keep = context_->owner.lock();
   // std::function needs a copyable callable: park the move-only buffers in a shared holder.
   auto job = std::make_shared<std::pair<PooledBuffer, DeliveredFrame>>(std::move(au), std::move(meta));
-  strand_->Post([this, keep, job, size] { Decode(std::move(job->first), size, std::move(job->second)); });
+  const uint64_t index = framesToDecoder_++;
+  strand_->Post([this, keep, job, size, index] { Decode(std::move(job->first), size, std::move(job->second), index); });
 }
 
-void VideoReceiver::Decode(PooledBuffer accessUnit, size_t size, DeliveredFrame meta) {
+void VideoReceiver::Decode(PooledBuffer accessUnit, size_t size, DeliveredFrame meta, uint64_t index) {
   meta.stamps[kDecodeStart] = NowNs();
   const int64_t pts = meta.timestamp;
   Pending& slot = pending_[pendingNext_++ % kPendingCapacity];
@@ -328,8 +330,11 @@ void VideoReceiver::Decode(PooledBuffer accessUnit, size_t size, DeliveredFrame 
 
   if (result == VideoDecoder::Result::Corrupt || discarded) {
     auto keep = context_->owner.lock();
-    MediaThread::Instance().Post([this, keep] {
-      if (context_->closing) return;
+    MediaThread::Instance().Post([this, keep, index] {
+      // A key frame handed to the decoder after the broken one starts the references over: the
+      // stream needs nothing more (a decoder behind by several frames must not make the
+      // assembler throw that key frame's successors away).
+      if (context_->closing || lastKeyFrameToDecoder_ > index) return;
       assembler_.RequireKeyFrame();
       NeedKeyFrame(NowNs(), "corrupt bitstream");
     });

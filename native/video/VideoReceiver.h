@@ -116,7 +116,7 @@ class VideoReceiver : private FrameAssembler::Listener {
   void SendKeyFrameRequest(const KeyFrameRequest& request, uint64_t nowNs);
   void RequestMissing(uint64_t nowNs);
   void PublishNackStats();
-  void Decode(PooledBuffer accessUnit, size_t size, DeliveredFrame meta);
+  void Decode(PooledBuffer accessUnit, size_t size, DeliveredFrame meta, uint64_t index);
   void OnPicture(const DecodedPicture& picture);
   void DrainDecoder();
   uint64_t TakeDecoderOutcomes();  // returns the access units the decoder discarded
@@ -152,6 +152,8 @@ class VideoReceiver : private FrameAssembler::Listener {
   uint64_t lastReportNs_ = 0;
   uint8_t rtcpBuffer_[512];  // RR + PLI + FIR + a NACK of kMaxNackPerTick items
   uint64_t lastAssembledNs_ = 0;
+  uint64_t framesToDecoder_ = 0;        // frames handed to the decoder so far (media thread)
+  uint64_t lastKeyFrameToDecoder_ = 0;  // index of the last key frame among them
   bool idleDrainPosted_ = false;
 
   // Worker state (only the strand touches it).
