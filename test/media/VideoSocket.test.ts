@@ -48,7 +48,9 @@ describe('media/VideoSocket: receive from ffmpeg RTP H.264', function () {
     it(`${width}x${height} ${profile}: all 300 frames in every format match ffmpeg's decode, passthrough decodes to 300`, async () => {
       const clip = makeH264Clip({ width, height, seconds: 10, profile });
       const formats: VideoFormat[] = [...RAW_FORMATS, 'H264'];
-      const sockets = formats.map((format) => new VideoSocket({ format, maxQueuedFrames: 8 }));
+      // Six sockets decode at once on a busy 2-core machine: this test is about every picture being
+      // right, so each may fall far behind (the default, 8, skips pictures to stay live instead).
+      const sockets = formats.map((format) => new VideoSocket({ format, maxQueuedFrames: 8, maxDecodeQueue: 100, decodeQueueLimit: 300 }));
       const samples = new Map<VideoFormat, Buffer[]>(formats.map((f) => [f, []]));
       const counts = new Map<VideoFormat, number>(formats.map((f) => [f, 0]));
       const accessUnits: Buffer[] = [];
