@@ -182,7 +182,8 @@ describe('service/http: generated bad requests get a Graph 4xx and change nothin
     assert.deepEqual(warnings, [], 'no request made the service warn');
     // The generator is for bad input: most requests must have been refused (the rest are valid: Graph ignores unknown fields).
     assert.ok(counts.refused >= 0.7 * (counts.refused + counts.succeeded), `refused ${counts.refused}, succeeded ${counts.succeeded}`);
-    assert.equal(call.state, 'established', 'the call under test lived through all of it');
+    // A generated request may be a valid one (hold, then resume): alive is established or on hold.
+    assert.ok(['established', 'hold'].includes(String(call.state)), `the call under test lived through all of it (${call.state})`);
   });
 
   it('made-up paths and methods under every prefix: Graph 4xx, never 5xx, nothing changes', async () => {
