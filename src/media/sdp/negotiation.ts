@@ -138,11 +138,12 @@ function candidateLines(transport: LocalTransport) {
   }));
 }
 
+/** `rtx`: the section announces a retransmission source (it sends, and has both SSRCs). */
 function sourcesOf(track: LocalTrack, sending: boolean, rtx: boolean) {
   const sources = [];
   const msid = `${track.streamId} ${track.trackId}`;
   if (sending && track.sendSsrc) sources.push({ ssrc: track.sendSsrc, cname: CNAME, msid });
-  if (sending && rtx && track.sendSsrc && track.sendRtxSsrc) sources.push({ ssrc: track.sendRtxSsrc, cname: CNAME, msid });
+  if (rtx) sources.push({ ssrc: track.sendRtxSsrc as number, cname: CNAME, msid });
   if (track.rtcpSsrc && track.rtcpSsrc !== track.sendSsrc) sources.push({ ssrc: track.rtcpSsrc, cname: CNAME });
   return sources;
 }
