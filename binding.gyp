@@ -23,6 +23,10 @@
         "native/binding/SrtpBench.cc",
         "native/binding/VideoChannelWrap.cc",
         "native/binding/WebRtcTransportWrap.cc",
+        "native/cc/AimdRateControl.cc",
+        "native/cc/CongestionController.cc",
+        "native/cc/DelayBasedEstimator.cc",
+        "native/cc/TransportFeedbackGenerator.cc",
         "native/common/BufferPool.cc",
         "native/common/WorkerPool.cc",
         "native/net/DtlsCertificate.cc",
@@ -41,6 +45,7 @@
         "native/rtp/RetransmissionBuffer.cc",
         "native/rtp/RtxPacket.cc",
         "native/rtp/RtpPacket.cc",
+        "native/rtp/TransportFeedback.cc",
         "native/rtp/RtpStreamRecv.cc",
         "native/sfu/ForwarderChannel.cc",
         "native/sfu/RtpRewriter.cc",
@@ -56,6 +61,7 @@
         "native/video/VideoEncoder.cc",
         "native/video/VideoReceiver.cc",
         "native/video/VideoSender.cc",
+        "native/video/Vp8Encoder.cc",
         "native/video/Vp8Depacketizer.cc",
         "native/video/Vp8Packetizer.cc"
       ],
@@ -69,8 +75,8 @@
       "cflags_cc": ["-std=c++17", "-O2", "-Wall", "-Wextra", "-Wno-unused-parameter"],
       "conditions": [
         ["OS=='linux' or OS=='mac'", {
-          "cflags_cc": ["<!@(pkg-config --cflags libavcodec libavutil opus libsrtp2 openh264)"],
-          "libraries": ["<!@(pkg-config --libs libavcodec libavutil opus libsrtp2 openh264)", "-lyuv"]
+          "cflags_cc": ["<!@(pkg-config --cflags libavcodec libavutil opus libsrtp2 openh264 vpx)"],
+          "libraries": ["<!@(pkg-config --libs libavcodec libavutil opus libsrtp2 openh264 vpx)", "-lyuv"]
         }],
         ["OS=='mac'", {
           "xcode_settings": {
@@ -88,6 +94,7 @@
             "<(vcpkg_root)/installed/x64-windows/lib/opus.lib",
             "<(vcpkg_root)/installed/x64-windows/lib/srtp2.lib",
             "<(vcpkg_root)/installed/x64-windows/lib/openh264.lib",
+            "<(vcpkg_root)/installed/x64-windows/lib/vpx.lib",
             "<(vcpkg_root)/installed/x64-windows/lib/libssl.lib",
             "<(vcpkg_root)/installed/x64-windows/lib/libcrypto.lib"
           ],

@@ -14,6 +14,11 @@ const engineSources = [
   'native/rtp/NackGenerator.cc',
   'native/rtp/RetransmissionBuffer.cc',
   'native/rtp/RtxPacket.cc',
+  'native/rtp/TransportFeedback.cc',
+  'native/cc/AimdRateControl.cc',
+  'native/cc/CongestionController.cc',
+  'native/cc/DelayBasedEstimator.cc',
+  'native/cc/TransportFeedbackGenerator.cc',
   'native/video/H264Depacketizer.cc',
   'native/video/FrameAssembler.cc',
   'native/video/FrameConverter.cc',
@@ -36,7 +41,8 @@ const codecSources = [
   'native/video/VideoEncoder.cc',
   'native/video/AvEncoder.cc',
   'native/video/H264Encoder.cc',
+  'native/video/Vp8Encoder.cc',
 ];
-const codecPackages = ['libavcodec', 'libavutil', 'openh264'];
+const codecPackages = ['libavcodec', 'libavutil', 'openh264', 'vpx'];
 
 module.exports = { engineSources, codecSources, codecPackages };

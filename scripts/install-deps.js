@@ -9,11 +9,11 @@ const fs = require('fs');
 
 const DEBIAN_PACKAGES = [
   'pkg-config', 'libavcodec-dev', 'libavutil-dev', 'libyuv-dev', 'libopus-dev',
-  'libsrtp2-dev', 'libssl-dev', 'libopenh264-dev', 'ffmpeg', 'chromium',
+  'libsrtp2-dev', 'libssl-dev', 'libopenh264-dev', 'libvpx-dev', 'ffmpeg', 'chromium',
   // libFuzzer for the fuzz targets (npm run fuzz)
   'clang', 'libclang-rt-14-dev',
 ];
-const VCPKG_LINE = 'vcpkg install ffmpeg[avcodec,x264,openh264,vpx]:x64-windows libyuv:x64-windows opus:x64-windows libsrtp:x64-windows openssl:x64-windows';
+const VCPKG_LINE = 'vcpkg install ffmpeg[avcodec,x264,openh264]:x64-windows libvpx:x64-windows libyuv:x64-windows opus:x64-windows libsrtp:x64-windows openssl:x64-windows';
 
 function has(cmd) {
   return spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;

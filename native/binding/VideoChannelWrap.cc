@@ -172,6 +172,10 @@ Napi::Value VideoChannelWrap::Stats(const Napi::CallbackInfo& info) {
     set(so, "ssrc", t.ssrc);
     set(so, "rtxSsrc", t.rtxSsrc);
     set(so, "rtxPayloadType", t.rtxPayloadType);
+    set(so, "targetBitrate", t.targetBitrate);
+    set(so, "allocatedBitrate", t.allocatedBitrate);
+    set(so, "bitrateChanges", t.bitrateChanges);
+    set(so, "retransmissionsThrottled", t.retransmissionsThrottled);
     so.Set("encodeMs", ToArray(env, channel_->sender()->encodeTimes().Snapshot()));
     so.Set("sendMs", ToArray(env, channel_->sender()->sendTimes().Snapshot()));
     o.Set("send", so);

@@ -84,7 +84,7 @@ Napi::Value WebRtcTransportWrap::LocalParameters(const Napi::CallbackInfo& info)
 }
 
 // setRemote({ usernameFragment, password, dtlsRole: 'client'|'server', fingerprint: { algorithm, value },
-//   candidates: [{ address, port }], midExtensionId })
+//   candidates: [{ address, port }], midExtensionId, transportCcExtensionId })
 void WebRtcTransportWrap::SetRemote(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (info.Length() < 1 || !info[0].IsObject()) {
@@ -106,6 +106,7 @@ void WebRtcTransportWrap::SetRemote(const Napi::CallbackInfo& info) {
     remote.fingerprint = OptString(fp.As<Napi::Object>(), "value", "");
   }
   remote.midExtensionId = OptInt(o, "midExtensionId", 0);
+  remote.transportCcExtensionId = OptInt(o, "transportCcExtensionId", 0);
   Napi::Value candidates = o.Get("candidates");
   if (candidates.IsArray()) {
     Napi::Array a = candidates.As<Napi::Array>();
@@ -119,7 +120,7 @@ void WebRtcTransportWrap::SetRemote(const Napi::CallbackInfo& info) {
     }
   }
   if (remote.iceUfrag.empty() || remote.icePwd.empty() || remote.fingerprint.empty() || remote.midExtensionId < 0 ||
-      remote.midExtensionId > 255) {
+      remote.midExtensionId > 255 || remote.transportCcExtensionId < 0 || remote.transportCcExtensionId > 14) {
     ThrowCodedError(env, "SDP_INVALID", "the remote description lacks ICE credentials or a DTLS fingerprint");
     return;
   }
@@ -157,6 +158,30 @@ Napi::Value WebRtcTransportWrap::Stats(const Napi::CallbackInfo& info) {
   set("bytesOut", s.bytesOut);
   set("sendFailures", s.sendFailures);
   set("connectedAfterMs", s.connectedAfterMs);
+  // Transport-wide congestion control: what the estimate is and what it is made of.
+  Napi::Object cc = Napi::Object::New(env);
+  const CongestionControlStats& c = s.congestion;
+  auto setc = [&](const char* k, double v) { cc.Set(k, Napi::Number::New(env, v)); };
+  cc.Set("enabled", Napi::Boolean::New(env, s.congestionControl));
+  setc("availableBitrate", c.availableBps);
+  setc("delayBasedBitrate", c.delayBasedBps);
+  setc("lossBasedBitrate", c.lossBasedBps);
+  setc("rembBitrate", c.rembBps);
+  setc("acknowledgedBitrate", c.acknowledgedBps);
+  cc.Set("delayTrend", c.usage);
+  setc("lossFraction", c.lossFraction);
+  setc("feedbackReceived", c.feedbackReceived);
+  setc("feedbackMalformed", c.feedbackMalformed);
+  setc("packetsReported", c.packetsReported);
+  setc("packetsReportedLost", c.packetsReportedLost);
+  setc("packetsUnknown", c.packetsUnknown);
+  setc("rembReceived", c.rembReceived);
+  setc("decreases", c.decreases);
+  setc("packetsStamped", c.packetsStamped);
+  setc("packetsWithSequence", c.receive.packets);
+  setc("feedbackSent", c.receive.feedbackSent);
+  setc("lateArrivals", c.receive.lateArrivals);
+  o.Set("congestion", cc);
   return o;
 }
 

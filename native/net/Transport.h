@@ -60,6 +60,10 @@ class Transport {
   virtual bool SendTo(const uint8_t* data, size_t size, const sockaddr* to) = 0;
   // True once media can go out (a remote is known; for WebRTC, SRTP is keyed).
   virtual bool CanSend() const = 0;
+  // The send bitrate the transport's congestion control gives a channel asking for `demandBps`
+  // (bits/s), or 0 when the transport estimates nothing (no transport-wide feedback negotiated,
+  // or none has come yet): the channel then sends what it was configured to.
+  virtual uint32_t AllocateSendBitrate(TransportChannel*, uint32_t /*demandBps*/, uint64_t /*nowNs*/) { return 0; }
 
   // Any thread.
   virtual TransportCounters Counters() const = 0;

@@ -9,6 +9,8 @@
 #include "common/Clock.h"
 #include "net/MediaThread.h"
 #include "net/SocketAddress.h"
+#include "rtp/RtcpPacket.h"
+#include "rtp/TransportFeedback.h"
 
 namespace callmedia {
 
@@ -90,7 +92,8 @@ WebRtcTransport::WebRtcTransport(std::shared_ptr<PortDemuxer> port, std::shared_
       // Short enough to stay in a string's inline storage: the port looks it up per request.
       localUfrag_(RandomIceString(12)),
       localPwd_(RandomIceString(24)),
-      tieBreaker_(Random64()) {}
+      tieBreaker_(Random64()),
+      feedbackSsrc_(static_cast<uint32_t>(Random64()) | 1u) {}
 
 WebRtcTransport::~WebRtcTransport() = default;
 
@@ -109,6 +112,7 @@ void WebRtcTransport::SetRemoteParameters(const RemoteTransportParameters& remot
     const bool first = !self->haveRemote_;
     self->remote_ = remote;
     self->haveRemote_ = true;
+    self->congestionControl_.store(remote.transportCcExtensionId > 0 && remote.transportCcExtensionId <= 14);
     const uint64_t now = NowNs();
     if (first) {
       self->remoteSetNs_ = now;
@@ -362,6 +366,10 @@ void WebRtcTransport::OnTimer() {
   const auto state = static_cast<TransportState>(state_.load());
   if (state == TransportState::kFailed || state == TransportState::kClosed) return;
   if (dtls_ && dtls_->TimeoutMs() == 0) dtls_->OnTimeout();
+  if (congestionControl_.load(std::memory_order_relaxed) && srtpReady_.load(std::memory_order_relaxed)) {
+    const size_t n = congestion_.BuildFeedback(now, feedbackSsrc_, lastMediaSsrc_, feedbackBuffer_, sizeof(feedbackBuffer_));
+    if (n) Protect(true, feedbackBuffer_, n, std::string());
+  }
 
   if (options_.controlling && haveRemote_) {
     if (!haveSelected_ && now >= nextCheckNs_ && !remote_.candidates.empty()) {
@@ -471,6 +479,14 @@ void WebRtcTransport::OnSrtp(uint8_t* data, size_t size, const sockaddr*, uint64
     return;
   }
   rtpIn_.fetch_add(1, std::memory_order_relaxed);
+  if (congestionControl_.load(std::memory_order_relaxed)) {
+    const uint8_t* value;
+    size_t length;
+    if (packet.GetExtension(static_cast<uint8_t>(remote_.transportCcExtensionId), &value, &length) && length == 2) {
+      congestion_.OnPacketReceived(static_cast<uint16_t>((value[0] << 8) | value[1]), nowNs);
+      lastMediaSsrc_ = packet.ssrc;
+    }
+  }
   Route* route = RouteFor(packet);
   if (!route) {
     rtpUnroutable_.fetch_add(1, std::memory_order_relaxed);
@@ -490,6 +506,19 @@ void WebRtcTransport::DeliverRtcp(const uint8_t* data, size_t size, uint64_t now
     }
     const uint8_t type = p[1];
     const uint8_t count = p[0] & 0x1F;
+    // Congestion control feedback is about the transport, not a channel.
+    if (type == 205 && count == TransportFeedback::kFmt) {
+      if (!congestionControl_.load(std::memory_order_relaxed) || !congestion_.OnTransportFeedback(p, length, nowNs))
+        rtcpUnroutable_.fetch_add(1, std::memory_order_relaxed);
+      offset += length;
+      continue;
+    }
+    uint32_t remb;
+    if (type == 206 && count == 15 && RtcpPacket::ParseRemb(p, length, &remb)) {
+      congestion_.OnRemb(remb, nowNs);
+      offset += length;
+      continue;
+    }
     // At most a few channels per packet, each once.
     Route* targets[8];
     size_t n = 0;
@@ -537,11 +566,22 @@ bool WebRtcTransport::Protect(bool rtcp, const uint8_t* data, size_t size, const
     return false;
   }
   size_t n = 0;
-  if (!rtcp && remote_.midExtensionId > 0 && !mid.empty()) {
+  const bool stamp = !rtcp && congestionControl_.load(std::memory_order_relaxed);
+  if (!rtcp && ((remote_.midExtensionId > 0 && !mid.empty()) || stamp)) {
     RtpPacket packet;
-    if (RtpPacket::Parse(data, size, &packet))
-      n = packet.CopyWithExtension(static_cast<uint8_t>(remote_.midExtensionId), reinterpret_cast<const uint8_t*>(mid.data()),
-                                   mid.size(), scratch_, kMaxPacket + 32);
+    RtpPacket::ExtensionElement elements[2];
+    size_t count = 0;
+    uint8_t wide[2];
+    if (remote_.midExtensionId > 0 && !mid.empty())
+      elements[count++] = {static_cast<uint8_t>(remote_.midExtensionId), reinterpret_cast<const uint8_t*>(mid.data()), mid.size()};
+    if (stamp) {
+      // Sized as it will go out: the extension (4 bytes with its share of the header) and the SRTP tag.
+      const uint16_t seq = congestion_.OnPacketSending(static_cast<uint32_t>(size + 4 + SrtpSession::kMaxOverhead), NowNs());
+      wide[0] = static_cast<uint8_t>(seq >> 8);
+      wide[1] = static_cast<uint8_t>(seq);
+      elements[count++] = {static_cast<uint8_t>(remote_.transportCcExtensionId), wide, 2};
+    }
+    if (RtpPacket::Parse(data, size, &packet)) n = packet.CopyWithExtensions(elements, count, scratch_, kMaxPacket + 32);
   }
   if (n == 0) {
     std::memcpy(scratch_, data, size);
@@ -599,6 +639,11 @@ void WebRtcTransport::Detach(TransportChannel* channel) {
                 routes_.end());
 }
 
+uint32_t WebRtcTransport::AllocateSendBitrate(TransportChannel* channel, uint32_t demandBps, uint64_t nowNs) {
+  if (!congestionControl_.load(std::memory_order_relaxed)) return 0;
+  return congestion_.Allocate(channel, demandBps, nowNs);
+}
+
 TransportCounters WebRtcTransport::Counters() const {
   auto r = [](const std::atomic<uint64_t>& v) { return v.load(std::memory_order_relaxed); };
   return TransportCounters{r(rtpIn_) + r(rtcpIn_), r(bytesIn_), 0, r(rtpUnroutable_) + r(rtcpUnroutable_), 0};
@@ -635,6 +680,8 @@ WebRtcTransportStats WebRtcTransport::Stats() const {
   s.bytesOut = r(bytesOut_);
   s.sendFailures = r(sendFailures_);
   s.connectedAfterMs = connectedAfterMs_.load(std::memory_order_relaxed);
+  s.congestionControl = congestionControl_.load(std::memory_order_relaxed);
+  s.congestion = congestion_.Stats();
   return s;
 }
 

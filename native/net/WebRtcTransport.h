@@ -23,6 +23,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "cc/CongestionController.h"
 #include "net/DtlsSession.h"
 #include "net/PortDemuxer.h"
 #include "net/SrtpSession.h"
@@ -55,6 +56,9 @@ struct RemoteTransportParameters {
   std::string fingerprintAlgorithm, fingerprint;
   std::vector<sockaddr_storage> candidates;  // what a controlling agent checks
   int midExtensionId = 0;                    // 0: no MID header extension negotiated
+  // The transport-wide sequence number extension, when transport-cc feedback is negotiated
+  // (0: neither stamped nor reported).
+  int transportCcExtensionId = 0;
 };
 
 struct WebRtcTransportStats {
@@ -66,6 +70,8 @@ struct WebRtcTransportStats {
   uint64_t rtpPacketsIn, rtcpPacketsIn, rtpUnroutable, rtcpUnroutable, rtpPacketsOut, rtcpPacketsOut, bytesIn, bytesOut,
       sendFailures;
   double connectedAfterMs;  // remote parameters set → connected (0 until then)
+  bool congestionControl;   // transport-cc negotiated
+  CongestionControlStats congestion;
 };
 
 class WebRtcTransport : public Transport,
@@ -98,6 +104,7 @@ class WebRtcTransport : public Transport,
   bool SendRtcp(TransportChannel* from, const uint8_t* data, size_t size) override;
   bool SendTo(const uint8_t* data, size_t size, const sockaddr* to) override;
   bool CanSend() const override { return srtpReady_; }
+  uint32_t AllocateSendBitrate(TransportChannel* channel, uint32_t demandBps, uint64_t nowNs) override;
   TransportCounters Counters() const override;
 
  private:
@@ -170,6 +177,11 @@ class WebRtcTransport : public Transport,
   uv_timer_t* timer_ = nullptr;
   bool closing_ = false;
   alignas(16) uint8_t scratch_[1500 + SrtpSession::kMaxOverhead + 64];
+  CongestionController congestion_;
+  std::atomic<bool> congestionControl_{false};
+  uint32_t feedbackSsrc_;    // the sender SSRC of our transport-cc feedback
+  uint32_t lastMediaSsrc_ = 0;  // the media SSRC it names: the newest stream heard
+  uint8_t feedbackBuffer_[1200];
   uint8_t stunBuffer_[512];
 
   std::atomic<bool> srtpReady_{false};

@@ -126,6 +126,43 @@ size_t RtcpPacket::WriteNack(uint8_t* out, size_t capacity, uint32_t senderSsrc,
   return bytes;
 }
 
+bool RtcpPacket::ParseRemb(const uint8_t* p, size_t size, uint32_t* bps) {
+  if (size < 20 || (p[0] >> 6) != 2 || p[1] != kPsfb || (p[0] & 0x1F) != 15 || std::memcmp(p + 12, "REMB", 4) != 0) return false;
+  if ((static_cast<size_t>(Read16(p + 2)) + 1) * 4 != size) return false;
+  const size_t ssrcs = p[16];
+  if (20 + 4 * ssrcs > size) return false;
+  const uint32_t exponent = p[17] >> 2;
+  const uint64_t mantissa = (static_cast<uint64_t>(p[17] & 3) << 16) | (p[18] << 8) | p[19];
+  const uint64_t value = mantissa << exponent;
+  if (exponent > 46 || value > UINT32_MAX) {  // more than 4 Gbit/s: no limit worth keeping
+    *bps = UINT32_MAX;
+    return true;
+  }
+  *bps = static_cast<uint32_t>(value);
+  return true;
+}
+
+size_t RtcpPacket::WriteRemb(uint8_t* out, size_t capacity, uint32_t senderSsrc, uint32_t bps, const uint32_t* ssrcs, size_t count) {
+  const size_t bytes = 20 + 4 * count;
+  if (count > 255 || bytes > capacity) return 0;
+  uint32_t exponent = 0;
+  uint32_t mantissa = bps;
+  while (mantissa >= (1u << 18)) {
+    mantissa >>= 1;
+    ++exponent;
+  }
+  WriteHeader(out, 15, kPsfb, bytes);
+  Write32(out + 4, senderSsrc);
+  Write32(out + 8, 0);
+  std::memcpy(out + 12, "REMB", 4);
+  out[16] = static_cast<uint8_t>(count);
+  out[17] = static_cast<uint8_t>((exponent << 2) | (mantissa >> 16));
+  out[18] = static_cast<uint8_t>(mantissa >> 8);
+  out[19] = static_cast<uint8_t>(mantissa);
+  for (size_t i = 0; i < count; ++i) Write32(out + 20 + 4 * i, ssrcs[i]);
+  return bytes;
+}
+
 bool RtcpPacket::Parse(const uint8_t* data, size_t size, const Handlers& handlers) {
   size_t offset = 0;
   while (offset + 4 <= size) {

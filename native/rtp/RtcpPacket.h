@@ -1,6 +1,6 @@
 // RTCP packets this engine writes and reads: receiver reports (RFC 3550 6.4.2), PLI (RFC 4585
-// 6.3.1), generic NACK (RFC 4585 6.2.1), FIR (RFC 5104 4.3.1), and the sender report fields used
-// for round-trip timing.
+// 6.3.1), generic NACK (RFC 4585 6.2.1), FIR (RFC 5104 4.3.1), REMB, and the sender report fields
+// used for round-trip timing. Transport-cc feedback is rtp/TransportFeedback.
 // Builders write into a caller's buffer and return the bytes written (0 when it does not fit).
 #pragma once
 #include <cstddef>
@@ -64,6 +64,11 @@ class RtcpPacket {
   // them), packed into as few PID/BLP items as they take. Writes what fits of them.
   static size_t WriteNack(uint8_t* out, size_t capacity, uint32_t senderSsrc, uint32_t mediaSsrc, const uint16_t* seqs,
                           size_t count);
+
+  // REMB (draft-alvestrand-rmcat-remb-03): the bitrate a receiver estimates for everything it
+  // gets from us. `data` is one RTCP packet of `size` bytes; false when it is not a valid REMB.
+  static bool ParseRemb(const uint8_t* data, size_t size, uint32_t* bps);
+  static size_t WriteRemb(uint8_t* out, size_t capacity, uint32_t senderSsrc, uint32_t bps, const uint32_t* ssrcs, size_t count);
 
   struct Handlers {
     std::function<void(const RtcpSenderReport&)> onSenderReport;

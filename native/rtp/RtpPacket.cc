@@ -128,20 +128,35 @@ size_t RtpPacket::CopyAsForwarded(uint32_t newSsrc, uint16_t newSeq, uint32_t so
 
 size_t RtpPacket::CopyWithExtension(uint8_t id, const uint8_t* value, size_t length, uint8_t* out,
                                     size_t capacity) const {
+  const ExtensionElement element{id, value, length};
+  return CopyWithExtensions(&element, 1, out, capacity);
+}
+
+size_t RtpPacket::CopyWithExtensions(const ExtensionElement* elements, size_t count, uint8_t* out, size_t capacity) const {
   const bool twoByte = extension && (extensionProfile & 0xFFF0) == 0x1000;
   if (extension && !twoByte && extensionProfile != 0xBEDE) return 0;  // a profile we cannot add to
-  if (twoByte ? (id == 0 || length > 255) : (id == 0 || id > 14 || length == 0 || length > 16)) return 0;
+  size_t added = 0;
+  for (size_t i = 0; i < count; ++i) {
+    const ExtensionElement& e = elements[i];
+    if (twoByte ? (e.id == 0 || e.length > 255) : (e.id == 0 || e.id > 14 || e.length == 0 || e.length > 16)) return 0;
+    added += (twoByte ? 2 : 1) + e.length;
+  }
+  const auto replaced = [&](size_t id) {
+    for (size_t i = 0; i < count; ++i)
+      if (elements[i].id == id) return true;
+    return false;
+  };
   const size_t headerSize = kFixedHeaderSize + 4u * csrcCount;
   const size_t tail = payloadSize + paddingSize;  // payload and padding, as they were
-  // Worst case: every old element, the new one, and padding to a word.
-  const size_t extensionMax = extensionSize + (twoByte ? 2 : 1) + length + 3;
+  // Worst case: every old element, the new ones, and padding to a word.
+  const size_t extensionMax = extensionSize + added + 3;
   if (headerSize + 4 + extensionMax + tail > capacity) return 0;
 
   std::memcpy(out, data, headerSize);
   out[0] |= 0x10;  // X: there is an extension now
   uint8_t* body = out + headerSize + 4;
   size_t n = 0;
-  // Every element but one with the same id, in their order; padding bytes are dropped.
+  // Every element but those being set, in their order; padding bytes are dropped.
   const uint8_t* p = extension;
   const uint8_t* end = extension ? extension + extensionSize : nullptr;
   while (p && p < end) {
@@ -157,20 +172,23 @@ size_t RtpPacket::CopyWithExtension(uint8_t id, const uint8_t* value, size_t len
       elementSize = 2u + (*p & 0x0F);
     }
     if (p + elementSize > end) break;
-    if (elementId != id) {
+    if (!replaced(elementId)) {
       std::memcpy(body + n, p, elementSize);
       n += elementSize;
     }
     p += elementSize;
   }
-  if (twoByte) {
-    body[n++] = id;
-    body[n++] = static_cast<uint8_t>(length);
-  } else {
-    body[n++] = static_cast<uint8_t>((id << 4) | (length - 1));
+  for (size_t i = 0; i < count; ++i) {
+    const ExtensionElement& e = elements[i];
+    if (twoByte) {
+      body[n++] = e.id;
+      body[n++] = static_cast<uint8_t>(e.length);
+    } else {
+      body[n++] = static_cast<uint8_t>((e.id << 4) | (e.length - 1));
+    }
+    std::memcpy(body + n, e.value, e.length);
+    n += e.length;
   }
-  std::memcpy(body + n, value, length);
-  n += length;
   while (n % 4) body[n++] = 0;
 
   uint8_t* header = out + headerSize;

@@ -39,6 +39,13 @@ class RtpPacket {
   // Uses the packet's form (one-byte unless it already has two-byte elements). Returns the new
   // size, or 0 when it does not fit or the element cannot be written in that form.
   size_t CopyWithExtension(uint8_t id, const uint8_t* value, size_t length, uint8_t* out, size_t capacity) const;
+  // The same for several elements at once (each id once), in one copy.
+  struct ExtensionElement {
+    uint8_t id;
+    const uint8_t* value;
+    size_t length;
+  };
+  size_t CopyWithExtensions(const ExtensionElement* elements, size_t count, uint8_t* out, size_t capacity) const;
 
   const uint8_t* data = nullptr;  // the whole packet as parsed
   size_t size = 0;

@@ -1,6 +1,5 @@
-// The encoders that libavcodec wraps: x264 (H.264, tune=zerolatency) and libvpx (VP8 in its
-// real-time mode, as libwebrtc runs it). One class drives both; what differs is the codec's
-// own options.
+// x264 through libavcodec (H.264, tune=zerolatency). The class is written for any encoder
+// libavcodec wraps; what differs between them is the codec's own options.
 #include <string>
 #include <utility>
 #include <vector>
@@ -96,6 +95,15 @@ class AvEncoder : public VideoEncoder {
     return true;
   }
 
+  // libavcodec's x264 wrapper reconfigures the encoder when these change between frames
+  // (checked by the native tests). The estimate is a ceiling, so the peak rate is held to it, over half a second of buffer.
+  bool SetBitrate(int bps) override {
+    ctx_->bit_rate = bps;
+    ctx_->rc_max_rate = bps;
+    ctx_->rc_buffer_size = bps / 2;
+    return true;
+  }
+
   const char* name() const override { return kind_.name; }
   VideoCodec codec() const override { return kind_.codec; }
 
@@ -120,21 +128,6 @@ std::unique_ptr<VideoEncoder> CreateX264Encoder(const EncoderConfig& c, std::str
                   {"tune", "zerolatency"},
                   {"profile", "baseline"},
                   {"forced-idr", "1"}}},  // a forced key frame is an IDR
-                c, error);
-}
-
-std::unique_ptr<VideoEncoder> CreateVp8Encoder(const EncoderConfig& c, std::string* error) {
-  // Real time, one frame out per frame in (no lag, no alt-ref), error resilient so a lost
-  // frame hurts only until the next reference update, constant bitrate as a call needs.
-  return Create({"libvpx", "vp8", VideoCodec::kVp8,
-                 {{"deadline", "realtime"},
-                  {"cpu-used", "8"},
-                  {"lag-in-frames", "0"},
-                  {"auto-alt-ref", "0"},
-                  {"error-resilient", "1"},
-                  {"static-thresh", "0"},
-                  {"max-intra-rate", "300"},
-                  {"screen-content-mode", c.screenContent ? "1" : "0"}}},
                 c, error);
 }
 

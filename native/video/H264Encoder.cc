@@ -33,6 +33,9 @@ class OpenH264Encoder : public VideoEncoder {
     p.iMaxBitrate = UNSPECIFIED_BIT_RATE;
     p.iRCMode = RC_BITRATE_MODE;
     p.bEnableFrameSkip = false;  // every frame the bot sends is a frame the far end shows
+    // Key frames come when asked for (PLI, FIR) or at the interval, not on a change of
+    // picture: an IDR costs several times a P frame, a burst a congested path cannot take.
+    p.bEnableSceneChangeDetect = false;
     p.uiIntraPeriod = static_cast<unsigned>(c.keyFrameInterval);
     p.eSpsPpsIdStrategy = CONSTANT_ID;
     p.iMultipleThreadIdc = 1;
@@ -93,6 +96,11 @@ class OpenH264Encoder : public VideoEncoder {
       out->insert(out->end(), layer.pBsBuf, layer.pBsBuf + bytes);  // NALs already carry start codes
     }
     return true;
+  }
+
+  bool SetBitrate(int bps) override {
+    SBitrateInfo info{SPATIAL_LAYER_ALL, bps};
+    return encoder_->SetOption(ENCODER_OPTION_BITRATE, &info) == cmResultSuccess;
   }
 
   const char* name() const override { return "openh264"; }

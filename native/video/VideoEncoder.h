@@ -35,12 +35,15 @@ class VideoEncoder {
   // increasing. `out` receives one frame (H.264: an Annex-B access unit; empty when the
   // encoder skipped the frame). Returns false on an encoder error.
   virtual bool Encode(int64_t pts, bool forceKeyFrame, std::vector<uint8_t>* out, bool* keyFrame) = 0;
+  // A new target bitrate (bits/s) for the frames from now on, as congestion control asks; the
+  // stream goes on without a key frame. False when the encoder cannot change it.
+  virtual bool SetBitrate(int bps) = 0;
   virtual const char* name() const = 0;
   virtual VideoCodec codec() const = 0;
 };
 
-// Each encoder (video/H264Encoder.cc: OpenH264; video/AvEncoder.cc: x264 and libvpx through
-// libavcodec), for settings Create has checked.
+// Each encoder (video/H264Encoder.cc: OpenH264; video/AvEncoder.cc: x264 through libavcodec;
+// video/Vp8Encoder.cc: libvpx), for settings Create has checked.
 std::unique_ptr<VideoEncoder> CreateOpenH264Encoder(const EncoderConfig& config, std::string* error);
 std::unique_ptr<VideoEncoder> CreateX264Encoder(const EncoderConfig& config, std::string* error);
 std::unique_ptr<VideoEncoder> CreateVp8Encoder(const EncoderConfig& config, std::string* error);

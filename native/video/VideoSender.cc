@@ -1,5 +1,6 @@
 #include "video/VideoSender.h"
 
+#include <algorithm>
 #include <cstring>
 #include <random>
 
@@ -13,6 +14,8 @@ namespace {
 constexpr uint64_t kMs = 1000000;
 constexpr uint64_t kReportIntervalNs = 1000 * kMs;
 constexpr size_t kBurstPackets = 12;  // sent at once on top of the paced share
+// Of what congestion control allocates, the share retransmissions may use; the encoder gets the rest.
+constexpr double kRetransmissionShare = 0.15;
 
 uint32_t Random32() {
   std::random_device rd;
@@ -29,7 +32,8 @@ VideoSender::VideoSender(const VideoSenderOptions& options, ChannelContext* cont
       rtxSsrc_(Random32() | 1u),
       payloadType_(options.payloadType),
       seq_(static_cast<uint16_t>(Random32())),
-      rtxSeq_(static_cast<uint16_t>(Random32())) {}
+      rtxSeq_(static_cast<uint16_t>(Random32())),
+      targetBitrate_(static_cast<uint32_t>(options.encoderConfig.bitrateKbps) * 1000) {}
 
 VideoSender::~VideoSender() = default;
 
@@ -57,6 +61,9 @@ void VideoSender::SetCodec(VideoCodec codec, int payloadType) {
       return;
     }
     encoder_ = std::move(encoder);
+    // The new encoder starts at the configured rate; congestion control may have said less.
+    const uint32_t target = targetBitrate_.load(std::memory_order_relaxed);
+    if (target != static_cast<uint32_t>(options_.encoderConfig.bitrateKbps) * 1000) encoder_->SetBitrate(static_cast<int>(target));
     packetizer_ = RtpPacketizer::Create(codec, options_.maxPayload);
     keyFrameRequested_.store(true);
   });
@@ -273,7 +280,17 @@ void VideoSender::Retransmit(const RtcpFeedback& nack) {
   nackReceived_.fetch_add(1, std::memory_order_relaxed);
   const uint64_t now = NowNs();
   const int rtx = rtxPayloadType_.load(std::memory_order_relaxed);
+  const uint32_t allocated = allocatedBitrate_.load(std::memory_order_relaxed);
+  if (allocated > 0) {
+    const double rate = allocated * kRetransmissionShare / 8.0;  // bytes per second
+    resendTokens_ = std::min(rate * 0.5, resendTokens_ + rate * (now - resendTokensNs_) / 1e9);
+  }
+  resendTokensNs_ = now;
   nack.ForEachNacked([&](uint16_t seq) {
+    if (allocated > 0 && resendTokens_ <= 0) {
+      retransmissionsThrottled_.fetch_add(1, std::memory_order_relaxed);
+      return;
+    }
     size_t size = 0;
     const uint8_t* packet = sent_.TakeForResend(seq, now, &size);
     if (packet && rtx >= 0) {
@@ -285,6 +302,7 @@ void VideoSender::Retransmit(const RtcpFeedback& nack) {
       if (packet) ++rtxSeq_;
     }
     if (packet && context_->transport->SendPacket(packet, size)) {
+      resendTokens_ -= static_cast<double>(size);
       packetsRetransmitted_.fetch_add(1, std::memory_order_relaxed);
       bytesSent_.fetch_add(size, std::memory_order_relaxed);
     } else {
@@ -307,7 +325,31 @@ void VideoSender::OnReportBlock(const ReportBlock& block, uint64_t nowNs) {
   }
 }
 
+// Congestion control's share for this socket, less the retransmissions' part, at most what it
+// was opened with, at least the estimator's floor; the encoder moves when it changes by more than 5 %, so the rate control
+// is not disturbed by every small step of the estimate.
+void VideoSender::FollowEstimate(uint64_t nowNs) {
+  constexpr uint64_t kIntervalNs = 100 * kMs;
+  constexpr uint32_t kFloorBps = 50'000;
+  if (nowNs - lastAllocationNs_ < kIntervalNs || lastTimestampNs_ == 0 || nowNs - lastTimestampNs_ > 1000 * kMs) return;
+  lastAllocationNs_ = nowNs;
+  const uint32_t demand = static_cast<uint32_t>(options_.encoderConfig.bitrateKbps) * 1000;
+  const uint32_t allowed = context_->transport->AllocateSendBitrate(demand, nowNs);
+  allocatedBitrate_.store(allowed, std::memory_order_relaxed);
+  const uint32_t media = static_cast<uint32_t>(allowed * (1 - kRetransmissionShare));
+  const uint32_t target = allowed == 0 ? demand : std::max(kFloorBps, std::min(demand, media));
+  const uint32_t current = targetBitrate_.load(std::memory_order_relaxed);
+  if (target == current || (target > current * 0.95 && target < current * 1.05 && target != demand)) return;
+  targetBitrate_.store(target, std::memory_order_relaxed);
+  bitrateChanges_.fetch_add(1, std::memory_order_relaxed);
+  auto keep = context_->owner.lock();
+  strand_->Post([this, keep, target] {
+    if (encoder_) encoder_->SetBitrate(static_cast<int>(target));
+  });
+}
+
 void VideoSender::OnTick(uint64_t nowNs) {
+  FollowEstimate(nowNs);
   if (nowNs - lastReportNs_ < kReportIntervalNs || lastTimestampNs_ == 0 || !context_->transport->HasRemote()) return;
   RtcpSenderReport sr;
   sr.ssrc = ssrc_;
@@ -347,6 +389,10 @@ VideoSenderStats VideoSender::Stats() const {
   s.remoteFractionLost = remoteFractionLost_.load(std::memory_order_relaxed) / 256.0;
   s.remoteJitterMs = remoteJitter_.load(std::memory_order_relaxed) / 90.0;
   s.roundTripMs = roundTripMs_.load(std::memory_order_relaxed);
+  s.bitrateChanges = r(bitrateChanges_);
+  s.retransmissionsThrottled = r(retransmissionsThrottled_);
+  s.targetBitrate = targetBitrate_.load(std::memory_order_relaxed);
+  s.allocatedBitrate = allocatedBitrate_.load(std::memory_order_relaxed);
   s.ssrc = ssrc_;
   s.rtxSsrc = rtxSsrc_;
   s.rtxPayloadType = rtxPayloadType_.load(std::memory_order_relaxed);

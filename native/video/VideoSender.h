@@ -40,7 +40,11 @@ struct VideoSenderStats {
   uint64_t framesIn, framesDroppedQueue, framesEncoded, keyFramesEncoded, framesSkipped, encodeErrors;
   uint64_t accessUnitsIn, packetsSent, bytesSent, sendErrors, senderReportsSent, pliReceived, firReceived;
   uint64_t nackReceived, packetsRetransmitted, retransmissionsMissed;
+  uint64_t retransmissionsThrottled;  // asked for while retransmissions already used the estimate's share
+  uint64_t bitrateChanges;   // the encoder's target moved with congestion control
   double remoteFractionLost, remoteJitterMs, roundTripMs;
+  uint32_t targetBitrate;     // bits/s the encoder aims at now
+  uint32_t allocatedBitrate;  // what congestion control allows this socket (0: no estimate)
   uint32_t ssrc;
   uint32_t rtxSsrc;     // the SSRC retransmissions go under when RTX is negotiated
   int rtxPayloadType;   // -1: retransmissions are the original packets
@@ -95,6 +99,7 @@ class VideoSender {
   void StartPacing(std::shared_ptr<PacketBatch> batch, uint64_t queuedNs);  // media thread
   void PaceOut(uint64_t nowNs);
   void Retransmit(const RtcpFeedback& nack);
+  void FollowEstimate(uint64_t nowNs);
 
   const VideoSenderOptions options_;
   ChannelContext* context_;
@@ -125,6 +130,12 @@ class VideoSender {
   uint64_t pacingStartNs_ = 0;
   uint64_t pacingQueuedNs_ = 0;
   uint64_t lastReportNs_ = 0;
+  uint64_t lastAllocationNs_ = 0;
+  // Under congestion control the allocation is split: the encoder gets 85 %, retransmissions
+  // at most the other 15 % (a token bucket of bytes). On a congested path, resending everything
+  // lost would only lose more.
+  double resendTokens_ = 0;
+  uint64_t resendTokensNs_ = 0;
   uint32_t lastTimestamp_ = 0;
   uint64_t lastTimestampNs_ = 0;
   uint8_t rtcpBuffer_[64];
@@ -141,6 +152,8 @@ class VideoSender {
   std::atomic<uint64_t> nackReceived_{0}, packetsRetransmitted_{0}, retransmissionsMissed_{0};
   std::atomic<uint32_t> remoteFractionLost_{0}, remoteJitter_{0};
   std::atomic<double> roundTripMs_{0};
+  std::atomic<uint32_t> targetBitrate_, allocatedBitrate_{0};
+  std::atomic<uint64_t> bitrateChanges_{0}, retransmissionsThrottled_{0};
 };
 
 }  // namespace callmedia

@@ -396,6 +396,7 @@ export class MediaSession extends EventEmitter {
         fingerprint: r.fingerprint,
         candidates: r.candidates,
         midExtensionId: r.midExtensionId,
+        transportCcExtensionId: r.transportCcExtensionId,
       });
     } catch (err) {
       throw CallMediaError.fromNative(err);

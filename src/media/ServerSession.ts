@@ -94,7 +94,8 @@ export class ServerSession extends EventEmitter {
       String(Date.now()),
       1,
       { iceUfrag: local.usernameFragment, icePwd: local.password, fingerprint: local.fingerprint, candidates: this.platform.candidates },
-      { iceLite: false, preferDtlsClient: true, rtx: false },
+      // The forwarder passes packets on as they come: it neither retransmits nor paces to an estimate.
+      { iceLite: false, preferDtlsClient: true, rtx: false, congestionControl: false },
     );
     const r = negotiation.transport;
     this.transport.setRemote({
@@ -104,6 +105,7 @@ export class ServerSession extends EventEmitter {
       fingerprint: r.fingerprint,
       candidates: r.candidates,
       midExtensionId: r.midExtensionId,
+      transportCcExtensionId: r.transportCcExtensionId,
     });
     return sdp;
   }

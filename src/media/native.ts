@@ -39,6 +39,12 @@ export interface NativeSendStats {
   /** The SSRC of its RFC 4588 retransmissions, and their payload type (-1: the originals are resent). */
   rtxSsrc?: number;
   rtxPayloadType?: number;
+  /** Bits/s the encoder aims at now; what congestion control allows the socket (0: no estimate, the configured rate holds); how often the target moved. */
+  targetBitrate: number;
+  allocatedBitrate: number;
+  bitrateChanges: number;
+  /** NACKed packets not resent because retransmissions had used congestion control's share. */
+  retransmissionsThrottled: number;
   encodeMs: Float64Array;
   sendMs: Float64Array;
 }
@@ -294,6 +300,35 @@ export interface NativeTransportStats {
   bytesOut: number;
   sendFailures: number;
   connectedAfterMs: number;
+  congestion: NativeCongestionStats;
+}
+
+/**
+ * Transport-wide congestion control (native/cc/CongestionController.h). Sending: the estimate
+ * (bits/s) and what it is made of, from the far end's transport-cc feedback and REMB. Receiving:
+ * the feedback this side sends about what it gets.
+ */
+export interface NativeCongestionStats {
+  enabled: boolean;
+  availableBitrate: number;
+  delayBasedBitrate: number;
+  lossBasedBitrate: number;
+  rembBitrate: number;
+  acknowledgedBitrate: number;
+  /** What the one-way delay shows: 'normal', 'overusing' (a queue builds) or 'underusing' (one drains). */
+  delayTrend: 'normal' | 'overusing' | 'underusing';
+  lossFraction: number;
+  feedbackReceived: number;
+  feedbackMalformed: number;
+  packetsReported: number;
+  packetsReportedLost: number;
+  packetsUnknown: number;
+  rembReceived: number;
+  decreases: number;
+  packetsStamped: number;
+  packetsWithSequence: number;
+  feedbackSent: number;
+  lateArrivals: number;
 }
 
 export interface NativeRemoteTransport {
@@ -303,6 +338,7 @@ export interface NativeRemoteTransport {
   fingerprint: { algorithm: string; value: string };
   candidates: { address: string; port: number }[];
   midExtensionId: number;
+  transportCcExtensionId: number;
 }
 
 /** A media session's transport (native/net/WebRtcTransport.h). */

@@ -1,5 +1,6 @@
 // RtcpPacket: a compound parses part by part or stops at the first malformed part; every report
 // block, feedback message, NACK item and subscription handed on came from inside the datagram.
+// A REMB parses to a bitrate the writer gives back.
 #include "FuzzRtp.h"
 #include "rtp/RtcpPacket.h"
 
@@ -21,5 +22,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   callmedia::RtcpPacket::Parse(data, size, h);
   // Each part takes at least 8 bytes (a report block 24): never more parts than that.
   FUZZ_CHECK(parts <= size / 8 + 1);
+  // REMB: the datagram as one packet; a bitrate it gives round-trips through the writer to
+  // within its 18-bit mantissa.
+  uint32_t bps = 0;
+  if (callmedia::RtcpPacket::ParseRemb(data, size, &bps) && bps != UINT32_MAX) {
+    uint8_t out[20];
+    uint32_t again = 0;
+    const size_t n = callmedia::RtcpPacket::WriteRemb(out, sizeof(out), 1, bps, nullptr, 0);
+    FUZZ_CHECK(n == 20 && callmedia::RtcpPacket::ParseRemb(out, n, &again));
+    FUZZ_CHECK(again <= bps && bps - again <= bps / (1u << 17) + 1);
+  }
   return 0;
 }

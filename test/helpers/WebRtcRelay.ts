@@ -1,7 +1,18 @@
 import * as dgram from 'dgram';
 
-/** What the relay does with one datagram from the peer: forward it (possibly rewritten), drop it, or send it several times. */
-export type RelayAction = Buffer | null | Buffer[];
+/**
+ * What the relay does with one datagram: forward it (possibly rewritten), drop it, send it
+ * several times, or send it when the promise settles (a queue on the way; null: dropped).
+ */
+export type RelayAction = Buffer | null | Buffer[] | Promise<Buffer | null>;
+
+function send(action: RelayAction, to: (d: Buffer) => void): void {
+  if (action instanceof Promise) {
+    void action.then((d) => d && to(d));
+    return;
+  }
+  for (const d of action === null ? [] : Array.isArray(action) ? action : [action]) to(d);
+}
 
 /**
  * A UDP relay between a WebRTC peer and the media port, as a NAT would be: the peer reaches
@@ -53,16 +64,14 @@ export class WebRtcRelay {
         if (this.closed) return;
         this.fromPort++;
         const action = this.onFromPort?.(reply);
-        const out = action === undefined ? [reply] : action === null ? [] : Array.isArray(action) ? action : [action];
-        for (const d of out) this.inside.send(d, rinfo.port, rinfo.address);
+        send(action === undefined ? reply : action, (d) => !this.closed && this.inside.send(d, rinfo.port, rinfo.address));
       });
       s.bind(0, '127.0.0.1');
       this.outside.set(key, s);
       socket = s;
     }
-    const action = this.mutate(Buffer.from(msg), this.fromPeer++);
     const out = socket;
-    for (const d of action === null ? [] : Array.isArray(action) ? action : [action]) out.send(d, this.target.port, this.target.address);
+    send(this.mutate(Buffer.from(msg), this.fromPeer++), (d) => !this.closed && out.send(d, this.target.port, this.target.address));
   }
 }
 

@@ -10,7 +10,7 @@ export const RTP_EXTENSIONS = {
 } as const;
 
 const KNOWN_EXTENSION_URIS: readonly string[] = Object.values(RTP_EXTENSIONS).map((e) => e.uri);
-const VIDEO_FEEDBACK = ['nack', 'nack pli', 'ccm fir'];
+const VIDEO_FEEDBACK = ['nack', 'nack pli', 'ccm fir', 'transport-cc'];
 
 /** The codecs of an offer, in preference order. */
 export const OFFERED_AUDIO: readonly SdpCodec[] = [
@@ -118,6 +118,8 @@ export interface NegotiatedTransport {
   dtlsRole: 'client' | 'server';
   candidates: { address: string; port: number }[];
   midExtensionId: number;
+  /** The transport-wide sequence number extension's id when both sides do transport-cc feedback; 0: no congestion control. */
+  transportCcExtensionId: number;
 }
 
 export interface Negotiation {
@@ -343,6 +345,20 @@ function midExtensionOf(model: SessionDescriptionModel): number {
 }
 
 /**
+ * Transport-wide congestion control is on when a section both sides keep carries the
+ * transport-wide sequence number extension and a format with \`a=rtcp-fb:… transport-cc\`
+ * (what libwebrtc requires too). BUNDLE gives every section the same id.
+ */
+function transportCcExtensionOf(media: readonly SdpMediaSection[]): number {
+  for (const m of media) {
+    if (m.port === 0) continue;
+    const e = m.extensions.find((x) => x.uri === RTP_EXTENSIONS.transportCc.uri);
+    if (e && e.id >= 1 && e.id <= 14 && m.codecs.some((c) => c.feedback.includes('transport-cc'))) return e.id;
+  }
+  return 0;
+}
+
+/**
  * Answers a remote offer (JSEP): `pick` matches each offered section with a socket (undefined:
  * rejected). Returns the answer and what it settled.
  */
@@ -353,6 +369,8 @@ export interface AnswerOptions {
   preferDtlsClient?: boolean;
   /** Accept the offer's RFC 4588 retransmission formats (default true; a forwarder that passes packets on as they come takes none). */
   rtx?: boolean;
+  /** Accept transport-wide congestion control (default true: the engine's senders follow the estimate, and it reports what it receives). */
+  congestionControl?: boolean;
 }
 
 export function answerOffer(
@@ -384,7 +402,8 @@ export function answerOffer(
         const allowed = track.videoCodecs ?? ['H264', 'VP8'];
         const h264 = allowed.includes('H264') ? m.codecs.filter(receivableH264) : [];
         const vp8 = allowed.includes('VP8') ? m.codecs.filter(receivableVp8) : [];
-        const chosen = (h264.length ? h264 : vp8).map((c) => ({ ...c, feedback: c.feedback.filter((f) => VIDEO_FEEDBACK.includes(f)) }));
+        const feedback = options.congestionControl === false ? VIDEO_FEEDBACK.filter((f) => f !== 'transport-cc') : VIDEO_FEEDBACK;
+        const chosen = (h264.length ? h264 : vp8).map((c) => ({ ...c, feedback: c.feedback.filter((f) => feedback.includes(f)) }));
         codecs = [...chosen, ...(options.rtx === false ? [] : rtxFor(m.codecs, chosen).map((c) => ({ ...c, feedback: [] })))];
       }
     }
@@ -396,7 +415,9 @@ export function answerOffer(
         codecs: m.codecs.slice(0, 1), extensions: [], sources: [], rtcpMux: false, candidates: [],
       };
     }
-    const extensions = m.extensions.filter((e) => KNOWN_EXTENSION_URIS.includes(e.uri));
+    const extensions = m.extensions.filter(
+      (e) => KNOWN_EXTENSION_URIS.includes(e.uri) && (options.congestionControl !== false || e.uri !== RTP_EXTENSIONS.transportCc.uri),
+    );
     let direction = answerDirection(m.direction, track.send);
     const audio = kind === 'audio' ? audioParameters(codecs, extensions) : undefined;
     const video = kind === 'video' ? sendableVideo(codecs) : undefined;
@@ -429,7 +450,13 @@ export function answerOffer(
   return {
     sdp: writeDescription(model),
     negotiation: {
-      transport: { ...remote, dtlsRole, candidates: offer.transport.candidates.map((c) => ({ address: c.address, port: c.port })), midExtensionId: midExtensionOf(offer) },
+      transport: {
+        ...remote,
+        dtlsRole,
+        candidates: offer.transport.candidates.map((c) => ({ address: c.address, port: c.port })),
+        midExtensionId: midExtensionOf(offer),
+        transportCcExtensionId: transportCcExtensionOf(media),
+      },
       tracks: negotiated,
     },
   };
@@ -480,6 +507,7 @@ export function readAnswer(answerSdp: unknown, tracks: LocalTrack[]): Negotiatio
       dtlsRole: setup === 'active' ? 'server' : 'client',
       candidates: answer.transport.candidates.map((c) => ({ address: c.address, port: c.port })),
       midExtensionId: midExtensionOf(answer),
+      transportCcExtensionId: transportCcExtensionOf(answer.media),
     },
     tracks: negotiated,
   };

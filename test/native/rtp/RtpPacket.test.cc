@@ -477,6 +477,37 @@ TEST(RtpPacket_CopyWithExtensionAddsToAPacketWithout) {
   CHECK_BYTES(value, length, (std::vector<uint8_t>{'0'}));
 }
 
+// A transport stamps two elements in one copy (MID and the transport-wide sequence number):
+// both are there, an old one of either id is replaced, the rest stays.
+TEST(RtpPacket_CopyWithExtensionsSetsSeveralInOneCopy) {
+  RtpSpec spec;
+  spec.extension = true;
+  spec.extensionProfile = 0xBEDE;
+  spec.extensionBody = {0x10, 0x85, 0x31, 0xAA, 0xBB, 0x00};  // audio level (id 1), an old sequence (id 3)
+  spec.payload = {7, 8, 9};
+  const std::vector<uint8_t> in = BuildRtp(spec);
+  RtpPacket original;
+  REQUIRE(RtpPacket::Parse(in.data(), in.size(), &original));
+  const uint8_t mid[] = {'v'};
+  const uint8_t seq[] = {0x12, 0x34};
+  const RtpPacket::ExtensionElement elements[] = {{4, mid, 1}, {3, seq, 2}};
+  std::vector<uint8_t> out(in.size() + 16);
+  const size_t n = original.CopyWithExtensions(elements, 2, out.data(), out.size());
+  REQUIRE(n > 0);
+  RtpPacket p;
+  REQUIRE(RtpPacket::Parse(out.data(), n, &p));
+  const uint8_t* value;
+  size_t length;
+  REQUIRE(p.GetExtension(1, &value, &length));
+  CHECK_BYTES(value, length, (std::vector<uint8_t>{0x85}));
+  REQUIRE(p.GetExtension(3, &value, &length));
+  CHECK_BYTES(value, length, (std::vector<uint8_t>{0x12, 0x34}));
+  REQUIRE(p.GetExtension(4, &value, &length));
+  CHECK_BYTES(value, length, (std::vector<uint8_t>{'v'}));
+  CHECK_BYTES(p.payload, p.payloadSize, (std::vector<uint8_t>{7, 8, 9}));
+  CHECK_EQ(original.CopyWithExtensions(elements, 2, out.data(), in.size()), 0u);  // does not fit
+}
+
 TEST(RtpPacket_CopyWithExtensionKeepsOtherElementsAndReplacesItsOwn) {
   RtpSpec spec;
   spec.extension = true;
