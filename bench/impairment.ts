@@ -1,5 +1,7 @@
+import { randomFillSync } from 'crypto';
 import * as dgram from 'dgram';
-import { VideoFrame, VideoSocket, monotonicNowMs } from '../src/media';
+import { Bottleneck } from './bottleneck';
+import { MediaPlatform, VideoFrame, VideoSocket, monotonicNowMs } from '../src/media';
 import { WrtcModule, limitWrtcSender, loadWrtc, markFrame, negotiateWrtc, readMark } from './latency';
 import { Figure, PeerFigure, peerFromSamples, peerFromValue, round3, sampleFigure, valueFigure } from './report';
 import { Scenario, ScenarioOptions, ScenarioResult, progress } from './scenario';
@@ -62,12 +64,18 @@ class ImpairedLink {
   private readonly random: () => number;
   private readonly timers = new Set<NodeJS.Timeout>();
   target?: { address: string; port: number };
+  /** A bottleneck each way, when set: sender → target (forward) and back. */
+  forward?: Bottleneck;
+  back?: Bottleneck;
 
   constructor(private readonly condition: Condition) {
     this.random = mulberry32(condition.seed);
     this.inside.on('message', (msg, from) => this.fromSender(msg, from));
     this.outside.on('message', (msg) => {
-      if (this.sender) this.inside.send(msg, this.sender.port, this.sender.address);
+      const sender = this.sender;
+      if (!sender) return;
+      if (!this.back) this.inside.send(msg, sender.port, sender.address);
+      else void this.back.pass(msg).then((d) => d && this.inside.send(d, sender.port, sender.address));
     });
   }
 
@@ -79,6 +87,8 @@ class ImpairedLink {
 
   close(): void {
     for (const t of this.timers) clearTimeout(t);
+    this.forward?.close();
+    this.back?.close();
     this.inside.close();
     this.outside.close();
   }
@@ -92,6 +102,10 @@ class ImpairedLink {
       return;
     }
     const target = this.target;
+    if (this.forward) {
+      void this.forward.pass(msg).then((d) => d && this.outside.send(d, target.port, target.address));
+      return;
+    }
     const wait = media && this.condition.jitterMs ? this.random() * this.condition.jitterMs : 0;
     if (wait === 0) {
       this.forwarded++;
@@ -246,6 +260,135 @@ async function wrtcStream(wrtc: WrtcModule, condition: Condition, clip: RawClip)
 }
 
 // ---------------------------------------------------------------------------------------------
+// A 500 kbit/s bottleneck: how long a sender that was sending well over it takes to come under
+
+const CAP_BPS = 500_000;
+const CAP_SEND_BPS = 2_000_000;
+const CAP_WARMUP_MS = 4000;
+const CAP_WATCH_S = 10;
+
+/** The clip's frame with grain, new every frame: content that takes every bit an encoder is given. */
+function grainy(clip: RawClip, i: number): Uint8Array {
+  const data = new Uint8Array(clip.frame(i));
+  const grain = randomFillSync(Buffer.alloc(clip.width * clip.height));
+  for (let k = 0; k < grain.length; k++) data[k] = Math.max(0, Math.min(255, data[k] + (grain[k] & 15) - 8));
+  return data;
+}
+
+interface CapRun {
+  /** Seconds from the cap to a trailing second under it; undefined: never within the watch. */
+  seconds?: number;
+  before: number;
+  note: string;
+}
+
+/** Capped after the warm-up; returns the time the sender took to fit. */
+async function capWatch(link: Bottleneck, send: () => void, what: string): Promise<CapRun> {
+  const start = monotonicNowMs();
+  let i = 0;
+  const timer = setInterval(() => {
+    const due = Math.floor((monotonicNowMs() - start) / (1000 / FPS));
+    while (i <= due) {
+      send();
+      i++;
+    }
+  }, 5);
+  try {
+    await delay(CAP_WARMUP_MS);
+    const capAt = link.elapsedS;
+    link.bitsPerSecond = CAP_BPS;
+    await delay(CAP_WATCH_S * 1000 + 100);
+    const before = link.offeredBps(capAt - 1);
+    const seconds = link.secondsUntilUnder(CAP_BPS, capAt, capAt + CAP_WATCH_S);
+    const tail = link.offeredBps(capAt + CAP_WATCH_S - 1);
+    return {
+      seconds,
+      before,
+      note: `${what} at a ${CAP_BPS / 1000} kbit/s cap: ${Math.round(before / 1000)} kbit/s before, under the cap after ${seconds ?? 'more than ' + CAP_WATCH_S} s, ` +
+        `${Math.round(tail / 1000)} kbit/s in the last second; ${link.dropped} packets dropped at the bottleneck`,
+    };
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+/** Ours: a MediaSession sends to a wrtc peer through the bottleneck; wrtc's transport-cc feedback comes back. */
+async function oursCapped(wrtc: WrtcModule, clip: RawClip): Promise<CapRun> {
+  const link = new ImpairedLink({ loss: 0, jitterMs: 0, seed: 9 });
+  link.back = new Bottleneck(100_000_000);
+  const platform = MediaPlatform.initialize({ applicationId: 'bench-cap' });
+  const session = platform.createMediaSession({
+    audio: false,
+    video: [{ format: 'I420', send: { width: RES.width, height: RES.height, fps: FPS, bitrate: CAP_SEND_BPS } }],
+  });
+  const pc = new wrtc.RTCPeerConnection();
+  const source = new wrtc.nonstandard.RTCVideoSource();
+  const track = source.createTrack();
+  try {
+    pc.addTrack(track);  // sendrecv: wrtc offers to receive; it sends nothing
+    const relayPort = await link.listen();
+    link.target = { address: '127.0.0.1', port: platform.mediaPort };
+    const offer = await pc.createOffer();
+    await pc.setLocalDescription(offer);
+    const answer = await session.acceptOffer({ type: 'offer', sdp: offer.sdp });
+    const sdp = answer.sdp
+      .replace(new RegExp(`^(a=candidate:\\S+ 1 udp \\d+ 127\\.0\\.0\\.1 )${platform.mediaPort}( typ host)`, 'gm'), `$1${relayPort}$2`)
+      .replace(new RegExp(`^(m=\\S+ )${platform.mediaPort}( )`, 'gm'), `$1${relayPort}$2`);
+    await pc.setRemoteDescription({ type: 'answer', sdp });
+    const connectBy = monotonicNowMs() + CONNECT_TIMEOUT_MS;
+    while (session.transportState !== 'connected' && monotonicNowMs() < connectBy) await delay(10);
+    if (session.transportState !== 'connected') throw new Error(`the session did not connect through the relay (${session.transportState})`);
+    const socket = session.videoSockets[0];
+    let n = 0;
+    const run = await capWatch(link.back, () => socket.send({ format: 'I420', width: clip.width, height: clip.height, data: Buffer.from(grainy(clip, n++ % clip.count).buffer) }), 'ours → wrtc');
+    const c = session.stats().transport?.congestion;
+    return { ...run, note: `${run.note}; ${c?.feedbackReceived ?? 0} feedback messages, ${c?.decreases ?? 0} delay-based cuts` };
+  } finally {
+    track.stop();
+    pc.close();
+    await session.close();
+    platform.close();
+    link.close();
+  }
+}
+
+/** The peer: wrtc → wrtc through the same bottleneck. */
+async function wrtcCapped(wrtc: WrtcModule, clip: RawClip): Promise<CapRun> {
+  const link = new ImpairedLink({ loss: 0, jitterMs: 0, seed: 9 });
+  link.forward = new Bottleneck(100_000_000);
+  const relayPort = await link.listen();
+  const source = new wrtc.nonstandard.RTCVideoSource();
+  const track = source.createTrack();
+  const tx = new wrtc.RTCPeerConnection();
+  const rx = new wrtc.RTCPeerConnection();
+  rx.onicecandidate = (e) => {
+    const c = e.candidate as WrtcCandidate | null;
+    const m = c && /^(candidate:\S+ 1 udp \d+ )(\d+\.\d+\.\d+\.\d+) (\d+)( typ host.*)$/.exec(c.candidate);
+    if (!c || !m || link.target) return;
+    link.target = { address: m[2], port: Number(m[3]) };
+    void tx.addIceCandidate({ ...c, candidate: `${m[1]}127.0.0.1 ${relayPort}${m[4]}` });
+  };
+  const sender = tx.addTrack(track);
+  try {
+    await negotiateWrtc(tx, rx);
+    await limitWrtcSender(sender, CAP_SEND_BPS);
+    const connectBy = monotonicNowMs() + CONNECT_TIMEOUT_MS;
+    while (tx.connectionState !== 'connected' && monotonicNowMs() < connectBy) await delay(10);
+    if (tx.connectionState !== 'connected') throw new Error(`wrtc peers did not connect through the relay (${tx.connectionState})`);
+    let n = 0;
+    return await capWatch(link.forward, () => {
+      const data = grainy(clip, n++ % clip.count);
+      source.onFrame({ width: clip.width, height: clip.height, data: new Uint8ClampedArray(data.buffer, data.byteOffset, data.length) });
+    }, 'wrtc → wrtc');
+  } finally {
+    track.stop();
+    tx.close();
+    rx.close();
+    link.close();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
 // The scenario
 
 async function run(options: ScenarioOptions): Promise<ScenarioResult> {
@@ -296,8 +439,25 @@ async function run(options: ScenarioOptions): Promise<ScenarioResult> {
       `≥ ${GOALS.delivered5} at 5 % (${fig('delivered_ratio_loss_5pct')}: ${met(fig('delivered_ratio_loss_5pct') >= GOALS.delivered5)}), ` +
       `longest freeze ≤ ${GOALS.freeze5Ms} ms at 5 % (${fig('longest_freeze_ms_loss_5pct')} ms: ${met(fig('longest_freeze_ms_loss_5pct') <= GOALS.freeze5Ms)})`,
     `added latency is glass-to-glass under loss minus the median of the clean run (ours ${round3(baseline)} ms, wrtc ${round3(wrtcBaseline)} ms)`,
-    'bitrate_converge_s_cap500k is not measured: the sender has no bandwidth estimation yet',
   );
+  if ('wrtc' in loaded) {
+    progress(`a ${CAP_BPS / 1000} kbit/s cap on a sender of ${CAP_SEND_BPS / 1e6} Mbit/s: ours → wrtc, then wrtc → wrtc`);
+    try {
+      const o = await oursCapped(loaded.wrtc, clip);
+      let w: CapRun | undefined;
+      try {
+        w = await wrtcCapped(loaded.wrtc, clip);
+      } catch (err) {
+        notes.push(`wrtc at the cap not measured: ${(err as Error).message}`);
+      }
+      notes.push(o.note, ...(w ? [w.note] : []));
+      // Never under the cap within the watch counts as the whole watch and then some.
+      const value = (r: CapRun) => r.seconds ?? CAP_WATCH_S * 2;
+      figures.push(withPeer(valueFigure('bitrate_converge_s_cap500k', 's', value(o), 1), w ? peerFromValue('wrtc', value(w)) : undefined));
+    } catch (err) {
+      notes.push(`bitrate_converge_s_cap500k not measured: ${(err as Error).message}`);
+    }
+  }
   return { figures, notes };
 }
 

@@ -26,6 +26,7 @@ const EXPECTED: Record<string, string[]> = {
   impairment: [
     ...['0', '1', '5'].map((l) => `delivered_ratio_loss_${l}pct`),
     ...['1', '5'].flatMap((l) => [`delivered_ratio_loss_${l}pct_jitter30`, `longest_freeze_ms_loss_${l}pct`, `added_latency_loss_${l}pct`]),
+    'bitrate_converge_s_cap500k',
   ],
   soak: ['rss_growth_mb', 'external_growth_mb', 'dropped_frames', 'event_loop_lag_p99_ms', 'pool_buffers_outstanding'],
 };

@@ -436,7 +436,10 @@ export function answerOffer(
       remoteSsrcs: remoteSources(m),
       remoteMsid: m.msid ?? m.sources.find((s) => s.msid)?.msid,
     });
-    const s = section({ ...track, mid: m.mid }, transport, direction, codecs, extensions);
+    // Transport-cc feedback is promised only with the sequence number it reports on.
+    const withCc = extensions.some((e) => e.uri === RTP_EXTENSIONS.transportCc.uri);
+    const answered = withCc ? codecs : codecs.map((c) => ({ ...c, feedback: c.feedback.filter((f) => f !== 'transport-cc') }));
+    const s = section({ ...track, mid: m.mid }, transport, direction, answered, extensions);
     s.setup = dtlsRole === 'server' ? 'passive' : 'active';
     return s;
   });

@@ -92,6 +92,29 @@ describe('media/sdp: offers and answers', () => {
     assert.strictEqual(negotiation.transport.iceUfrag, 'Ab3d');
   });
 
+  it('transport-cc: answered with its sequence extension when both are offered, declined with congestionControl: false, read from an answer', () => {
+    const withCc = BROWSER_OFFER.replace(/a=extmap:4 urn:ietf:params:rtp-hdrext:sdes:mid/g,
+      'a=extmap:4 urn:ietf:params:rtp-hdrext:sdes:mid\r\na=extmap:5 http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01');
+    const all = (x: { kind: string; mid: string }[]) => x.map((t) => track(t.kind as 'audio' | 'video', t.mid, true));
+    const on = answerOffer(withCc, all, '9', 1, TRANSPORT);
+    const video = parseDescription(on.sdp).media[1];
+    assert.strictEqual(on.negotiation.transport.transportCcExtensionId, 5, 'the offer\'s id');
+    assert.ok(video.extensions.some((e) => e.id === 5 && e.uri.includes('transport-wide-cc')));
+    assert.ok(video.codecs.find((c) => c.payloadType === 108)?.feedback.includes('transport-cc'));
+    const off = answerOffer(withCc, all, '9', 1, TRANSPORT, { congestionControl: false });
+    assert.strictEqual(off.negotiation.transport.transportCcExtensionId, 0);
+    assert.ok(parseDescription(off.sdp).media.every((m) => m.extensions.every((e) => !e.uri.includes('transport-wide-cc')) && m.codecs.every((c) => !c.feedback.includes('transport-cc'))));
+    // Without the extension (the browser offer above), nothing is on.
+    assert.strictEqual(answerOffer(BROWSER_OFFER, all, '9', 1, TRANSPORT).negotiation.transport.transportCcExtensionId, 0);
+    // The bot's own offer carries both; an answer that keeps them turns it on.
+    const offer = createOffer('1', 1, TRANSPORT, [track('video', 'v0', true)]);
+    const o = parseDescription(offer).media[0];
+    assert.ok(o.codecs.filter((c) => c.name !== 'rtx').every((c) => c.feedback.includes('transport-cc')));
+    const answer = answerOffer(offer, all, '2', 1, TRANSPORT, { iceLite: false });
+    const read = readAnswer(answer.sdp.replace('a=setup:passive', 'a=setup:active'), [track('video', 'v0', true)]);
+    assert.strictEqual(read.transport.transportCcExtensionId, o.extensions.find((e) => e.uri.includes('transport-wide-cc'))?.id);
+  });
+
   it('a socket that takes only H.264 (passthrough) rejects a VP8-only section; a VP8-only peer gets VP8 elsewhere', () => {
     const vp8Only = BROWSER_OFFER.replace(/m=video 9 UDP\/TLS\/RTP\/SAVPF [0-9 ]+/, 'm=video 9 UDP/TLS/RTP/SAVPF 96 97');
     const passthrough = answerOffer(vp8Only, (s) => s.map((x) => track(x.kind as 'audio' | 'video', x.mid, false, x.kind === 'video' ? { videoCodecs: ['H264'] } : {})), '9', 1, TRANSPORT);

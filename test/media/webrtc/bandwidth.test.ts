@@ -1,7 +1,7 @@
 import * as assert from 'assert';
 import { randomFillSync } from 'crypto';
 import { MediaPlatform, MediaSession, parseDescription } from '../../../src/media';
-import { Bottleneck } from '../../helpers/Bottleneck';
+import { Bottleneck } from '../../../bench/bottleneck';
 import { numberedPicture } from '../../helpers/picture';
 import { WebRtcRelay, answerThroughRelay } from '../../helpers/WebRtcRelay';
 import { Pacer, WrtcPeer, closeCallParts, waitFor } from '../../helpers/wrtc';
