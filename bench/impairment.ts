@@ -202,8 +202,8 @@ interface WrtcCandidate {
   sdpMLineIndex?: number | null;
 }
 
-async function wrtcStream(wrtc: WrtcModule, condition: Condition, clip: RawClip): Promise<StreamRun> {
-  const link = new ImpairedLink(condition);
+/** Two wrtc peer connections, a sending one and a receiving one, with the link between them. */
+async function wrtcPairThrough(wrtc: WrtcModule, link: ImpairedLink) {
   const relayPort = await link.listen();
   const source = new wrtc.nonstandard.RTCVideoSource();
   const track = source.createTrack();
@@ -219,6 +219,12 @@ async function wrtcStream(wrtc: WrtcModule, condition: Condition, clip: RawClip)
     void tx.addIceCandidate({ ...c, candidate: `${m[1]}127.0.0.1 ${relayPort}${m[4]}` });
   };
   const sender = tx.addTrack(track);
+  return { source, track, tx, rx, sender };
+}
+
+async function wrtcStream(wrtc: WrtcModule, condition: Condition, clip: RawClip): Promise<StreamRun> {
+  const link = new ImpairedLink(condition);
+  const { source, track, tx, rx, sender } = await wrtcPairThrough(wrtc, link);
   const sinkReady = new Promise<InstanceType<WrtcModule['nonstandard']['RTCVideoSink']>>((resolve) => {
     rx.ontrack = (e) => resolve(new wrtc.nonstandard.RTCVideoSink(e.track));
   });
@@ -356,19 +362,7 @@ async function oursCapped(wrtc: WrtcModule, clip: RawClip): Promise<CapRun> {
 async function wrtcCapped(wrtc: WrtcModule, clip: RawClip): Promise<CapRun> {
   const link = new ImpairedLink({ loss: 0, jitterMs: 0, seed: 9 });
   link.forward = new Bottleneck(100_000_000);
-  const relayPort = await link.listen();
-  const source = new wrtc.nonstandard.RTCVideoSource();
-  const track = source.createTrack();
-  const tx = new wrtc.RTCPeerConnection();
-  const rx = new wrtc.RTCPeerConnection();
-  rx.onicecandidate = (e) => {
-    const c = e.candidate as WrtcCandidate | null;
-    const m = c && /^(candidate:\S+ 1 udp \d+ )(\d+\.\d+\.\d+\.\d+) (\d+)( typ host.*)$/.exec(c.candidate);
-    if (!c || !m || link.target) return;
-    link.target = { address: m[2], port: Number(m[3]) };
-    void tx.addIceCandidate({ ...c, candidate: `${m[1]}127.0.0.1 ${relayPort}${m[4]}` });
-  };
-  const sender = tx.addTrack(track);
+  const { source, track, tx, rx, sender } = await wrtcPairThrough(wrtc, link);
   try {
     await negotiateWrtc(tx, rx);
     await limitWrtcSender(sender, CAP_SEND_BPS);

@@ -339,7 +339,9 @@ describe('media/VideoSocket: loss, reordering and bad input', function () {
 describe('media/VideoSocket: API', function () {
   it('async iteration and the Readable view yield frames; close ends them', async () => {
     const clip = makeH264Clip({ width: 320, height: 180, seconds: 2, profile: 'baseline' });
-    const socket = new VideoSocket({ format: 'RGBA' });
+    // Room for every frame: with the default of 4, a busy machine's stalled event loop drops the
+    // oldest for the slow consumer (by design, counted), and this test checks the views, not that.
+    const socket = new VideoSocket({ format: 'RGBA', maxBufferedFrames: 64 });
     const readable = socket.readable();
     const viaStream: VideoFrame[] = [];
     readable.on('data', (f: VideoFrame) => viaStream.push(f));
