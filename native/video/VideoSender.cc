@@ -326,8 +326,8 @@ void VideoSender::OnReportBlock(const ReportBlock& block, uint64_t nowNs) {
 }
 
 // Congestion control's share for this socket, less the retransmissions' part, at most what it
-// was opened with, at least the estimator's floor; the encoder moves when it changes by more than 5 %, so the rate control
-// is not disturbed by every small step of the estimate.
+// was opened with, at least the estimator's floor. The encoder moves when the target changes by
+// more than 5 %, so its rate control is not disturbed by every small step of the estimate.
 void VideoSender::FollowEstimate(uint64_t nowNs) {
   constexpr uint64_t kIntervalNs = 100 * kMs;
   constexpr uint32_t kFloorBps = 50'000;
