@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "common/Clock.h"
+
 namespace callmedia {
 
 WorkerPool& WorkerPool::Instance() {
@@ -26,14 +28,19 @@ WorkerPool::~WorkerPool() {
 void WorkerPool::Post(std::function<void()> task) {
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    tasks_.push_back(std::move(task));
+    tasks_.push_back(Task{std::move(task), NowNs()});
   }
   cv_.notify_one();
 }
 
+size_t WorkerPool::Queued() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return tasks_.size();
+}
+
 void WorkerPool::Run() {
   for (;;) {
-    std::function<void()> task;
+    Task task;
     {
       std::unique_lock<std::mutex> lock(mutex_);
       cv_.wait(lock, [this] { return stopping_ || !tasks_.empty(); });
@@ -41,7 +48,11 @@ void WorkerPool::Run() {
       task = std::move(tasks_.front());
       tasks_.pop_front();
     }
-    task();
+    const uint64_t waited = NowNs() - task.postedNs;
+    uint64_t seen = maxWaitNs_.load(std::memory_order_relaxed);
+    while (waited > seen && !maxWaitNs_.compare_exchange_weak(seen, waited, std::memory_order_relaxed)) {
+    }
+    task.run();
   }
 }
 

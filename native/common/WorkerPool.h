@@ -22,11 +22,21 @@ class WorkerPool {
   void Post(std::function<void()> task);
   unsigned size() const { return static_cast<unsigned>(threads_.size()); }
 
+  // How loaded the pool is, for the platform's health: the longest a task waited for a thread
+  // since the last call (read and reset), and the tasks waiting now.
+  uint64_t TakeMaxWaitNs() { return maxWaitNs_.exchange(0, std::memory_order_relaxed); }
+  size_t Queued();
+
  private:
+  struct Task {
+    std::function<void()> run;
+    uint64_t postedNs;
+  };
   void Run();
   std::mutex mutex_;
   std::condition_variable cv_;
-  std::deque<std::function<void()>> tasks_;
+  std::deque<Task> tasks_;
+  std::atomic<uint64_t> maxWaitNs_{0};
   std::vector<std::thread> threads_;
   bool stopping_ = false;
 };

@@ -1,7 +1,14 @@
+import { EventEmitter } from 'events';
 import * as fs from 'fs';
 import { CallMediaError } from './errors';
 import { MediaSession, MediaSessionOptions } from './MediaSession';
 import { NativeMediaPort, native } from './native';
+import { HealthChange, HealthMeasures, HealthMonitor, MediaPlatformHealthStatus } from './PlatformHealth';
+
+export interface MediaPlatformEvents {
+  /** Health moved (Normal / HeavilyLoaded / Overloaded), with the measure that moved it. */
+  healthChanged: [HealthChange];
+}
 
 /** The platform's hard limits, as the Microsoft platform has them. */
 export const MAX_VIDEO_SOCKETS = 10;
@@ -32,11 +39,37 @@ export interface MediaPlatformSettings {
  * The media platform of a bot instance (the Microsoft SDK's MediaPlatform): settings shared by
  * every call, the instance's media port and DTLS certificate, and the factory of media sessions.
  */
-export class MediaPlatform {
+export class MediaPlatform extends EventEmitter {
   private port?: NativeMediaPort;
   private closed = false;
+  private readonly monitor = new HealthMonitor();
 
-  private constructor(readonly settings: Readonly<MediaPlatformSettings> & { publicAddress: string; localAddress: string }) {}
+  private constructor(readonly settings: Readonly<MediaPlatformSettings> & { publicAddress: string; localAddress: string }) {
+    super();
+    this.monitor.on('healthChanged', (change: HealthChange) => this.emit('healthChanged', change));
+  }
+
+  /**
+   * How loaded the instance is (Microsoft's MediaPlatformHealthStatus), from the lag of the
+   * event loop and of the media thread and the wait for worker threads (HEALTH_THRESHOLDS).
+   * A bot that is HeavilyLoaded should take no new calls; one that is Overloaded is losing media.
+   */
+  get health(): MediaPlatformHealthStatus {
+    return this.monitor.state.status;
+  }
+
+  /** The measures of the last sample behind `health`. */
+  get healthMeasures(): HealthMeasures {
+    return { ...this.monitor.last };
+  }
+
+  override on<K extends keyof MediaPlatformEvents>(event: K, listener: (...args: MediaPlatformEvents[K]) => void): this {
+    return super.on(event, listener as (...args: unknown[]) => void);
+  }
+
+  override once<K extends keyof MediaPlatformEvents>(event: K, listener: (...args: MediaPlatformEvents[K]) => void): this {
+    return super.once(event, listener as (...args: unknown[]) => void);
+  }
 
   static initialize(settings: MediaPlatformSettings): MediaPlatform {
     if (!settings.applicationId) throw new CallMediaError('INVALID_ARGUMENT', 'applicationId is required');
@@ -77,6 +110,7 @@ export class MediaPlatform {
   /** Closes the media port. Sessions still open lose their transport. */
   close(): void {
     this.closed = true;
+    this.monitor.stop();
     this.port?.close();
     this.port = undefined;
   }

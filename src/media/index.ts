@@ -4,6 +4,8 @@ export { CallMediaError, CallMediaErrorCode } from './errors';
 export { FrameQueue } from './FrameQueue';
 export { LatencyWindow, Percentiles, percentile, summarize } from './LatencyStats';
 export { CertificateSettings, MAX_VIDEO_SOCKETS, MediaPlatform, MediaPlatformSettings } from './MediaPlatform';
+export { MediaPlatformEvents } from './MediaPlatform';
+export { HEALTH_THRESHOLDS, HealthChange, HealthMeasures, HealthState, MediaPlatformHealthStatus } from './PlatformHealth';
 export {
   MediaConfiguration,
   MediaSession,
@@ -20,7 +22,7 @@ export {
 export { BundleSlot } from './MediaSocket';
 export { ServerSection, ServerSession } from './ServerSession';
 export { SessionDescriptionModel, SdpMediaSection, parseDescription, writeDescription } from './sdp/SessionDescription';
-export { EngineMemory, engineMemory, monotonicNowMs } from './native';
+export { EngineLoad, EngineMemory, engineMemory, monotonicNowMs } from './native';
 export { VbssSocket, VBSS_MAX_FPS, VBSS_MAX_HEIGHT, VBSS_MAX_WIDTH } from './VbssSocket';
 export { VideoFormat, RawVideoFormat, VideoFrame, FrameStamps, frameSize, VIDEO_FORMATS } from './VideoFrame';
 export {

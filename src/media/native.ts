@@ -366,6 +366,7 @@ export interface NativeAddon {
   VideoChannel: new (options: Record<string, unknown>, callback: NativeEventCallback) => NativeVideoChannel;
   convert(srcFormat: number, data: Buffer, width: number, height: number, dstFormat: number): Buffer;
   engineMemory(): EngineMemory;
+  engineLoad(): EngineLoad;
   benchSrtp(packetsPerFrame: number, packetSize: number, frames: number): { protect: Float64Array; unprotect: Float64Array; memcpy: Float64Array };
   benchConvert(dstFormat: number, width: number, height: number, iterations: number): {
     engine: Float64Array;
@@ -398,6 +399,14 @@ export function native(): NativeAddon {
 /** The engine's monotonic clock in ms, the clock every frame stamp uses. */
 export function monotonicNowMs(): number {
   return Number(process.hrtime.bigint()) / 1e6;
+}
+
+/** How far behind the engine's threads ran since the last call (native/binding/EngineMemory.h). */
+export interface EngineLoad {
+  mediaThreadLagMs: number;
+  workerWaitMs: number;
+  workerQueue: number;
+  workers: number;
 }
 
 /** The engine's frame buffer pool, as `engineMemory()` reports it. */
