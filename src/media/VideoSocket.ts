@@ -1,3 +1,4 @@
+import { QualityChange, VideoQoe, VideoQuality } from './quality';
 import { Readable, Writable } from 'stream';
 import { CallMediaError } from './errors';
 import { LatencyWindow, Percentiles, summarize } from './LatencyStats';
@@ -89,6 +90,8 @@ export interface VideoSocketStats extends Omit<NativeReceiverStats, 'send'> {
   /** Frames received by bot code (events, iterators). */
   framesReceived: number;
   latency: VideoLatency;
+  /** Quality as a viewer would judge it: loss before and after recovery, freezes, fps, bitrate. */
+  qoe: VideoQoe;
   send?: VideoSendStats;
 }
 
@@ -139,6 +142,8 @@ export interface VideoSocketEvents {
   sendStatusChanged: [SendStatus];
   /** The subscribed source sent nothing for 2 s (it left, or stopped its camera). The socket stays usable. */
   sourceLost: [number];
+  /** The quality level (good, fair, poor) changed; checked every second while someone listens. */
+  qualityChanged: [QualityChange];
   error: [CallMediaError];
   close: [];
 }
@@ -156,6 +161,8 @@ export class VideoSocket extends MediaSocket<VideoFrame, NativeReceiverStats> {
   private received = 0;
   private lastBitrateSample?: { at: number; bytes: number };
   private subscribedSource?: number;
+  private readonly quality = new VideoQuality(monotonicNowMs());
+  private qualityTimer?: NodeJS.Timeout;
 
   /** `bundle` is set by a MediaSession: the socket then lives on the session's transport. */
   constructor(options: VideoSocketOptions = {}, bundle?: BundleSlot) {
@@ -300,7 +307,8 @@ export class VideoSocket extends MediaSocket<VideoFrame, NativeReceiverStats> {
     const droppedConsumer = this.consumerDrops();
     const latency = {} as VideoLatency;
     for (const stage of STAGES) latency[stage] = (this.latency.get(stage) as LatencyWindow).summary();
-    const stats: VideoSocketStats = { ...base, framesDroppedConsumer: droppedConsumer, framesReceived: this.received, latency };
+    const qoe = this.quality.snapshot({ ...base, send }, monotonicNowMs());
+    const stats: VideoSocketStats = { ...base, framesDroppedConsumer: droppedConsumer, framesReceived: this.received, latency, qoe };
     if (send) {
       const { encodeMs, sendMs, ...counts } = send;
       stats.send = { ...counts, bitrate: this.bitrate(counts.bytesSent), encode: summarize(encodeMs), sendLatency: summarize(sendMs) };
@@ -330,7 +338,25 @@ export class VideoSocket extends MediaSocket<VideoFrame, NativeReceiverStats> {
   }
 
   override on<K extends keyof VideoSocketEvents>(event: K, listener: (...args: VideoSocketEvents[K]) => void): this {
+    if (event === 'qualityChanged') this.watchQuality();
     return super.on(event, listener as (...args: unknown[]) => void);
+  }
+
+  /** Checks the quality level every second while a 'qualityChanged' listener is there (the timer never holds the process). */
+  private watchQuality(): void {
+    if (this.qualityTimer || this.isClosed) return;
+    this.qualityTimer = setInterval(() => {
+      if (this.isClosed || this.listenerCount('qualityChanged') === 0) {
+        clearInterval(this.qualityTimer);
+        this.qualityTimer = undefined;
+        return;
+      }
+      const previous = this.quality.level;
+      const { send, ...base } = this.nativeStats();
+      const qoe = this.quality.snapshot({ ...base, send }, monotonicNowMs());
+      if (qoe.level !== previous) this.emit('qualityChanged', { previous, current: qoe.level, qoe });
+    }, 1000);
+    this.qualityTimer.unref();
   }
 
   override once<K extends keyof VideoSocketEvents>(event: K, listener: (...args: VideoSocketEvents[K]) => void): this {
@@ -374,6 +400,7 @@ export class VideoSocket extends MediaSocket<VideoFrame, NativeReceiverStats> {
       delivered: s[6],
     };
     this.record(stamps);
+    this.quality.onFrame(monotonicNowMs());
     const frame = new VideoFrame(this.format, f.width, f.height, f.timestamp, f.ssrc, f.data, f.keyFrame, stamps);
     this.received++;
     this.enqueue(frame);

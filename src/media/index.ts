@@ -22,6 +22,7 @@ export {
 export { BundleSlot } from './MediaSocket';
 export { ServerSection, ServerSession } from './ServerSession';
 export { SessionDescriptionModel, SdpMediaSection, parseDescription, writeDescription } from './sdp/SessionDescription';
+export { QualityChange, QualityLevel, VideoQoe, qualityLevel } from './quality';
 export { EngineLoad, EngineMemory, engineMemory, monotonicNowMs } from './native';
 export { VbssSocket, VBSS_MAX_FPS, VBSS_MAX_HEIGHT, VBSS_MAX_WIDTH } from './VbssSocket';
 export { VideoFormat, RawVideoFormat, VideoFrame, FrameStamps, frameSize, VIDEO_FORMATS } from './VideoFrame';
