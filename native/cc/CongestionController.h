@@ -42,6 +42,8 @@ class CongestionController {
 
   // Sending. The transport-wide sequence number for a packet of `bytes` going out now.
   uint16_t OnPacketSending(uint32_t bytes, uint64_t nowNs);
+  // The size that packet took on the wire (SRTP's tag added), when it differs from the guess.
+  void OnPacketSize(uint32_t bytes) { history_.SetLastSize(bytes); }
   // One RTCP transport-cc feedback packet (header included). False when malformed.
   bool OnTransportFeedback(const uint8_t* data, size_t size, uint64_t nowNs);
   void OnRemb(uint32_t bps, uint64_t nowNs);

@@ -19,6 +19,10 @@ class SendHistory {
     slots_[static_cast<size_t>(seq) % kRing] = Slot{seq, nowUs, bytes};
     return static_cast<uint16_t>(seq);
   }
+  // The size of the newest packet, once it is known (after encryption, as it goes on the wire).
+  void SetLastSize(uint32_t bytes) {
+    if (next_ > 0) slots_[static_cast<size_t>(next_ - 1) % kRing].bytes = bytes;
+  }
   // The packet sent under `seq` (the newest one with those 16 bits): false when not held.
   bool Find(uint16_t seq, int64_t* unwrapped, int64_t* sendUs, uint32_t* bytes) const {
     if (next_ == 0) return false;

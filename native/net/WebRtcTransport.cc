@@ -575,8 +575,8 @@ bool WebRtcTransport::Protect(bool rtcp, const uint8_t* data, size_t size, const
     if (remote_.midExtensionId > 0 && !mid.empty())
       elements[count++] = {static_cast<uint8_t>(remote_.midExtensionId), reinterpret_cast<const uint8_t*>(mid.data()), mid.size()};
     if (stamp) {
-      // Sized as it will go out: the extension (4 bytes with its share of the header) and the SRTP tag.
-      const uint16_t seq = congestion_.OnPacketSending(static_cast<uint32_t>(size + 4 + SrtpSession::kMaxOverhead), NowNs());
+      // Sized as it is now; once protected, as it goes on the wire.
+      const uint16_t seq = congestion_.OnPacketSending(static_cast<uint32_t>(size), NowNs());
       wide[0] = static_cast<uint8_t>(seq >> 8);
       wide[1] = static_cast<uint8_t>(seq);
       elements[count++] = {static_cast<uint8_t>(remote_.transportCcExtensionId), wide, 2};
@@ -594,6 +594,7 @@ bool WebRtcTransport::Protect(bool rtcp, const uint8_t* data, size_t size, const
   }
   bytesOut_.fetch_add(n, std::memory_order_relaxed);
   (rtcp ? rtcpOut_ : rtpOut_).fetch_add(1, std::memory_order_relaxed);
+  if (stamp) congestion_.OnPacketSize(static_cast<uint32_t>(n));
   return true;
 }
 
