@@ -33,6 +33,15 @@ void WorkerPool::Post(std::function<void()> task) {
   cv_.notify_one();
 }
 
+uint64_t WorkerPool::TakeMaxWaitNs() {
+  uint64_t oldest = 0;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (!tasks_.empty()) oldest = NowNs() - tasks_.front().postedNs;
+  }
+  return std::max(oldest, maxWaitNs_.exchange(0, std::memory_order_relaxed));
+}
+
 size_t WorkerPool::Queued() {
   std::lock_guard<std::mutex> lock(mutex_);
   return tasks_.size();

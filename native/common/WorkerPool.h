@@ -24,7 +24,8 @@ class WorkerPool {
 
   // How loaded the pool is, for the platform's health: the longest a task waited for a thread
   // since the last call (read and reset), and the tasks waiting now.
-  uint64_t TakeMaxWaitNs() { return maxWaitNs_.exchange(0, std::memory_order_relaxed); }
+  // A task still waiting counts too: when every thread is held by long work, none starts.
+  uint64_t TakeMaxWaitNs();
   size_t Queued();
 
  private:
