@@ -6,6 +6,7 @@
 #include <cstring>
 #include <future>
 
+#include "common/ByteOrder.h"
 #include "common/Clock.h"
 #include "net/MediaThread.h"
 #include "net/SocketAddress.h"
@@ -22,10 +23,6 @@ constexpr uint64_t kConsentIntervalNs = 5000 * kMs;  // RFC 7675: a check every 
 constexpr size_t kMaxPendingChecks = 16;
 constexpr size_t kMaxLearnedSsrcs = 1024;
 constexpr size_t kMaxPacket = 1500;
-
-inline uint32_t Read32(const uint8_t* p) {
-  return (static_cast<uint32_t>(p[0]) << 24) | (static_cast<uint32_t>(p[1]) << 16) | (static_cast<uint32_t>(p[2]) << 8) | p[3];
-}
 
 // ICE credentials: characters of RFC 8445's ice-char, from the system's random source.
 std::string RandomIceString(size_t length) {

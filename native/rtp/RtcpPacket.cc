@@ -2,18 +2,14 @@
 
 #include <cstring>
 
+#include "common/ByteOrder.h"
+
 namespace callmedia {
 
 namespace {
 constexpr uint8_t kSr = 200, kRr = 201, kApp = 204, kRtpfb = 205, kPsfb = 206;
 constexpr uint8_t kSubscriptionName[4] = {'S', 'U', 'B', 'S'};
 
-inline void Write16(uint8_t* p, uint16_t v) { p[0] = v >> 8; p[1] = v & 0xFF; }
-inline void Write32(uint8_t* p, uint32_t v) { p[0] = v >> 24; p[1] = (v >> 16) & 0xFF; p[2] = (v >> 8) & 0xFF; p[3] = v & 0xFF; }
-inline uint16_t Read16(const uint8_t* p) { return static_cast<uint16_t>((p[0] << 8) | p[1]); }
-inline uint32_t Read32(const uint8_t* p) {
-  return (static_cast<uint32_t>(p[0]) << 24) | (static_cast<uint32_t>(p[1]) << 16) | (static_cast<uint32_t>(p[2]) << 8) | p[3];
-}
 
 // Common header: V=2, count/format, packet type, length in 32-bit words minus one.
 inline void WriteHeader(uint8_t* p, uint8_t countOrFmt, uint8_t type, size_t bytes) {

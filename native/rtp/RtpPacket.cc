@@ -2,15 +2,9 @@
 
 #include <cstring>
 
-namespace callmedia {
+#include "common/ByteOrder.h"
 
-namespace {
-inline uint16_t Read16(const uint8_t* p) { return static_cast<uint16_t>((p[0] << 8) | p[1]); }
-inline uint32_t Read32(const uint8_t* p) {
-  return (static_cast<uint32_t>(p[0]) << 24) | (static_cast<uint32_t>(p[1]) << 16) |
-         (static_cast<uint32_t>(p[2]) << 8) | p[3];
-}
-}  // namespace
+namespace callmedia {
 
 bool RtpPacket::LooksLikeRtcp(const uint8_t* data, size_t size) {
   return size >= 8 && (data[0] >> 6) == 2 && data[1] >= 192 && data[1] <= 223;

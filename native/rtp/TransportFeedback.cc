@@ -2,23 +2,14 @@
 
 #include <cstring>
 
+#include "common/ByteOrder.h"
+
 namespace callmedia {
 
 namespace {
 constexpr uint8_t kRtpfb = 205;
 constexpr size_t kHeader = 20;  // common header, two SSRCs, base, count, reference time, fb count
 
-uint32_t Read32(const uint8_t* p) {
-  return (static_cast<uint32_t>(p[0]) << 24) | (static_cast<uint32_t>(p[1]) << 16) | (static_cast<uint32_t>(p[2]) << 8) | p[3];
-}
-void Write16(uint8_t* p, uint16_t v) {
-  p[0] = static_cast<uint8_t>(v >> 8);
-  p[1] = static_cast<uint8_t>(v);
-}
-void Write32(uint8_t* p, uint32_t v) {
-  Write16(p, static_cast<uint16_t>(v >> 16));
-  Write16(p + 2, static_cast<uint16_t>(v));
-}
 
 // The symbol a packet takes, from its delta in ticks: 0 not received, 1 small, 2 large.
 int SymbolOf(bool received, int64_t ticks) { return !received ? 0 : (ticks >= 0 && ticks <= 255) ? 1 : 2; }
