@@ -39,7 +39,7 @@ uint32_t AimdRateControl::Update(BandwidthUsage usage, uint32_t ackedBps, int64_
   if (lastChangeMs_ < 0) lastChangeMs_ = nowMs;
   switch (usage) {
     case BandwidthUsage::kOverusing:
-      if (state_ != State::kDecrease) state_ = State::kDecrease;
+      state_ = State::kDecrease;
       break;
     case BandwidthUsage::kNormal:
       if (state_ == State::kHold) {

@@ -149,7 +149,6 @@ size_t CongestionController::BuildFeedback(uint64_t nowNs, uint32_t senderSsrc, 
 CongestionControlStats CongestionController::Stats() const {
   std::lock_guard<std::mutex> lock(statsMutex_);
   CongestionControlStats s = stats_;
-  s.usage = s.usage ? s.usage : "normal";
   s.packetsStamped = stamped_.load(std::memory_order_relaxed);
   return s;
 }

@@ -28,7 +28,7 @@ namespace callmedia {
 struct CongestionControlStats {
   uint32_t availableBps;   // what the senders may use now (0: nothing estimated yet)
   uint32_t delayBasedBps, lossBasedBps, rembBps, acknowledgedBps;
-  const char* usage;       // what the delay shows: normal, overusing, underusing
+  const char* usage = "normal";  // what the delay shows: normal, overusing, underusing
   double lossFraction;     // in the feedback of the last judgement
   uint64_t feedbackReceived, feedbackMalformed, packetsReported, packetsReportedLost, packetsUnknown;
   uint64_t rembReceived, decreases;

@@ -564,8 +564,9 @@ bool WebRtcTransport::Protect(bool rtcp, const uint8_t* data, size_t size, const
   }
   size_t n = 0;
   const bool stamp = !rtcp && congestionControl_.load(std::memory_order_relaxed);
-  if (!rtcp && ((remote_.midExtensionId > 0 && !mid.empty()) || stamp)) {
-    RtpPacket packet;
+  bool stamped = false;  // a transport-wide sequence number went into this packet
+  RtpPacket packet;
+  if (!rtcp && ((remote_.midExtensionId > 0 && !mid.empty()) || stamp) && RtpPacket::Parse(data, size, &packet)) {
     RtpPacket::ExtensionElement elements[2];
     size_t count = 0;
     uint8_t wide[2];
@@ -578,7 +579,8 @@ bool WebRtcTransport::Protect(bool rtcp, const uint8_t* data, size_t size, const
       wide[1] = static_cast<uint8_t>(seq);
       elements[count++] = {static_cast<uint8_t>(remote_.transportCcExtensionId), wide, 2};
     }
-    if (RtpPacket::Parse(data, size, &packet)) n = packet.CopyWithExtensions(elements, count, scratch_, kMaxPacket + 32);
+    n = packet.CopyWithExtensions(elements, count, scratch_, kMaxPacket + 32);
+    stamped = stamp && n > 0;
   }
   if (n == 0) {
     std::memcpy(scratch_, data, size);
@@ -591,7 +593,7 @@ bool WebRtcTransport::Protect(bool rtcp, const uint8_t* data, size_t size, const
   }
   bytesOut_.fetch_add(n, std::memory_order_relaxed);
   (rtcp ? rtcpOut_ : rtpOut_).fetch_add(1, std::memory_order_relaxed);
-  if (stamp) congestion_.OnPacketSize(static_cast<uint32_t>(n));
+  if (stamped) congestion_.OnPacketSize(static_cast<uint32_t>(n));
   return true;
 }
 

@@ -11,8 +11,8 @@ constexpr uint8_t kRtpfb = 205;
 constexpr size_t kHeader = 20;  // common header, two SSRCs, base, count, reference time, fb count
 
 
-// The symbol a packet takes, from its delta in ticks: 0 not received, 1 small, 2 large.
-int SymbolOf(bool received, int64_t ticks) { return !received ? 0 : (ticks >= 0 && ticks <= 255) ? 1 : 2; }
+// The symbol of a packet that arrived, from its delta in ticks: 1 small, 2 large (0 is not received).
+int SymbolOf(int64_t ticks) { return ticks >= 0 && ticks <= 255 ? 1 : 2; }
 
 }  // namespace
 
@@ -64,7 +64,7 @@ size_t TransportFeedback::Write(uint32_t senderSsrc, uint32_t mediaSsrc, uint16_
     const int64_t d = arrivalUs[n] - written;
     const int64_t t = (d >= 0 ? d + kDeltaUs / 2 : d - kDeltaUs / 2) / kDeltaUs;
     if (t < INT16_MIN || t > INT16_MAX) break;
-    symbols[n] = static_cast<uint8_t>(SymbolOf(true, t));
+    symbols[n] = static_cast<uint8_t>(SymbolOf(t));
     ticks[n] = static_cast<int16_t>(t);
     written += t * kDeltaUs;
   }
