@@ -49,6 +49,7 @@
         "native/rtp/RtpStreamRecv.cc",
         "native/sfu/ForwarderChannel.cc",
         "native/sfu/RtpRewriter.cc",
+        "native/sfu/SimulcastStreams.cc",
         "native/video/AvEncoder.cc",
         "native/video/FrameAssembler.cc",
         "native/video/FrameConverter.cc",

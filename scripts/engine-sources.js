@@ -30,6 +30,7 @@ const engineSources = [
   'native/audio/DominantSpeaker.cc',
   'native/audio/DtmfReceiver.cc',
   'native/sfu/RtpRewriter.cc',
+  'native/sfu/SimulcastStreams.cc',
   'native/common/BufferPool.cc',
   'native/common/WorkerPool.cc',
 ];

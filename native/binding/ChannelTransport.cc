@@ -68,6 +68,20 @@ ChannelRoute ReadRoute(const Napi::Value& value) {
       if (v.IsNumber()) route.remoteSsrcs.push_back(v.As<Napi::Number>().Uint32Value());
     }
   }
+  // [{ ssrc, rid, repair? }]: RFC 8852 stream ids (at most 16 bytes, as one header element holds).
+  Napi::Value streams = o.Get("sendStreams");
+  if (streams.IsArray()) {
+    Napi::Array a = streams.As<Napi::Array>();
+    for (uint32_t i = 0; i < a.Length() && route.sendStreams.size() < 32; ++i) {
+      Napi::Value v = a.Get(i);
+      if (!v.IsObject()) continue;
+      Napi::Object e = v.As<Napi::Object>();
+      const std::string rid = OptString(e, "rid", "");
+      Napi::Value ssrc = e.Get("ssrc");
+      if (rid.empty() || rid.size() > 16 || !ssrc.IsNumber()) continue;
+      route.sendStreams.push_back({ssrc.As<Napi::Number>().Uint32Value(), rid, e.Get("repair").ToBoolean()});
+    }
+  }
   return route;
 }
 

@@ -17,6 +17,7 @@ void ForwarderWrap::Init(Napi::Env env, Napi::Object exports) {
       InstanceMethod("setRoute", &ForwarderWrap::SetRoute),
       InstanceMethod("addConsumer", &ForwarderWrap::AddConsumer),
       InstanceMethod("removeConsumer", &ForwarderWrap::RemoveConsumer),
+      InstanceMethod("setStreamIdExtension", &ForwarderWrap::SetStreamIdExtension),
       InstanceMethod("close", &ForwarderWrap::Close),
       InstanceMethod("unref", &ForwarderWrap::Unref),
   });
@@ -70,18 +71,29 @@ Napi::Value ForwarderWrap::Stats(const Napi::CallbackInfo& info) {
   o.Set("ssrc", Napi::Number::New(env, s.ssrc));
   o.Set("targets", Napi::Number::New(env, static_cast<double>(s.targets)));
   o.Set("lastSsrc", Napi::Number::New(env, s.lastSsrc));
+  o.Set("packetsOtherLayer", Napi::Number::New(env, s.packetsOtherLayer));
+  Napi::Array streams = Napi::Array::New(env, s.streams.size());
+  for (size_t i = 0; i < s.streams.size(); ++i) {
+    Napi::Object l = Napi::Object::New(env);
+    l.Set("rid", Napi::String::New(env, s.streams[i].rid));
+    l.Set("ssrc", Napi::Number::New(env, s.streams[i].ssrc));
+    l.Set("packets", Napi::Number::New(env, static_cast<double>(s.streams[i].packets)));
+    streams.Set(static_cast<uint32_t>(i), l);
+  }
+  o.Set("streams", streams);
   return o;
 }
 
 void ForwarderWrap::AddTarget(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (info.Length() < 2 || !info[0].IsString() || !info[1].IsNumber()) {
-    ThrowCodedError(env, "INVALID_ARGUMENT", "addTarget(address, port)");
+    ThrowCodedError(env, "INVALID_ARGUMENT", "addTarget(address, port, layer?)");
     return;
   }
   if (closed_) return;
   std::string error;
-  channel_->AddTarget(info[0].As<Napi::String>().Utf8Value(), info[1].As<Napi::Number>().Int32Value(), &error);
+  const std::string layer = info.Length() >= 3 && info[2].IsString() ? info[2].As<Napi::String>().Utf8Value() : "";
+  channel_->AddTarget(info[0].As<Napi::String>().Utf8Value(), info[1].As<Napi::Number>().Int32Value(), layer, &error);
   if (!error.empty()) ThrowCodedError(env, "INVALID_ARGUMENT", error);
 }
 
@@ -116,7 +128,8 @@ std::shared_ptr<ForwarderChannel> ForwarderWrap::ChannelOf(Napi::Env env, const 
   return wrap && !wrap->closed_ ? wrap->channel_ : nullptr;
 }
 
-// addConsumer(forwarder): what arrives here also goes to that forwarder, on its transport.
+// addConsumer(forwarder, layer?): what arrives here (of that simulcast layer) also goes to that
+// forwarder, on its transport.
 void ForwarderWrap::AddConsumer(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   auto consumer = info.Length() >= 1 ? ChannelOf(env, info[0]) : nullptr;
@@ -124,7 +137,13 @@ void ForwarderWrap::AddConsumer(const Napi::CallbackInfo& info) {
     ThrowCodedError(env, "INVALID_ARGUMENT", "addConsumer(forwarder): an open Forwarder");
     return;
   }
-  if (!closed_) channel_->AddConsumer(consumer);
+  const std::string layer = info.Length() >= 2 && info[1].IsString() ? info[1].As<Napi::String>().Utf8Value() : "";
+  if (!closed_) channel_->AddConsumer(consumer, layer);
+}
+
+// setStreamIdExtension(id): the RFC 8852 rtp-stream-id extension id of the sender's packets.
+void ForwarderWrap::SetStreamIdExtension(const Napi::CallbackInfo& info) {
+  if (!closed_ && info.Length() >= 1 && info[0].IsNumber()) channel_->SetStreamIdExtension(info[0].As<Napi::Number>().Int32Value());
 }
 
 void ForwarderWrap::RemoveConsumer(const Napi::CallbackInfo& info) {

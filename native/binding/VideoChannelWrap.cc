@@ -82,6 +82,28 @@ VideoChannelWrap::VideoChannelWrap(const Napi::CallbackInfo& info) : Napi::Objec
     s.payloadType = OptInt(so, "payloadType", 96);
     s.maxSendQueue = static_cast<size_t>(std::max(1, OptInt(so, "maxSendQueue", 3)));
     s.scale = so.Get("scale").ToBoolean();
+    s.rid = OptString(so, "rid", "");
+    // Simulcast: the other layers, each { rid, width, height, bitrateKbps }, with the first's codec and rate.
+    Napi::Value layers = so.Get("layers");
+    if (layers.IsArray()) {
+      Napi::Array a = layers.As<Napi::Array>();
+      for (uint32_t i = 0; i < a.Length(); ++i) {
+        Napi::Value v = a.Get(i);
+        if (!v.IsObject()) continue;
+        Napi::Object lo = v.As<Napi::Object>();
+        VideoSenderOptions layer = s;
+        layer.rid = OptString(lo, "rid", "");
+        layer.encoderConfig.width = OptInt(lo, "width", 0);
+        layer.encoderConfig.height = OptInt(lo, "height", 0);
+        layer.encoderConfig.bitrateKbps = OptInt(lo, "bitrateKbps", 0);
+        if (layer.rid.empty() || layer.rid.size() > 16 || layer.encoderConfig.width < 16 || layer.encoderConfig.height < 16 ||
+            layer.encoderConfig.bitrateKbps < 10) {
+          ThrowCodedError(env, "INVALID_ARGUMENT", "send.layers: { rid (1..16 characters), width, height (16..), bitrateKbps (10..) }");
+          return;
+        }
+        options.moreLayers.push_back(layer);
+      }
+    }
   }
   if (!OpenChannelTransport(env, o, &transport_)) {
     closed_ = true;
@@ -148,39 +170,58 @@ Napi::Value VideoChannelWrap::Stats(const Napi::CallbackInfo& info) {
   set(o, "framesDelivered", counters_->delivered.load(std::memory_order_relaxed));
   set(o, "framesDroppedDelivery", counters_->dropped.load(std::memory_order_relaxed));
   if (c.sending) {
-    const VideoSenderStats& t = c.send;
-    Napi::Object so = Napi::Object::New(env);
-    set(so, "framesIn", t.framesIn);
-    set(so, "framesDroppedQueue", t.framesDroppedQueue);
-    set(so, "framesEncoded", t.framesEncoded);
-    set(so, "keyFramesEncoded", t.keyFramesEncoded);
-    set(so, "framesSkipped", t.framesSkipped);
-    set(so, "encodeErrors", t.encodeErrors);
-    set(so, "accessUnitsIn", t.accessUnitsIn);
-    set(so, "packetsSent", t.packetsSent);
-    set(so, "bytesSent", t.bytesSent);
-    set(so, "sendErrors", t.sendErrors);
-    set(so, "senderReportsSent", t.senderReportsSent);
-    set(so, "pliReceived", t.pliReceived);
-    set(so, "nackReceived", t.nackReceived);
-    set(so, "packetsRetransmitted", t.packetsRetransmitted);
-    set(so, "retransmissionsMissed", t.retransmissionsMissed);
-    set(so, "firReceived", t.firReceived);
-    set(so, "remoteFractionLost", t.remoteFractionLost);
-    set(so, "remoteJitterMs", t.remoteJitterMs);
-    set(so, "roundTripMs", t.roundTripMs);
-    set(so, "ssrc", t.ssrc);
-    set(so, "rtxSsrc", t.rtxSsrc);
-    set(so, "rtxPayloadType", t.rtxPayloadType);
-    set(so, "targetBitrate", t.targetBitrate);
-    set(so, "allocatedBitrate", t.allocatedBitrate);
-    set(so, "bitrateChanges", t.bitrateChanges);
-    set(so, "retransmissionsThrottled", t.retransmissionsThrottled);
+    Napi::Object so = SendStats(env, c.send);
     so.Set("encodeMs", ToArray(env, channel_->sender()->encodeTimes().Snapshot()));
     so.Set("sendMs", ToArray(env, channel_->sender()->sendTimes().Snapshot()));
+    if (!c.layers.empty()) {
+      Napi::Array layers = Napi::Array::New(env, c.layers.size());
+      for (size_t i = 0; i < c.layers.size(); ++i) {
+        Napi::Object lo = SendStats(env, c.layers[i]);
+        lo.Set("encodeMs", ToArray(env, channel_->layer(i)->encodeTimes().Snapshot()));
+        lo.Set("sendMs", ToArray(env, channel_->layer(i)->sendTimes().Snapshot()));
+        layers.Set(static_cast<uint32_t>(i), lo);
+      }
+      so.Set("layers", layers);
+    }
     o.Set("send", so);
   }
   return o;
+}
+
+Napi::Object VideoChannelWrap::SendStats(Napi::Env env, const VideoSenderStats& t) {
+  Napi::Object so = Napi::Object::New(env);
+  auto set = [&](const char* k, double v) { so.Set(k, Napi::Number::New(env, v)); };
+  set("framesIn", t.framesIn);
+  set("framesDroppedQueue", t.framesDroppedQueue);
+  set("framesEncoded", t.framesEncoded);
+  set("keyFramesEncoded", t.keyFramesEncoded);
+  set("framesSkipped", t.framesSkipped);
+  set("encodeErrors", t.encodeErrors);
+  set("accessUnitsIn", t.accessUnitsIn);
+  set("packetsSent", t.packetsSent);
+  set("bytesSent", t.bytesSent);
+  set("sendErrors", t.sendErrors);
+  set("senderReportsSent", t.senderReportsSent);
+  set("pliReceived", t.pliReceived);
+  set("nackReceived", t.nackReceived);
+  set("packetsRetransmitted", t.packetsRetransmitted);
+  set("retransmissionsMissed", t.retransmissionsMissed);
+  set("firReceived", t.firReceived);
+  set("remoteFractionLost", t.remoteFractionLost);
+  set("remoteJitterMs", t.remoteJitterMs);
+  set("roundTripMs", t.roundTripMs);
+  set("ssrc", t.ssrc);
+  set("rtxSsrc", t.rtxSsrc);
+  set("rtxPayloadType", t.rtxPayloadType);
+  set("targetBitrate", t.targetBitrate);
+  set("allocatedBitrate", t.allocatedBitrate);
+  set("bitrateChanges", t.bitrateChanges);
+  set("retransmissionsThrottled", t.retransmissionsThrottled);
+  set("width", t.width);
+  set("height", t.height);
+  so.Set("rid", Napi::String::New(env, t.rid));
+  so.Set("active", Napi::Boolean::New(env, t.active));
+  return so;
 }
 
 void VideoChannelWrap::SetRemote(const Napi::CallbackInfo& info) { SetChannelRemote(info, transport_, closed_, "video"); }
@@ -208,7 +249,7 @@ void VideoChannelWrap::SendFrame(const Napi::CallbackInfo& info) {
   if (!CheckSending(env)) return;
   auto data = info[1].As<Napi::Buffer<uint8_t>>();
   std::string error;
-  if (!channel_->sender()->QueueRaw(static_cast<PixelFormat>(info[0].As<Napi::Number>().Int32Value()), data.Data(),
+  if (!channel_->QueueRaw(static_cast<PixelFormat>(info[0].As<Napi::Number>().Int32Value()), data.Data(),
                                     data.Length(), info[2].As<Napi::Number>().Int32Value(),
                                     info[3].As<Napi::Number>().Int32Value(),
                                     info[4].As<Napi::Number>().Uint32Value(), &error)) {
@@ -297,10 +338,26 @@ void VideoChannelWrap::SetRtpParameters(const Napi::CallbackInfo& info) {
   VideoCodec sendCodec = VideoCodec::kH264;
   if (pt >= 0 && pt <= 127 && channel_->sender() &&
       VideoCodecFromName(OptString(o, "sendCodec", "H264").c_str(), &sendCodec))
-    channel_->sender()->SetCodec(sendCodec, pt);
+    channel_->SetCodec(sendCodec, pt);
   if (channel_->sender() && o.Has("sendRtxPayloadType")) {
     const int rtxPt = OptInt(o, "sendRtxPayloadType", -1);
-    channel_->sender()->SetRtx(rtxPt >= 0 && rtxPt <= 127 ? rtxPt : -1);
+    channel_->SetRtx(rtxPt >= 0 && rtxPt <= 127 ? rtxPt : -1);
+  }
+  // sendLayers: the stream ids the far end accepted (simulcast); the other layers stop encoding.
+  // The first layer always sends (a peer that takes no simulcast receives it alone).
+  Napi::Value accepted = o.Get("sendLayers");
+  if (accepted.IsArray() && channel_->layerCount() > 1) {
+    Napi::Array a = accepted.As<Napi::Array>();
+    for (size_t i = 0; i < channel_->layerCount(); ++i) {
+      VideoSender* layer = channel_->layer(i);
+      const std::string rid = layer->Stats().rid;
+      bool on = i == 0;
+      for (uint32_t k = 0; k < a.Length() && !on; ++k) {
+        Napi::Value v = a.Get(k);
+        on = v.IsString() && v.As<Napi::String>().Utf8Value() == rid;
+      }
+      layer->SetActive(on);
+    }
   }
 }
 

@@ -30,6 +30,7 @@ class VideoChannelWrap : public Napi::ObjectWrap<VideoChannelWrap> {
   void Ref(const Napi::CallbackInfo& info);
   void Unref(const Napi::CallbackInfo& info);
   bool CheckSending(Napi::Env env);
+  static Napi::Object SendStats(Napi::Env env, const VideoSenderStats& stats);
 
   std::shared_ptr<VideoChannel> channel_;
   ChannelTransport transport_;

@@ -84,7 +84,8 @@ Napi::Value WebRtcTransportWrap::LocalParameters(const Napi::CallbackInfo& info)
 }
 
 // setRemote({ usernameFragment, password, dtlsRole: 'client'|'server', fingerprint: { algorithm, value },
-//   candidates: [{ address, port }], midExtensionId, transportCcExtensionId })
+//   candidates: [{ address, port }], midExtensionId, transportCcExtensionId, ridExtensionId,
+//   repairedRidExtensionId })
 void WebRtcTransportWrap::SetRemote(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (info.Length() < 1 || !info[0].IsObject()) {
@@ -107,6 +108,8 @@ void WebRtcTransportWrap::SetRemote(const Napi::CallbackInfo& info) {
   }
   remote.midExtensionId = OptInt(o, "midExtensionId", 0);
   remote.transportCcExtensionId = OptInt(o, "transportCcExtensionId", 0);
+  remote.ridExtensionId = OptInt(o, "ridExtensionId", 0);
+  remote.repairedRidExtensionId = OptInt(o, "repairedRidExtensionId", 0);
   Napi::Value candidates = o.Get("candidates");
   if (candidates.IsArray()) {
     Napi::Array a = candidates.As<Napi::Array>();
@@ -120,7 +123,8 @@ void WebRtcTransportWrap::SetRemote(const Napi::CallbackInfo& info) {
     }
   }
   if (remote.iceUfrag.empty() || remote.icePwd.empty() || remote.fingerprint.empty() || remote.midExtensionId < 0 ||
-      remote.midExtensionId > 255 || remote.transportCcExtensionId < 0 || remote.transportCcExtensionId > 14) {
+      remote.midExtensionId > 255 || remote.transportCcExtensionId < 0 || remote.transportCcExtensionId > 14 || remote.ridExtensionId < 0 ||
+      remote.ridExtensionId > 14 || remote.repairedRidExtensionId < 0 || remote.repairedRidExtensionId > 14) {
     ThrowCodedError(env, "SDP_INVALID", "the remote description lacks ICE credentials or a DTLS fingerprint");
     return;
   }

@@ -26,9 +26,9 @@ class PacketTransport {
   virtual bool SendPacket(const uint8_t* data, size_t size) = 0;
   // False until there is somewhere to send (a remote address, a connected transport).
   virtual bool HasRemote() const = 0;
-  // What congestion control lets a sender asking for `demandBps` send (bits/s); 0: no estimate,
-  // send as configured.
-  virtual uint32_t AllocateSendBitrate(uint32_t demandBps, uint64_t nowNs) = 0;
+  // What congestion control lets `sender` (a stream of the channel), asking for `demandBps`,
+  // send (bits/s); 0: no estimate, send as configured.
+  virtual uint32_t AllocateSendBitrate(const void* sender, uint32_t demandBps, uint64_t nowNs) = 0;
 };
 
 struct ChannelContext {

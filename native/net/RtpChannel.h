@@ -62,8 +62,8 @@ class RtpChannel : public std::enable_shared_from_this<RtpChannel>,
 
   bool SendPacket(const uint8_t* data, size_t size) override;
   bool HasRemote() const override { return transport_->CanSend(); }
-  uint32_t AllocateSendBitrate(uint32_t demandBps, uint64_t nowNs) override {
-    return transport_->AllocateSendBitrate(this, demandBps, nowNs);
+  uint32_t AllocateSendBitrate(const void* sender, uint32_t demandBps, uint64_t nowNs) override {
+    return transport_->AllocateSendBitrate(sender, demandBps, nowNs);
   }
   void PostToMedia(std::function<void()> task);
 

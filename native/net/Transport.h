@@ -35,6 +35,14 @@ struct ChannelRoute {
   std::string mid;                    // RFC 8843 media id ("" on a plain transport)
   std::vector<uint8_t> payloadTypes;  // payload types the channel receives
   std::vector<uint32_t> remoteSsrcs;  // SSRCs the remote description announces for this channel
+  // RFC 8852 RTP stream ids of what the channel sends (a simulcast socket's layers): each of
+  // these SSRCs' packets carries its rid, a retransmission (`repair`) the rid it repairs.
+  struct SendStream {
+    uint32_t ssrc;
+    std::string rid;
+    bool repair;
+  };
+  std::vector<SendStream> sendStreams;
 };
 
 struct TransportCounters {
@@ -60,10 +68,11 @@ class Transport {
   virtual bool SendTo(const uint8_t* data, size_t size, const sockaddr* to) = 0;
   // True once media can go out (a remote is known; for WebRTC, SRTP is keyed).
   virtual bool CanSend() const = 0;
-  // The send bitrate the transport's congestion control gives a channel asking for `demandBps`
+  // The send bitrate the transport's congestion control gives a sender asking for `demandBps`
   // (bits/s), or 0 when the transport estimates nothing (no transport-wide feedback negotiated,
-  // or none has come yet): the channel then sends what it was configured to.
-  virtual uint32_t AllocateSendBitrate(TransportChannel*, uint32_t /*demandBps*/, uint64_t /*nowNs*/) { return 0; }
+  // or none has come yet): the sender then sends what it was configured to. `sender` names the
+  // stream (one channel may send several: simulcast layers) and is never dereferenced.
+  virtual uint32_t AllocateSendBitrate(const void* /*sender*/, uint32_t /*demandBps*/, uint64_t /*nowNs*/) { return 0; }
 
   // Any thread.
   virtual TransportCounters Counters() const = 0;

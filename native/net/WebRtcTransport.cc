@@ -365,7 +365,7 @@ void WebRtcTransport::OnTimer() {
   if (dtls_ && dtls_->TimeoutMs() == 0) dtls_->OnTimeout();
   if (congestionControl_.load(std::memory_order_relaxed) && srtpReady_.load(std::memory_order_relaxed)) {
     const size_t n = congestion_.BuildFeedback(now, feedbackSsrc_, lastMediaSsrc_, feedbackBuffer_, sizeof(feedbackBuffer_));
-    if (n) Protect(true, feedbackBuffer_, n, std::string());
+    if (n) Protect(true, feedbackBuffer_, n, nullptr);
   }
 
   if (options_.controlling && haveRemote_) {
@@ -557,7 +557,16 @@ void WebRtcTransport::DeliverRtcp(const uint8_t* data, size_t size, uint64_t now
   }
 }
 
-bool WebRtcTransport::Protect(bool rtcp, const uint8_t* data, size_t size, const std::string& mid) {
+// The RFC 8852 stream id an SSRC of the route sends under, when the peer takes one (simulcast).
+const ChannelRoute::SendStream* WebRtcTransport::StreamIdOf(const ChannelRoute& route, uint32_t ssrc) const {
+  for (const auto& s : route.sendStreams) {
+    const int id = s.repair ? remote_.repairedRidExtensionId : remote_.ridExtensionId;
+    if (s.ssrc == ssrc) return id > 0 && id <= 14 && !s.rid.empty() && s.rid.size() <= 16 ? &s : nullptr;
+  }
+  return nullptr;
+}
+
+bool WebRtcTransport::Protect(bool rtcp, const uint8_t* data, size_t size, const ChannelRoute* route) {
   if (closing_ || !srtpReady_.load(std::memory_order_relaxed) || !srtpOut_ || !haveSelected_ || size > kMaxPacket) {
     sendFailures_.fetch_add(1, std::memory_order_relaxed);
     return false;
@@ -565,13 +574,18 @@ bool WebRtcTransport::Protect(bool rtcp, const uint8_t* data, size_t size, const
   size_t n = 0;
   const bool stamp = !rtcp && congestionControl_.load(std::memory_order_relaxed);
   bool stamped = false;  // a transport-wide sequence number went into this packet
+  const bool withMid = !rtcp && route && remote_.midExtensionId > 0 && !route->mid.empty();
+  const ChannelRoute::SendStream* stream = rtcp || !route ? nullptr : StreamIdOf(*route, size >= 12 ? Read32(data + 8) : 0);
   RtpPacket packet;
-  if (!rtcp && ((remote_.midExtensionId > 0 && !mid.empty()) || stamp) && RtpPacket::Parse(data, size, &packet)) {
-    RtpPacket::ExtensionElement elements[2];
+  if ((withMid || stamp || stream) && RtpPacket::Parse(data, size, &packet)) {
+    RtpPacket::ExtensionElement elements[3];
     size_t count = 0;
     uint8_t wide[2];
-    if (remote_.midExtensionId > 0 && !mid.empty())
-      elements[count++] = {static_cast<uint8_t>(remote_.midExtensionId), reinterpret_cast<const uint8_t*>(mid.data()), mid.size()};
+    if (withMid)
+      elements[count++] = {static_cast<uint8_t>(remote_.midExtensionId), reinterpret_cast<const uint8_t*>(route->mid.data()), route->mid.size()};
+    if (stream)
+      elements[count++] = {static_cast<uint8_t>(stream->repair ? remote_.repairedRidExtensionId : remote_.ridExtensionId),
+                           reinterpret_cast<const uint8_t*>(stream->rid.data()), stream->rid.size()};
     if (stamp) {
       // Sized as it is now; once protected, as it goes on the wire.
       const uint16_t seq = congestion_.OnPacketSending(static_cast<uint32_t>(size), NowNs());
@@ -605,11 +619,11 @@ bool WebRtcTransport::SendRtp(TransportChannel* from, const uint8_t* data, size_
   if (std::find(route->sendingSsrcs.begin(), route->sendingSsrcs.end(), ssrc) == route->sendingSsrcs.end() &&
       route->sendingSsrcs.size() < 64)
     route->sendingSsrcs.push_back(ssrc);
-  return Protect(false, data, size, route->route.mid);
+  return Protect(false, data, size, &route->route);
 }
 
 bool WebRtcTransport::SendRtcp(TransportChannel* from, const uint8_t* data, size_t size) {
-  return RouteOfChannel(from) && Protect(true, data, size, std::string());
+  return RouteOfChannel(from) && Protect(true, data, size, nullptr);
 }
 
 bool WebRtcTransport::SendTo(const uint8_t* data, size_t size, const sockaddr* to) { return port_->Send(data, size, to); }
@@ -639,9 +653,9 @@ void WebRtcTransport::Detach(TransportChannel* channel) {
                 routes_.end());
 }
 
-uint32_t WebRtcTransport::AllocateSendBitrate(TransportChannel* channel, uint32_t demandBps, uint64_t nowNs) {
+uint32_t WebRtcTransport::AllocateSendBitrate(const void* sender, uint32_t demandBps, uint64_t nowNs) {
   if (!congestionControl_.load(std::memory_order_relaxed)) return 0;
-  return congestion_.Allocate(channel, demandBps, nowNs);
+  return congestion_.Allocate(sender, demandBps, nowNs);
 }
 
 TransportCounters WebRtcTransport::Counters() const {

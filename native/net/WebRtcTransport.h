@@ -59,6 +59,10 @@ struct RemoteTransportParameters {
   // The transport-wide sequence number extension, when transport-cc feedback is negotiated
   // (0: neither stamped nor reported).
   int transportCcExtensionId = 0;
+  // RFC 8852 rtp-stream-id and repaired-rtp-stream-id (0: not negotiated): a simulcast layer's
+  // packets name their layer.
+  int ridExtensionId = 0;
+  int repairedRidExtensionId = 0;
 };
 
 struct WebRtcTransportStats {
@@ -104,7 +108,7 @@ class WebRtcTransport : public Transport,
   bool SendRtcp(TransportChannel* from, const uint8_t* data, size_t size) override;
   bool SendTo(const uint8_t* data, size_t size, const sockaddr* to) override;
   bool CanSend() const override { return srtpReady_; }
-  uint32_t AllocateSendBitrate(TransportChannel* channel, uint32_t demandBps, uint64_t nowNs) override;
+  uint32_t AllocateSendBitrate(const void* sender, uint32_t demandBps, uint64_t nowNs) override;
   TransportCounters Counters() const override;
 
  private:
@@ -146,7 +150,10 @@ class WebRtcTransport : public Transport,
   Route* ReceiverOf(uint32_t ssrc);
   Route* SenderOf(uint32_t ssrc);
   void DeliverRtcp(const uint8_t* data, size_t size, uint64_t nowNs);
-  bool Protect(bool rtcp, const uint8_t* data, size_t size, const std::string& mid);
+  // Encrypts and sends; RTP of a `route` gets its MID, its stream id and the transport-wide
+  // sequence number, as negotiated, in one copy.
+  bool Protect(bool rtcp, const uint8_t* data, size_t size, const ChannelRoute* route);
+  const ChannelRoute::SendStream* StreamIdOf(const ChannelRoute& route, uint32_t ssrc) const;
 
   const std::shared_ptr<PortDemuxer> port_;
   const std::shared_ptr<DtlsCertificate> certificate_;

@@ -34,18 +34,32 @@ std::shared_ptr<ForwarderChannel> ForwarderChannel::Create(const ForwarderOption
   return channel;
 }
 
-void ForwarderChannel::AddTarget(const std::string& address, int port, std::string* error) {
+void ForwarderChannel::AddTarget(const std::string& address, int port, const std::string& layer, std::string* error) {
   sockaddr_storage addr;
   if (!ParseTarget(address, port, &addr)) {
     *error = "bad target address " + address + ":" + std::to_string(port);
     return;
   }
-  PostToMedia([this, addr] {
-    for (const auto& t : targets_)
-      if (!t.toConsumer && SameSocketAddress(t.address, addr)) return;
-    targets_.push_back(Target{addr, {}, false, options_.video});
+  PostToMedia([this, addr, layer] {
+    if (Target* t = FindTarget(&addr, nullptr)) {
+      if (t->layer != layer) {
+        t->layer = layer;
+        t->waitingKeyFrame = options_.video;
+      }
+      return;
+    }
+    targets_.push_back(Target{addr, {}, false, options_.video, layer});
     targetCount_.store(targets_.size(), std::memory_order_relaxed);
   });
+}
+
+ForwarderChannel::Target* ForwarderChannel::FindTarget(const sockaddr_storage* address,
+                                                       const std::shared_ptr<ForwarderChannel>& consumer) {
+  for (auto& t : targets_) {
+    if (address && !t.toConsumer && SameSocketAddress(t.address, *address)) return &t;
+    if (consumer && t.toConsumer && t.consumer.lock() == consumer) return &t;
+  }
+  return nullptr;
 }
 
 void ForwarderChannel::RemoveTarget(const std::string& address, int port) {
@@ -62,14 +76,19 @@ void ForwarderChannel::RemoveTarget(const std::string& address, int port) {
   });
 }
 
-void ForwarderChannel::AddConsumer(const std::shared_ptr<ForwarderChannel>& consumer) {
+void ForwarderChannel::AddConsumer(const std::shared_ptr<ForwarderChannel>& consumer, const std::string& layer) {
   std::weak_ptr<ForwarderChannel> weak = consumer;
-  PostToMedia([this, weak] {
+  PostToMedia([this, weak, layer] {
     auto c = weak.lock();
     if (!c) return;
-    for (const auto& t : targets_)
-      if (t.toConsumer && t.consumer.lock() == c) return;
-    targets_.push_back(Target{sockaddr_storage{}, weak, true, options_.video});
+    if (Target* t = FindTarget(nullptr, c)) {
+      if (t->layer != layer) {
+        t->layer = layer;
+        t->waitingKeyFrame = options_.video;
+      }
+      return;
+    }
+    targets_.push_back(Target{sockaddr_storage{}, weak, true, options_.video, layer});
     targetCount_.store(targets_.size(), std::memory_order_relaxed);
   });
 }
@@ -100,21 +119,31 @@ void ForwarderChannel::Consume(const RtpPacket& packet, const ForwarderChannel* 
 void ForwarderChannel::RequestKeyFrame() {
   PostToMedia([this] {
     if (!HasRemote() || lastSsrc_ == 0) return;
-    uint8_t buffer[32];
+    uint8_t buffer[16 + 12 * SimulcastStreams::kMaxStreams];
     size_t n = RtcpPacket::WriteReceiverReport(buffer, sizeof(buffer), 0x5F0 /* the service */, nullptr);
-    n += RtcpPacket::WritePli(buffer + n, sizeof(buffer) - n, 0x5F0, lastSsrc_);
+    if (streams_.size() == 0) n += RtcpPacket::WritePli(buffer + n, sizeof(buffer) - n, 0x5F0, lastSsrc_);
+    for (size_t i = 0; i < streams_.size(); ++i) n += RtcpPacket::WritePli(buffer + n, sizeof(buffer) - n, 0x5F0, streams_.at(i).ssrc);
     SendPacket(buffer, n);
   });
+}
+
+void ForwarderChannel::SetStreamIdExtension(int id) {
+  PostToMedia([this, id] { streams_.SetExtensionId(id); });
 }
 
 bool ForwarderChannel::OnRtpPacket(const uint8_t* data, size_t size, const RtpPacket& packet, uint64_t) {
   packetsIn_.fetch_add(1, std::memory_order_relaxed);
   lastSsrc_ = packet.ssrc;
   lastSsrcSeen_.store(packet.ssrc, std::memory_order_relaxed);
+  SimulcastStreams::Stream& stream = streams_.Of(packet);
   const bool startsKeyFrame =
-      options_.video && frameStart_ && h264::PayloadStartsKeyFrame(packet.payload, packet.payloadSize);
-  frameStart_ = packet.marker;
+      options_.video && stream.frameStart && h264::PayloadStartsKeyFrame(packet.payload, packet.payloadSize);
+  stream.frameStart = packet.marker;
   for (auto& target : targets_) {
+    if (!target.layer.empty() && target.layer != stream.rid) {
+      packetsOtherLayer_.fetch_add(1, std::memory_order_relaxed);
+      continue;
+    }
     if (target.waitingKeyFrame) {
       if (!startsKeyFrame) {
         packetsGated_.fetch_add(1, std::memory_order_relaxed);
@@ -155,6 +184,8 @@ ForwarderStats ForwarderChannel::Stats() const {
   s.ssrc = rewriter_.ssrc();
   s.targets = targetCount_.load(std::memory_order_relaxed);
   s.lastSsrc = lastSsrcSeen_.load(std::memory_order_relaxed);
+  s.packetsOtherLayer = packetsOtherLayer_.load(std::memory_order_relaxed);
+  s.streams = streams_.Snapshot();
   return s;
 }
 

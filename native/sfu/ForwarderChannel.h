@@ -17,6 +17,7 @@
 
 #include "net/RtpChannel.h"
 #include "sfu/RtpRewriter.h"
+#include "sfu/SimulcastStreams.h"
 
 namespace callmedia {
 
@@ -29,6 +30,8 @@ struct ForwarderOptions {
 struct ForwarderStats {
   RtpChannelStats transport;
   uint64_t packetsIn, packetsForwarded, packetsGated, packetsConsumed;
+  uint64_t packetsOtherLayer;  // not sent to a target because it wants another layer
+  std::vector<SimulcastStreams::Seen> streams;  // what arrives, each with its stream id
   size_t targets;
   uint32_t lastSsrc;
   uint32_t ssrc;  // what a rewriting consumer sends under
@@ -39,13 +42,19 @@ class ForwarderChannel : public RtpChannel {
   static std::shared_ptr<ForwarderChannel> Create(const ForwarderOptions& options, std::shared_ptr<Transport> transport,
                                                   TransportCloser closeTransport, ChannelSink* sink, std::string* error);
 
-  // Node thread: posted to the media thread.
-  void AddTarget(const std::string& address, int port, std::string* error);
+  // Node thread: posted to the media thread. `layer` is the stream id of the simulcast layer a
+  // target takes ("": every packet, as it comes); adding a target again changes its layer, and
+  // it starts the new one at a key frame.
+  void AddTarget(const std::string& address, int port, const std::string& layer, std::string* error);
   void RemoveTarget(const std::string& address, int port);
-  void AddConsumer(const std::shared_ptr<ForwarderChannel>& consumer);
+  void AddConsumer(const std::shared_ptr<ForwarderChannel>& consumer, const std::string& layer);
   void RemoveConsumer(const std::shared_ptr<ForwarderChannel>& consumer);
-  // Sends a PLI to whoever sends RTP to this port (the participant), e.g. on a new subscription.
+  // Sends a PLI to whoever sends RTP to this port (the participant), e.g. on a new subscription:
+  // for each of its layers when it sends simulcast.
   void RequestKeyFrame();
+  // Node thread: the RFC 8852 rtp-stream-id extension the sender's packets carry (0: none), by
+  // which the forwarder tells simulcast layers apart.
+  void SetStreamIdExtension(int id);
   ForwarderStats Stats() const;
 
  private:
@@ -54,7 +63,9 @@ class ForwarderChannel : public RtpChannel {
     std::weak_ptr<ForwarderChannel> consumer;  // a consumer, when toConsumer
     bool toConsumer;
     bool waitingKeyFrame;
+    std::string layer;  // "" : any
   };
+  Target* FindTarget(const sockaddr_storage* address, const std::shared_ptr<ForwarderChannel>& consumer);
   ForwarderChannel(const ForwarderOptions& options, std::shared_ptr<Transport> transport, TransportCloser closeTransport,
                    ChannelSink* sink);
   bool OnRtpPacket(const uint8_t* data, size_t size, const RtpPacket& packet, uint64_t nowNs) override;
@@ -67,12 +78,12 @@ class ForwarderChannel : public RtpChannel {
 
   const ForwarderOptions options_;
   std::vector<Target> targets_;  // media thread
-  bool frameStart_ = true;       // the next packet starts a frame (after a marker)
+  SimulcastStreams streams_;  // media thread; stats take snapshots
   uint32_t lastSsrc_ = 0;
   RtpRewriter rewriter_;  // as a rewriting consumer (media thread)
   static constexpr size_t kMaxPacket = 1600;  // a forwarded packet and its CSRC
   uint8_t buffer_[kMaxPacket];
-  std::atomic<uint64_t> packetsIn_{0}, packetsForwarded_{0}, packetsGated_{0}, packetsConsumed_{0};
+  std::atomic<uint64_t> packetsIn_{0}, packetsForwarded_{0}, packetsGated_{0}, packetsConsumed_{0}, packetsOtherLayer_{0};
   std::atomic<size_t> targetCount_{0};
   std::atomic<uint32_t> lastSsrcSeen_{0};
 };

@@ -82,8 +82,7 @@ void VideoSender::Stop() {
   paceTimer_ = nullptr;
 }
 
-bool VideoSender::QueueRaw(PixelFormat format, const uint8_t* data, size_t size, int width, int height,
-                           uint32_t rtpTimestamp, std::string* error) {
+bool VideoSender::CheckRaw(PixelFormat format, size_t size, int width, int height, std::string* error) const {
   const EncoderConfig& c = options_.encoderConfig;
   const size_t expected = FrameSize(format, width, height);
   if (!IsRawFormat(format) || expected == 0) {
@@ -100,11 +99,23 @@ bool VideoSender::QueueRaw(PixelFormat format, const uint8_t* data, size_t size,
              ", the frame is " + std::to_string(width) + "x" + std::to_string(height) + " (open it with scale: true to scale)";
     return false;
   }
-  RawFrame frame{PooledBuffer::Make(size), format, width, height, rtpTimestamp, NowNs(), false};
-  std::memcpy(frame.data.data(), data, size);
-  framesIn_.fetch_add(1, std::memory_order_relaxed);
-  Enqueue(std::move(frame));
   return true;
+}
+
+bool VideoSender::QueueRaw(PixelFormat format, const uint8_t* data, size_t size, int width, int height,
+                           uint32_t rtpTimestamp, std::string* error) {
+  if (!CheckRaw(format, size, width, height, error)) return false;
+  auto copy = std::make_shared<PooledBuffer>(PooledBuffer::Make(size));
+  std::memcpy(copy->data(), data, size);
+  QueueShared(std::move(copy), format, width, height, rtpTimestamp);
+  return true;
+}
+
+void VideoSender::QueueShared(std::shared_ptr<const PooledBuffer> data, PixelFormat format, int width, int height,
+                              uint32_t rtpTimestamp) {
+  framesIn_.fetch_add(1, std::memory_order_relaxed);
+  if (!active_.load(std::memory_order_relaxed)) return;
+  Enqueue(RawFrame{std::move(data), format, width, height, rtpTimestamp, NowNs(), false});
 }
 
 bool VideoSender::QueueAccessUnit(const uint8_t* data, size_t size, uint32_t rtpTimestamp, std::string* error) {
@@ -117,8 +128,9 @@ bool VideoSender::QueueAccessUnit(const uint8_t* data, size_t size, uint32_t rtp
     *error = "INVALID_FRAME_SIZE:an H.264 access unit needs at least one NAL unit with its start code";
     return false;
   }
-  RawFrame frame{PooledBuffer::Make(size), PixelFormat::H264, 0, 0, rtpTimestamp, NowNs(), true};
-  std::memcpy(frame.data.data(), data, size);
+  auto copy = std::make_shared<PooledBuffer>(PooledBuffer::Make(size));
+  std::memcpy(copy->data(), data, size);
+  RawFrame frame{std::move(copy), PixelFormat::H264, 0, 0, rtpTimestamp, NowNs(), true};
   accessUnitsIn_.fetch_add(1, std::memory_order_relaxed);
   Enqueue(std::move(frame));
   return true;
@@ -153,7 +165,7 @@ void VideoSender::ProcessNext() {
     queue_.pop_front();
   }
   if (frame.accessUnit) {
-    Ship(frame.data.data(), frame.data.size(), false, frame.timestamp, frame.queuedNs);
+    Ship(frame.data->data(), frame.data->size(), false, frame.timestamp, frame.queuedNs);
     return;
   }
   const uint64_t startNs = NowNs();
@@ -161,14 +173,14 @@ void VideoSender::ProcessNext() {
   I420Target target;
   bool converted = encoder_->PrepareInput(&target);
   if (converted && frame.width == c.width && frame.height == c.height) {
-    converted = FrameConverter::ToI420(frame.format, frame.data.data(), frame.width, frame.height, target);
+    converted = FrameConverter::ToI420(frame.format, frame.data->data(), frame.width, frame.height, target);
   } else if (converted) {
     const size_t scratchSize = FrameSize(PixelFormat::I420, frame.width, frame.height);
     if (scratch_.size() != scratchSize) scratch_ = PooledBuffer::Make(scratchSize);
-    converted = FrameConverter::ScaleToI420(frame.format, frame.data.data(), frame.width, frame.height, target, c.width,
+    converted = FrameConverter::ScaleToI420(frame.format, frame.data->data(), frame.width, frame.height, target, c.width,
                                             c.height, scratch_.data());
   }
-  frame.data.Reset();
+  frame.data.reset();
   bool keyFrame = false;
   const bool force = keyFrameRequested_.exchange(false);
   // Encoders want a pts that starts near zero and only grows; RTP timestamps start anywhere and wrap.
@@ -334,7 +346,7 @@ void VideoSender::FollowEstimate(uint64_t nowNs) {
   if (nowNs - lastAllocationNs_ < kIntervalNs || lastTimestampNs_ == 0 || nowNs - lastTimestampNs_ > 1000 * kMs) return;
   lastAllocationNs_ = nowNs;
   const uint32_t demand = static_cast<uint32_t>(options_.encoderConfig.bitrateKbps) * 1000;
-  const uint32_t allowed = context_->transport->AllocateSendBitrate(demand, nowNs);
+  const uint32_t allowed = context_->transport->AllocateSendBitrate(this, demand, nowNs);
   allocatedBitrate_.store(allowed, std::memory_order_relaxed);
   const uint32_t media = static_cast<uint32_t>(allowed * (1 - kRetransmissionShare));
   const uint32_t target = allowed == 0 ? demand : std::max(kFloorBps, std::min(demand, media));
@@ -396,6 +408,10 @@ VideoSenderStats VideoSender::Stats() const {
   s.ssrc = ssrc_;
   s.rtxSsrc = rtxSsrc_;
   s.rtxPayloadType = rtxPayloadType_.load(std::memory_order_relaxed);
+  s.rid = options_.rid;
+  s.width = options_.encoderConfig.width;
+  s.height = options_.encoderConfig.height;
+  s.active = active_.load(std::memory_order_relaxed);
   return s;
 }
 

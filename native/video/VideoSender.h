@@ -34,6 +34,7 @@ struct VideoSenderOptions {
   size_t maxPayload = 1200;
   size_t maxSendQueue = 3;  // raw frames waiting for the encoder; the oldest drops first
   bool scale = false;       // frames of another size are scaled instead of refused
+  std::string rid;          // RFC 8852 stream id, for a simulcast layer ("" when the socket sends one stream)
 };
 
 struct VideoSenderStats {
@@ -48,6 +49,9 @@ struct VideoSenderStats {
   uint32_t ssrc;
   uint32_t rtxSsrc;     // the SSRC retransmissions go under when RTX is negotiated
   int rtxPayloadType;   // -1: retransmissions are the original packets
+  std::string rid;      // the layer's stream id ("" without simulcast)
+  int width, height;    // what the encoder writes
+  bool active;          // false: a layer the far end did not accept, encoding nothing
 };
 
 class VideoSender {
@@ -59,6 +63,13 @@ class VideoSender {
   // Node thread. Copies the frame, queues it for the encoder; false with `error` when refused.
   bool QueueRaw(PixelFormat format, const uint8_t* data, size_t size, int width, int height, uint32_t rtpTimestamp,
                 std::string* error);
+  // Node thread: the checks QueueRaw makes, and queueing a copy already made (one copy feeds
+  // every simulcast layer; each scales it to its own size on its own strand).
+  bool CheckRaw(PixelFormat format, size_t size, int width, int height, std::string* error) const;
+  void QueueShared(std::shared_ptr<const PooledBuffer> data, PixelFormat format, int width, int height, uint32_t rtpTimestamp);
+  // Node thread: a layer the far end did not accept encodes nothing.
+  void SetActive(bool active) { active_.store(active); }
+  bool active() const { return active_.load(); }
   bool QueueAccessUnit(const uint8_t* data, size_t size, uint32_t rtpTimestamp, std::string* error);
   void ForceKeyFrame() { keyFrameRequested_.store(true); }
   // Node thread: the codec and payload type the session negotiated. Frames encoded from now on
@@ -85,7 +96,7 @@ class VideoSender {
 
  private:
   struct RawFrame {
-    PooledBuffer data;
+    std::shared_ptr<const PooledBuffer> data;  // shared by the layers of a simulcast socket
     PixelFormat format;
     int width, height;
     uint32_t timestamp;
@@ -110,6 +121,7 @@ class VideoSender {
   std::mutex queueMutex_;
   std::deque<RawFrame> queue_;
   std::atomic<bool> keyFrameRequested_{true};  // the first frame is a key frame
+  std::atomic<bool> active_{true};
   std::atomic<int> payloadType_;
   std::atomic<int> rtxPayloadType_{-1};
   std::atomic<VideoCodec> codec_{VideoCodec::kH264};

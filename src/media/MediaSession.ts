@@ -338,6 +338,7 @@ export class MediaSession extends EventEmitter {
       label,
       content: socket === this.vbssSocket ? 'slides' : undefined,
       videoCodecs: socket instanceof VideoSocket && socket.format === 'H264' ? ['H264'] : undefined,
+      simulcast: 'layers' in ssrcs && ssrcs.layers && socket.isSending ? ssrcs.layers : undefined,
       streamId: this.id,
       trackId: `${this.id}-${label}`,
     };
@@ -377,8 +378,12 @@ export class MediaSession extends EventEmitter {
           sendTelephoneEventPayloadType: a && a.telephoneEventRate === 48000 ? a.telephoneEvent : -1,
         });
       } else {
+        // A simulcast layer's packets, and its retransmissions, name their layer (RFC 8852).
+        const layers = t.sendLayers && negotiation.transport.ridExtensionId > 0 ? socket.simulcastLayers : undefined;
+        const sendStreams = layers?.flatMap((l) => [{ ssrc: l.ssrc, rid: l.rid }, ...(l.rtxSsrc ? [{ ssrc: l.rtxSsrc, rid: l.rid, repair: true }] : [])]);
         socket.setRtpParameters({
-          route,
+          route: sendStreams ? { ...route, sendStreams } : route,
+          sendLayers: t.sendLayers,
           receiveCodecs: t.receiveCodecs,
           receiveRtx: t.receiveRtx ?? [],
           sendPayloadType: t.sendPayloadType,
@@ -397,6 +402,8 @@ export class MediaSession extends EventEmitter {
         candidates: r.candidates,
         midExtensionId: r.midExtensionId,
         transportCcExtensionId: r.transportCcExtensionId,
+        ridExtensionId: r.ridExtensionId,
+        repairedRidExtensionId: r.repairedRidExtensionId,
       });
     } catch (err) {
       throw CallMediaError.fromNative(err);

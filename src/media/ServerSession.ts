@@ -3,7 +3,7 @@ import { CallMediaError } from './errors';
 import type { MediaPlatform } from './MediaPlatform';
 import { TransportState, transportStateChanges } from './MediaSession';
 import { NativeTransportStats, NativeWebRtcTransport, native } from './native';
-import { LocalTrack, answerOffer } from './sdp/negotiation';
+import { LocalTrack, Negotiation, answerOffer } from './sdp/negotiation';
 import { parseDescription } from './sdp/SessionDescription';
 
 /** One m-line of the session's offer, as the server sees it. */
@@ -29,6 +29,7 @@ export class ServerSession extends EventEmitter {
   readonly transport: NativeWebRtcTransport;
   readonly sections: readonly ServerSection[];
   private readonly offerSdp: string;
+  private negotiation?: Negotiation;
   private state: TransportState = 'new';
   private closed?: Promise<void>;
   private closing = false;
@@ -89,6 +90,8 @@ export class ServerSession extends EventEmitter {
             content: section.content === 'slides' ? 'slides' : undefined,
             streamId: 'callmedia-service',
             trackId: `callmedia-service-${section.mid}`,
+            // A simulcast camera's layers all come in; each subscriber is forwarded the one it asked for.
+            receiveSimulcast: section.kind === 'video',
           };
         }),
       String(Date.now()),
@@ -97,6 +100,7 @@ export class ServerSession extends EventEmitter {
       // The forwarder passes packets on as they come: it neither retransmits nor paces to an estimate.
       { iceLite: false, preferDtlsClient: true, rtx: false, congestionControl: false },
     );
+    this.negotiation = negotiation;
     const r = negotiation.transport;
     this.transport.setRemote({
       usernameFragment: r.iceUfrag,
@@ -108,6 +112,19 @@ export class ServerSession extends EventEmitter {
       transportCcExtensionId: r.transportCcExtensionId,
     });
     return sdp;
+  }
+
+  /**
+   * The simulcast layers the session sends on an m-line (answered, largest first, each with the
+   * size its description restricts it to), or undefined when it sends one stream there.
+   */
+  layersOf(mid: string): { rid: string; width: number; height: number }[] | undefined {
+    return this.negotiation?.tracks.find((t) => t.mid === mid)?.receiveLayers;
+  }
+
+  /** The RFC 8852 rtp-stream-id extension id the session's layers carry (0: no simulcast). */
+  get streamIdExtensionId(): number {
+    return this.negotiation?.transport.ridExtensionId ?? 0;
   }
 
   stats(): NativeTransportStats {

@@ -28,6 +28,33 @@ export interface VideoSendOptions {
   scale?: boolean;
   /** Tune the encoder for screen content (set by VbssSocket). */
   screenContent?: boolean;
+  /**
+   * Simulcast (RFC 8853), as Microsoft's SupportedSendVideoFormats: several encodings of every
+   * frame sent, largest first, each under its own SSRC and RFC 8852 stream id, scaled once by
+   * libyuv and encoded on a strand of its own. A media server forwards each subscriber the
+   * layer it asked for. The first layer is the socket's own size (`scaleResolutionDownBy` 1);
+   * a far end that takes no simulcast receives the first layer alone. At most 4 layers.
+   */
+  simulcast?: SimulcastLayer[];
+}
+
+/** One encoding of a simulcast socket, in WebRTC's RTCRtpEncodingParameters terms. */
+export interface SimulcastLayer {
+  /** The RFC 8851 stream id: 1..16 letters, digits, '-' or '_', unique in the socket. */
+  rid: string;
+  /** Width and height divided by this (default 1 for the first layer, then 2, 4, 8). */
+  scaleResolutionDownBy?: number;
+  /** Bit/s for this layer (default: the socket's bitrate shared by area, at least 30 kbit/s). */
+  maxBitrate?: number;
+}
+
+/** A simulcast layer as it is sent: its stream id, size and SSRCs. */
+export interface SimulcastLayerInfo {
+  rid: string;
+  width: number;
+  height: number;
+  ssrc: number;
+  rtxSsrc?: number;
 }
 
 export interface VideoSocketOptions {
@@ -75,13 +102,18 @@ export interface VideoLatency {
   overhead: Percentiles;
 }
 
-export interface VideoSendStats extends Omit<NativeSendStats, 'encodeMs' | 'sendMs'> {
-  /** Bitrate sent since the previous stats() call, bit/s. */
-  bitrate: number;
-  /** Time in the encoder (conversion included), ms. */
+export interface VideoSendLayerStats extends Omit<NativeSendStats, 'encodeMs' | 'sendMs' | 'layers'> {
+  /** Time in the encoder (scaling and conversion included), ms. */
   encode: Percentiles;
   /** send() called → last packet of the frame on the wire, ms. */
   sendLatency: Percentiles;
+}
+
+export interface VideoSendStats extends Omit<VideoSendLayerStats, never> {
+  /** Bitrate sent since the previous stats() call, bit/s (every layer). */
+  bitrate: number;
+  /** A simulcast socket's layers, largest first; the figures above are the first's. */
+  layers?: VideoSendLayerStats[];
 }
 
 export interface VideoSocketStats extends Omit<NativeReceiverStats, 'send'> {
@@ -171,6 +203,10 @@ export class VideoSocket extends MediaSocket<VideoFrame, NativeReceiverStats> {
     if (!VIDEO_FORMATS.includes(this.format)) {
       throw new CallMediaError('INVALID_ARGUMENT', `format must be one of ${VIDEO_FORMATS.join(', ')}`);
     }
+    if (options.send?.simulcast && !bundle) {
+      // Plain RTP has no stream ids: a receiver would see the layers as one stream jumping between sources.
+      throw new CallMediaError('INVALID_ARGUMENT', 'simulcast needs a WebRTC session (its layers are named by RFC 8852 stream ids)');
+    }
     const nativeOptions = {
       ...transportOptions(bundle, options),
       format: formatCode(this.format),
@@ -192,14 +228,21 @@ export class VideoSocket extends MediaSocket<VideoFrame, NativeReceiverStats> {
     sendPayloadType?: number;
     sendCodec?: 'H264' | 'VP8';
     sendRtxPayloadType?: number;
+    sendLayers?: string[];
   }): void {
     if (!this.isClosed) this.channel.setRtpParameters(parameters);
   }
 
   /** The SSRC this socket sends with, and the one its receiver reports from (used by MediaSession's descriptions). */
-  get ssrcs(): { send?: number; sendRtx?: number; rtcp: number } {
+  get ssrcs(): { send?: number; sendRtx?: number; rtcp: number; layers?: SimulcastLayerInfo[] } {
     const s = this.nativeStats();
-    return { send: s.send?.ssrc, sendRtx: s.send?.rtxSsrc, rtcp: s.rtcpSsrc };
+    return { send: s.send?.ssrc, sendRtx: s.send?.rtxSsrc, rtcp: s.rtcpSsrc, layers: this.simulcastLayers };
+  }
+
+  /** A simulcast socket's layers as they are sent (undefined when it sends one stream). */
+  get simulcastLayers(): SimulcastLayerInfo[] | undefined {
+    const layers = this.nativeStats().send?.layers;
+    return layers?.map((l) => ({ rid: l.rid, width: l.width, height: l.height, ssrc: l.ssrc, rtxSsrc: l.rtxSsrc }));
   }
 
   /** @internal Marks the socket able to send (its session's transport connected). */
@@ -310,8 +353,12 @@ export class VideoSocket extends MediaSocket<VideoFrame, NativeReceiverStats> {
     const qoe = this.quality.snapshot({ ...base, send }, monotonicNowMs());
     const stats: VideoSocketStats = { ...base, framesDroppedConsumer: droppedConsumer, framesReceived: this.received, latency, qoe };
     if (send) {
-      const { encodeMs, sendMs, ...counts } = send;
-      stats.send = { ...counts, bitrate: this.bitrate(counts.bytesSent), encode: summarize(encodeMs), sendLatency: summarize(sendMs) };
+      const { encodeMs, sendMs, layers, ...counts } = send;
+      const total = layers ? layers.reduce((sum, l) => sum + l.bytesSent, 0) : counts.bytesSent;
+      stats.send = { ...counts, bitrate: this.bitrate(total), encode: summarize(encodeMs), sendLatency: summarize(sendMs) };
+      if (layers) {
+        stats.send.layers = layers.map(({ encodeMs: e, sendMs: t, ...c }) => ({ ...c, encode: summarize(e), sendLatency: summarize(t) }));
+      }
     }
     return stats;
   }
@@ -434,18 +481,51 @@ function nativeSendOptions(o: VideoSendOptions): Record<string, unknown> {
   if (encoder !== 'openh264' && encoder !== 'x264' && encoder !== 'vp8') {
     throw new CallMediaError('INVALID_ARGUMENT', "send.encoder is 'openh264', 'x264' or 'vp8'");
   }
+  const layers = simulcastLayers(o, bitrate);
   return {
     encoder,
     width: o.width,
     height: o.height,
     fps,
-    bitrateKbps: Math.round(bitrate / 1000),
+    bitrateKbps: Math.round((layers ? layers[0].bitrate : bitrate) / 1000),
+    ...(layers
+      ? {
+          rid: layers[0].rid,
+          layers: layers.slice(1).map((l) => ({ rid: l.rid, width: l.width, height: l.height, bitrateKbps: Math.round(l.bitrate / 1000) })),
+        }
+      : {}),
     keyFrameInterval: positiveInt(o.keyFrameInterval, Math.round(fps * 2), 'send.keyFrameInterval'),
     payloadType: o.payloadType ?? 96,
     maxSendQueue: positiveInt(o.maxSendQueue, 3, 'send.maxSendQueue'),
     scale: o.scale ?? false,
     screenContent: o.screenContent ?? false,
   };
+}
+
+/** The layers of a simulcast socket, checked: sizes from the socket's, bitrates shared by area. */
+function simulcastLayers(o: VideoSendOptions, bitrate: number): { rid: string; width: number; height: number; bitrate: number }[] | undefined {
+  const list = o.simulcast;
+  if (list === undefined) return undefined;
+  if (!Array.isArray(list) || list.length < 1 || list.length > 4) throw new CallMediaError('INVALID_ARGUMENT', 'send.simulcast is a list of 1 to 4 layers');
+  const rids = new Set<string>();
+  const scales = list.map((l, i) => l.scaleResolutionDownBy ?? 2 ** i);
+  const area = scales.reduce((sum, k) => sum + 1 / (k * k), 0);
+  return list.map((l, i) => {
+    if (typeof l.rid !== 'string' || !/^[A-Za-z0-9_-]{1,16}$/.test(l.rid)) {
+      throw new CallMediaError('INVALID_ARGUMENT', "send.simulcast[].rid is 1..16 letters, digits, '-' or '_'");
+    }
+    if (rids.has(l.rid)) throw new CallMediaError('INVALID_ARGUMENT', `send.simulcast names the rid ${l.rid} twice`);
+    rids.add(l.rid);
+    const k = scales[i];
+    if (!(k >= 1) || (i === 0 && k !== 1) || (i > 0 && k < scales[i - 1])) {
+      throw new CallMediaError('INVALID_ARGUMENT', 'send.simulcast runs largest first: the first layer has scaleResolutionDownBy 1, each next one at least the one before');
+    }
+    const even = (v: number) => Math.max(16, Math.floor(v / k / 2) * 2);
+    const share = Math.max(30_000, Math.round((bitrate * (1 / (k * k))) / area));
+    const layerBitrate = l.maxBitrate ?? share;
+    if (!(layerBitrate >= 10_000)) throw new CallMediaError('INVALID_ARGUMENT', 'send.simulcast[].maxBitrate must be at least 10000 bit/s');
+    return { rid: l.rid, width: i === 0 ? o.width : even(o.width), height: i === 0 ? o.height : even(o.height), bitrate: layerBitrate };
+  });
 }
 
 function positiveInt(value: number | undefined, fallback: number, name: string): number {

@@ -45,8 +45,15 @@ export interface NativeSendStats {
   bitrateChanges: number;
   /** NACKed packets not resent because retransmissions had used congestion control's share. */
   retransmissionsThrottled: number;
+  /** The size the encoder writes; the RFC 8852 stream id of a simulcast layer ('' otherwise); false for a layer the far end did not accept. */
+  width: number;
+  height: number;
+  rid: string;
+  active: boolean;
   encodeMs: Float64Array;
   sendMs: Float64Array;
+  /** Every layer of a simulcast socket, the first (these figures) included. */
+  layers?: Omit<NativeSendStats, 'layers'>[];
 }
 
 export interface NativeReceiverStats {
@@ -121,6 +128,8 @@ export interface NativeRoute {
   mid: string;
   payloadTypes?: number[];
   remoteSsrcs?: number[];
+  /** RFC 8852 stream ids of what the channel sends: simulcast layers, and their retransmissions (`repair`). */
+  sendStreams?: { ssrc: number; rid: string; repair?: boolean }[];
 }
 
 export interface NativeVideoChannel {
@@ -134,6 +143,8 @@ export interface NativeVideoChannel {
     sendPayloadType?: number;
     sendCodec?: 'H264' | 'VP8';
     sendRtxPayloadType?: number;
+    /** The simulcast layers the far end accepted, by stream id (the first layer always sends). */
+    sendLayers?: string[];
   }): void;
   sendFrame(format: number, data: Buffer, width: number, height: number, rtpTimestamp: number): void;
   sendAccessUnit(data: Buffer, rtpTimestamp: number): void;
@@ -240,19 +251,26 @@ export interface NativeForwarderStats {
   lastSsrc: number;
   /** The SSRC it sends under as a rewriting consumer. */
   ssrc: number;
+  /** Packets a target did not get because it takes another simulcast layer. */
+  packetsOtherLayer: number;
+  /** The streams that arrive, each with the RFC 8852 stream id its packets name ('' when none). */
+  streams: { rid: string; ssrc: number; packets: number }[];
 }
 
 export interface NativeForwarder {
   localPort(): number;
   stats(): NativeForwarderStats;
-  addTarget(address: string, port: number): void;
+  /** `layer`: the stream id of the simulcast layer the target takes (default: every packet). */
+  addTarget(address: string, port: number, layer?: string): void;
   removeTarget(address: string, port: number): void;
   requestKeyFrame(): void;
   /** Sends an empty RTCP report from this port: a socket at that address learns where to send. */
   announce(address: string, port: number): void;
   setRoute(route: NativeRoute): void;
-  addConsumer(consumer: NativeForwarder): void;
+  addConsumer(consumer: NativeForwarder, layer?: string): void;
   removeConsumer(consumer: NativeForwarder): void;
+  /** The rtp-stream-id extension id the sender's packets carry (simulcast). */
+  setStreamIdExtension(id: number): void;
   close(): void;
   unref(): void;
 }
@@ -339,6 +357,9 @@ export interface NativeRemoteTransport {
   candidates: { address: string; port: number }[];
   midExtensionId: number;
   transportCcExtensionId: number;
+  /** RFC 8852 rtp-stream-id and repaired-rtp-stream-id extension ids (0: simulcast not negotiated). */
+  ridExtensionId?: number;
+  repairedRidExtensionId?: number;
 }
 
 /** A media session's transport (native/net/WebRtcTransport.h). */

@@ -44,6 +44,15 @@ function rtcp(type: number, count: number, body: Buffer): Buffer {
 
 const u32 = (...values: number[]) => Buffer.concat(values.map((v) => { const b = Buffer.alloc(4); b.writeUInt32BE(v >>> 0); return b; }));
 
+/** An RTP packet of `ssrc` whose one-byte extension element 5 names the simulcast layer `rid` (RFC 8852). */
+function ridPacket(ssrc: number, rid: string): Buffer {
+  const header = Buffer.from([0x90, 96, 0, 1, 0, 0, 0, 0, 0, 0, 0, ssrc]);
+  const element = Buffer.concat([Buffer.from([(5 << 4) | (rid.length - 1)]), Buffer.from(rid)]);
+  const body = Buffer.concat([element, Buffer.alloc((4 - (element.length % 4)) % 4)]);
+  const extension = Buffer.concat([Buffer.from([0xbe, 0xde, 0, body.length / 4]), body]);
+  return Buffer.concat([header, extension, Buffer.from([1, 2, 3, 4])]);
+}
+
 async function main(): Promise<void> {
   const h264 = await capture((port) => exited(sendRtp(makeH264Clip({ width: 320, height: 180, seconds: 1, profile: 'baseline' }), { ports: [port] })));
   const opus = await capture(async (port) => {
@@ -112,6 +121,7 @@ async function main(): Promise<void> {
   write('audio_source', [Buffer.concat(opus.slice(0, 10))]);
   write('dtmf_receiver', [Buffer.from([0x05, 0x0a, 0x01, 0x40, 0x05, 0x8a, 0x03, 0x20, 0x05, 0x8a, 0x03, 0x20, 0, 0, 0x1f, 0x40])]);
   write('rtp_rewriter', [Buffer.concat(rtp.slice(0, 12))]);
+  write('simulcast_streams', [Buffer.concat([Buffer.from([5]), ...[1, 2, 3].flatMap((ssrc) => ['h', 'm', 'l'].map((rid) => ridPacket(ssrc, rid)))])]);
   write('rtp_stream_recv', [Buffer.concat(h264.slice(0, 10).map((p) => p.subarray(2, 8)))]);
 }
 

@@ -49,6 +49,10 @@ export interface SdpMediaSection {
   ssrcGroups?: { semantics: string; ssrcs: number[] }[];
   /** RFC 8830 a=msid at media level (unified plan). */
   msid?: string;
+  /** RFC 8851 a=rid: the RTP stream ids a simulcast section names, with their restrictions (max-width=1280…). */
+  rids?: { id: string; direction: 'send' | 'recv'; parameters: Record<string, string> }[];
+  /** RFC 8853 a=simulcast: one direction and its streams, in order (the first alternative of each; '~' paused dropped). */
+  simulcast?: { direction: 'send' | 'recv'; rids: string[] };
   /** RFC 4796 a=content (screen share: 'slides'). */
   content?: string;
   label?: string;
@@ -185,6 +189,28 @@ export function parseDescription(sdp: unknown): SessionDescriptionModel {
       if (ssrcs.some((x) => !Number.isInteger(x) || x <= 0 || x > 0xffffffff)) throw invalid(`${where}: a=ssrc-group:${g.semantics} names a value that is not an SSRC`);
       return { semantics: String(g.semantics), ssrcs };
     });
+    const rids = (m.rids ?? []).map((r) => {
+      const id = String(r.id);
+      if (!/^[A-Za-z0-9_-]{1,16}$/.test(id)) throw invalid(`${where}: a=rid:${id} is not a stream id of 1..16 letters, digits, '-' or '_'`);
+      if (r.direction !== 'send' && r.direction !== 'recv') throw invalid(`${where}: a=rid:${id} has direction ${String(r.direction)}, not send or recv`);
+      const parameters: Record<string, string> = {};
+      for (const part of String(r.params ?? '').split(';')) {
+        const eq = part.indexOf('=');
+        if (eq > 0) parameters[part.slice(0, eq).trim()] = part.slice(eq + 1).trim();
+      }
+      return { id, direction: r.direction as 'send' | 'recv', parameters };
+    });
+    let simulcast: SdpMediaSection['simulcast'];
+    const sim = (m as { simulcast?: { dir1?: string; list1?: string } }).simulcast;
+    if (sim?.dir1 !== undefined) {
+      if (sim.dir1 !== 'send' && sim.dir1 !== 'recv') throw invalid(`${where}: a=simulcast direction ${sim.dir1}`);
+      const list = String(sim.list1 ?? '')
+        .split(';')
+        .map((alternatives) => alternatives.split(',')[0].replace(/^~/, ''))
+        .filter(Boolean);
+      for (const id of list) if (!rids.some((r) => r.id === id)) throw invalid(`${where}: a=simulcast names ${id}, which no a=rid line describes`);
+      simulcast = { direction: sim.dir1, rids: list };
+    }
     const extensions = (m.ext ?? []).map((e) => {
       if (!Number.isInteger(e.value) || e.value < 1 || e.value > 255) throw invalid(`${where}: extmap id ${e.value}`);
       return { id: e.value, uri: e.uri };
@@ -207,6 +233,8 @@ export function parseDescription(sdp: unknown): SessionDescriptionModel {
       extensions,
       sources: [...sources.values()],
       ...(ssrcGroups.length ? { ssrcGroups } : {}),
+      ...(rids.length ? { rids } : {}),
+      ...(simulcast ? { simulcast } : {}),
       msid: m.msid?.[0] ? `${m.msid[0].id}${m.msid[0].appdata ? ` ${m.msid[0].appdata}` : ''}` : undefined,
       content: text((m as { content?: string }).content),
       label: (m as { label?: string | number }).label !== undefined ? String((m as { label?: string | number }).label) : undefined,
@@ -318,6 +346,13 @@ export function writeDescription(model: SessionDescriptionModel): string {
     if (m.content) (section as { content?: string }).content = m.content;
     if (m.label) (section as { label?: string }).label = m.label;
     if (m.ssrcGroups?.length) section.ssrcGroups = m.ssrcGroups.map((g) => ({ semantics: g.semantics, ssrcs: g.ssrcs.join(' ') }));
+    if (m.rids?.length) {
+      section.rids = m.rids.map((r) => {
+        const params = Object.entries(r.parameters).map(([k, v]) => `${k}=${v}`).join(';');
+        return { id: r.id, direction: r.direction, ...(params ? { params } : {}) };
+      });
+    }
+    if (m.simulcast) (section as { simulcast?: { dir1: string; list1: string } }).simulcast = { dir1: m.simulcast.direction, list1: m.simulcast.rids.join(';') };
     if (m.sources.length) {
       section.ssrcs = m.sources.flatMap((s) => [
         ...(s.cname ? [{ id: s.ssrc, attribute: 'cname', value: s.cname }] : []),

@@ -7,7 +7,12 @@ export const RTP_EXTENSIONS = {
   absSendTime: { id: 2, uri: 'http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time' },
   transportCc: { id: 3, uri: 'http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01' },
   mid: { id: 4, uri: 'urn:ietf:params:rtp-hdrext:sdes:mid' },
+  /** RFC 8852: a simulcast layer's packets name it, and its retransmissions the layer they repair. */
+  rid: { id: 5, uri: 'urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id' },
+  repairedRid: { id: 6, uri: 'urn:ietf:params:rtp-hdrext:sdes:repaired-rtp-stream-id' },
 } as const;
+
+const STREAM_ID_URIS: readonly string[] = [RTP_EXTENSIONS.rid.uri, RTP_EXTENSIONS.repairedRid.uri];
 
 const KNOWN_EXTENSION_URIS: readonly string[] = Object.values(RTP_EXTENSIONS).map((e) => e.uri);
 const VIDEO_FEEDBACK = ['nack', 'nack pli', 'ccm fir', 'transport-cc'];
@@ -81,6 +86,19 @@ export interface LocalTrack {
   trackId: string;
   /** Video codecs the socket takes (an H.264 passthrough socket takes H.264 only). */
   videoCodecs?: VideoCodecName[];
+  /** Simulcast send (RFC 8853): every layer, largest first, each under its own SSRC and stream id. */
+  simulcast?: SimulcastLayerDescription[];
+  /** Takes an offered simulcast (a media server: it forwards the layer each subscriber asks for). */
+  receiveSimulcast?: boolean;
+}
+
+/** One simulcast layer as a description names it. */
+export interface SimulcastLayerDescription {
+  rid: string;
+  ssrc: number;
+  rtxSsrc?: number;
+  width: number;
+  height: number;
 }
 
 export interface LocalTransport {
@@ -109,6 +127,10 @@ export interface NegotiatedTrack {
   /** The sources the remote side announces for this section. */
   remoteSsrcs: number[];
   remoteMsid?: string;
+  /** Simulcast send: the stream ids of our layers the far end accepted, in its order (absent: no simulcast; only the first layer sends). */
+  sendLayers?: string[];
+  /** Simulcast receive: the layers the far end sends, each with the size its a=rid restricts it to (0: not said). */
+  receiveLayers?: { rid: string; width: number; height: number }[];
 }
 
 export interface NegotiatedTransport {
@@ -120,6 +142,9 @@ export interface NegotiatedTransport {
   midExtensionId: number;
   /** The transport-wide sequence number extension's id when both sides do transport-cc feedback; 0: no congestion control. */
   transportCcExtensionId: number;
+  /** RFC 8852 rtp-stream-id and repaired-rtp-stream-id ids when a section negotiated simulcast; 0: none. */
+  ridExtensionId: number;
+  repairedRidExtensionId: number;
 }
 
 export interface Negotiation {
@@ -144,16 +169,52 @@ function candidateLines(transport: LocalTransport) {
 function sourcesOf(track: LocalTrack, sending: boolean, rtx: boolean) {
   const sources = [];
   const msid = `${track.streamId} ${track.trackId}`;
-  if (sending && track.sendSsrc) sources.push({ ssrc: track.sendSsrc, cname: CNAME, msid });
-  if (rtx) sources.push({ ssrc: track.sendRtxSsrc as number, cname: CNAME, msid });
+  if (sending && track.simulcast) {
+    for (const layer of track.simulcast) {
+      sources.push({ ssrc: layer.ssrc, cname: CNAME, msid });
+      if (rtx && layer.rtxSsrc) sources.push({ ssrc: layer.rtxSsrc, cname: CNAME, msid });
+    }
+  } else {
+    if (sending && track.sendSsrc) sources.push({ ssrc: track.sendSsrc, cname: CNAME, msid });
+    if (rtx) sources.push({ ssrc: track.sendRtxSsrc as number, cname: CNAME, msid });
+  }
   if (track.rtcpSsrc && track.rtcpSsrc !== track.sendSsrc) sources.push({ ssrc: track.rtcpSsrc, cname: CNAME });
   return sources;
+}
+
+/**
+ * RFC 5576 groups of a sending section: each source with its retransmissions (FID) and, for
+ * simulcast, the layers' sources in order (SIM), for receivers that map SSRCs rather than read
+ * stream ids.
+ */
+function groupsOf(track: LocalTrack, rtx: boolean): { semantics: string; ssrcs: number[] }[] {
+  if (track.simulcast) {
+    const fid = rtx ? track.simulcast.filter((l) => l.rtxSsrc).map((l) => ({ semantics: 'FID', ssrcs: [l.ssrc, l.rtxSsrc as number] })) : [];
+    return [{ semantics: 'SIM', ssrcs: track.simulcast.map((l) => l.ssrc) }, ...fid];
+  }
+  return rtx ? [{ semantics: 'FID', ssrcs: [track.sendSsrc as number, track.sendRtxSsrc as number] }] : [];
+}
+
+/** RFC 8851 a=rid lines and the RFC 8853 a=simulcast line of a simulcast section. */
+function simulcastLines(
+  layers: readonly { rid: string; width: number; height: number }[],
+  direction: 'send' | 'recv',
+): Pick<SdpMediaSection, 'rids' | 'simulcast'> {
+  return {
+    rids: layers.map((l) => ({
+      id: l.rid,
+      direction,
+      parameters: l.width > 0 && l.height > 0 ? { 'max-width': String(l.width), 'max-height': String(l.height) } : ({} as Record<string, string>),
+    })),
+    simulcast: { direction, rids: layers.map((l) => l.rid) },
+  };
 }
 
 function section(track: LocalTrack, transport: LocalTransport, direction: MediaDirection, codecs: SdpCodec[], extensions: { id: number; uri: string }[]): SdpMediaSection {
   const sending = direction === 'sendrecv' || direction === 'sendonly';
   // The retransmission source is announced with the one it repairs (RFC 4588 8.7, RFC 5576 4.2).
-  const rtx = codecs.some(isRtx) && sending && !!track.sendSsrc && !!track.sendRtxSsrc;
+  const rtx = codecs.some(isRtx) && sending && (track.simulcast ? track.simulcast.some((l) => l.rtxSsrc) : !!track.sendSsrc && !!track.sendRtxSsrc);
+  const groups = sending ? groupsOf(track, rtx) : [];
   return {
     kind: track.kind,
     mid: track.mid,
@@ -163,7 +224,8 @@ function section(track: LocalTrack, transport: LocalTransport, direction: MediaD
     codecs,
     extensions,
     sources: sourcesOf(track, sending, rtx),
-    ...(rtx ? { ssrcGroups: [{ semantics: 'FID', ssrcs: [track.sendSsrc as number, track.sendRtxSsrc as number] }] } : {}),
+    ...(groups.length ? { ssrcGroups: groups } : {}),
+    ...(sending && track.simulcast ? simulcastLines(track.simulcast, 'send') : {}),
     msid: sending ? `${track.streamId} ${track.trackId}` : undefined,
     content: track.content,
     label: track.label,
@@ -188,7 +250,8 @@ export function createOffer(sessionId: string, version: number, transport: Local
     media: tracks.map((t) => {
       const extensions = t.kind === 'audio'
         ? [RTP_EXTENSIONS.audioLevel, RTP_EXTENSIONS.absSendTime, RTP_EXTENSIONS.transportCc, RTP_EXTENSIONS.mid]
-        : [RTP_EXTENSIONS.absSendTime, RTP_EXTENSIONS.transportCc, RTP_EXTENSIONS.mid];
+        : [RTP_EXTENSIONS.absSendTime, RTP_EXTENSIONS.transportCc, RTP_EXTENSIONS.mid,
+          ...(t.simulcast && t.send ? [RTP_EXTENSIONS.rid, RTP_EXTENSIONS.repairedRid] : [])];
       const media = OFFERED_VIDEO.filter((c) => (t.videoCodecs ?? ['H264', 'VP8']).includes(c.name as VideoCodecName));
       const codecs = t.kind === 'audio' ? [...OFFERED_AUDIO] : [...media, ...rtxFor(OFFERED_VIDEO, media)];
       const s = section(t, transport, t.send ? 'sendrecv' : 'recvonly', codecs, extensions.map((e) => ({ ...e })));
@@ -358,6 +421,35 @@ function transportCcExtensionOf(media: readonly SdpMediaSection[]): number {
   return 0;
 }
 
+/** The layers an offered section sends as simulcast (RFC 8853), with the sizes its a=rid lines restrict them to. */
+function offeredLayers(m: SdpMediaSection): { rid: string; width: number; height: number }[] | undefined {
+  if (m.simulcast?.direction !== 'send' || m.simulcast.rids.length < 2) return undefined;
+  if (!m.extensions.some((e) => e.uri === RTP_EXTENSIONS.rid.uri && e.id >= 1 && e.id <= 14)) return undefined; // layers it could not tell apart
+  return m.simulcast.rids.map((rid) => {
+    const p = m.rids?.find((r) => r.id === rid)?.parameters ?? {};
+    const size = (v: string | undefined) => (v && /^\d+$/.test(v) ? Number(v) : 0);
+    return { rid, width: size(p['max-width']), height: size(p['max-height']) };
+  });
+}
+
+/** Our layers that an answer receives (a=simulcast:recv), in its order; none when it took no simulcast. */
+function acceptedLayers(m: SdpMediaSection, layers: readonly SimulcastLayerDescription[]): string[] {
+  if (m.port === 0 || m.simulcast?.direction !== 'recv') return [];
+  return m.simulcast.rids.filter((rid) => layers.some((l) => l.rid === rid));
+}
+
+/** The RFC 8852 extension ids of the sections that negotiated simulcast (BUNDLE: one id for all). */
+function streamIdExtensionsOf(media: readonly SdpMediaSection[]): { ridExtensionId: number; repairedRidExtensionId: number } {
+  const id = (uri: string) => {
+    for (const m of media) {
+      const e = m.extensions.find((x) => x.uri === uri);
+      if (e && e.id >= 1 && e.id <= 14) return e.id;
+    }
+    return 0;
+  };
+  return { ridExtensionId: id(RTP_EXTENSIONS.rid.uri), repairedRidExtensionId: id(RTP_EXTENSIONS.repairedRid.uri) };
+}
+
 /**
  * Answers a remote offer (JSEP): `pick` matches each offered section with a socket (undefined:
  * rejected). Returns the answer and what it settled.
@@ -415,8 +507,14 @@ export function answerOffer(
         codecs: m.codecs.slice(0, 1), extensions: [], sources: [], rtcpMux: false, candidates: [],
       };
     }
+    // An offered simulcast is taken by a socket that receives it (a media server); otherwise
+    // the section is answered without it and the offerer sends its first layer alone (RFC 8853 5.3).
+    const layers = track.receiveSimulcast && kind === 'video' ? offeredLayers(m) : undefined;
     const extensions = m.extensions.filter(
-      (e) => KNOWN_EXTENSION_URIS.includes(e.uri) && (options.congestionControl !== false || e.uri !== RTP_EXTENSIONS.transportCc.uri),
+      (e) =>
+        KNOWN_EXTENSION_URIS.includes(e.uri) &&
+        (options.congestionControl !== false || e.uri !== RTP_EXTENSIONS.transportCc.uri) &&
+        (layers !== undefined || !STREAM_ID_URIS.includes(e.uri)),
     );
     let direction = answerDirection(m.direction, track.send);
     const audio = kind === 'audio' ? audioParameters(codecs, extensions) : undefined;
@@ -435,11 +533,15 @@ export function answerOffer(
       audio,
       remoteSsrcs: remoteSources(m),
       remoteMsid: m.msid ?? m.sources.find((s) => s.msid)?.msid,
+      ...(layers ? { receiveLayers: layers } : {}),
+      ...(track.simulcast ? { sendLayers: [] } : {}),
     });
     // Transport-cc feedback is promised only with the sequence number it reports on.
     const withCc = extensions.some((e) => e.uri === RTP_EXTENSIONS.transportCc.uri);
     const answered = withCc ? codecs : codecs.map((c) => ({ ...c, feedback: c.feedback.filter((f) => f !== 'transport-cc') }));
-    const s = section({ ...track, mid: m.mid }, transport, direction, answered, extensions);
+    // An answerer sends no simulcast of its own: a simulcast socket sends its first layer.
+    const s = section({ ...track, mid: m.mid, simulcast: undefined }, transport, direction, answered, extensions);
+    if (layers) Object.assign(s, simulcastLines(layers, 'recv'));
     s.setup = dtlsRole === 'server' ? 'passive' : 'active';
     return s;
   });
@@ -459,6 +561,7 @@ export function answerOffer(
         candidates: offer.transport.candidates.map((c) => ({ address: c.address, port: c.port })),
         midExtensionId: midExtensionOf(offer),
         transportCcExtensionId: transportCcExtensionOf(media),
+        ...streamIdExtensionsOf(media.filter((x) => x.simulcast)),
       },
       tracks: negotiated,
     },
@@ -498,6 +601,7 @@ export function readAnswer(answerSdp: unknown, tracks: LocalTrack[]): Negotiatio
       audio,
       remoteSsrcs: remoteSources(m),
       remoteMsid: m.msid ?? m.sources.find((s) => s.msid)?.msid,
+      ...(track.simulcast ? { sendLayers: acceptedLayers(m, track.simulcast) } : {}),
     });
   }
   if (negotiated.every((t) => t.direction === 'inactive')) {
@@ -511,6 +615,7 @@ export function readAnswer(answerSdp: unknown, tracks: LocalTrack[]): Negotiatio
       candidates: answer.transport.candidates.map((c) => ({ address: c.address, port: c.port })),
       midExtensionId: midExtensionOf(answer),
       transportCcExtensionId: transportCcExtensionOf(answer.media),
+      ...streamIdExtensionsOf(answer.media.filter((m) => m.port !== 0 && m.simulcast?.direction === 'recv')),
     },
     tracks: negotiated,
   };

@@ -12,6 +12,14 @@ export interface BotLeg {
   readonly audioIn?: ForwardingPort;
   /** The bot's camera (its first video socket) sends here. */
   readonly cameraIn?: ForwardingPort;
+  /** The layers of the bot's camera when it sends simulcast (largest first), else undefined. */
+  readonly cameraLayers?: readonly { rid: string; width: number; height: number }[];
+  /**
+   * The bot's camera to a participant's port, at the size it shows it: of a simulcast camera,
+   * the smallest layer at least `height` tall (else the largest), as Teams forwards a layer.
+   */
+  showCamera(port: number, height: number): void;
+  hideCamera(port: number): void;
   /** Each video socket of the bot (by key) and the point its subscriptions arrive at. */
   readonly videoSockets: ReadonlyMap<string, ForwardingPort>;
   /** The blob completed with the service's answer, when the bot's offer needed one. */
@@ -77,6 +85,14 @@ class PlainBotLeg implements BotLeg {
     ingest.stopForwardingTo(Number(socket), this.address);
   }
 
+  showCamera(port: number): void {
+    this.cameraIn?.forwardTo(port);
+  }
+
+  hideCamera(port: number): void {
+    this.cameraIn?.stopForwardingTo(port);
+  }
+
   audioSender(): AudioSocket | undefined {
     return this.audioPort ? new AudioSocket({ send: {}, remote: { port: this.audioPort, address: this.address } }).unref() : undefined;
   }
@@ -95,6 +111,7 @@ class WebRtcBotLeg implements BotLeg {
   readonly cameraIn?: ForwardingPort;
   readonly videoSockets = new Map<string, ForwardingPort>();
   readonly completedBlob: string;
+  readonly cameraLayers?: readonly { rid: string; width: number; height: number }[];
   private readonly server: ServerSession;
   private readonly audioMid?: string;
 
@@ -116,6 +133,20 @@ class WebRtcBotLeg implements BotLeg {
     }
     const answer = this.server.answer(sendSsrcs);
     this.completedBlob = JSON.stringify({ ...config, answer });
+    // A simulcast socket's layers are told apart by the stream id each packet names.
+    for (const [mid, point] of this.videoSockets) if (this.server.layersOf(mid)) point.setStreamIdExtension(this.server.streamIdExtensionId);
+    const camera = [...this.videoSockets].find(([, point]) => point === this.cameraIn)?.[0];
+    this.cameraLayers = camera !== undefined ? this.server.layersOf(camera) : undefined;
+  }
+
+  showCamera(port: number, height: number): void {
+    const layers = this.cameraLayers;
+    const fits = layers?.filter((l) => l.height >= height).sort((a, b) => a.height - b.height)[0];
+    this.cameraIn?.forwardTo(port, '127.0.0.1', layers ? (fits ?? layers[0]).rid : undefined);
+  }
+
+  hideCamera(port: number): void {
+    this.cameraIn?.stopForwardingTo(port);
   }
 
   hear(ingest: ForwardingPort): void {

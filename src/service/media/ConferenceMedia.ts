@@ -120,7 +120,8 @@ export class ConferenceMedia implements MediaBridge {
     const ears = new ForwardingPort('audio');
     const eyes = new ForwardingPort('video');
     media.bot.audioIn?.forwardTo(ears.localPort);
-    media.bot.cameraIn?.forwardTo(eyes.localPort);
+    // A participant shows the bot in a tile the size of its own camera: of a simulcast camera, that layer.
+    media.bot.showCamera(eyes.localPort, this.video.height);
     const camera = videoId !== undefined ? { sourceId: videoId, ...this.video } : undefined;
     media.participants.set(participant.id, { sources, audio, ears, eyes, camera, layers: new Map(), synthetic, muted: false });
   }
@@ -140,7 +141,7 @@ export class ConferenceMedia implements MediaBridge {
       void layer.port.close();
     }
     media.bot.audioIn?.stopForwardingTo(p.ears.localPort);
-    media.bot.cameraIn?.stopForwardingTo(p.eyes.localPort);
+    media.bot.hideCamera(p.eyes.localPort);
     void p.ears.close();
     void p.eyes.close();
     media.participants.delete(participant.id);

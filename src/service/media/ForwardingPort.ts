@@ -46,9 +46,13 @@ export class ForwardingPort extends EventEmitter {
     return this.port.stats();
   }
 
-  forwardTo(port: number, address = '127.0.0.1'): void {
+  /**
+   * What arrives here also goes to that plain port. `layer`: of a simulcast sender, only the
+   * layer with this RFC 8852 stream id (calling again with another switches it, at a key frame).
+   */
+  forwardTo(port: number, address = '127.0.0.1', layer?: string): void {
     this.targets.add(`${address}:${port}`);
-    this.port.addTarget(address, port);
+    this.port.addTarget(address, port, layer ?? '');
   }
 
   stopForwardingTo(port: number, address = '127.0.0.1'): void {
@@ -61,9 +65,14 @@ export class ForwardingPort extends EventEmitter {
   }
 
   /** What arrives here also goes to `consumer` (a forwarding point on a bot's transport). */
-  forwardToConsumer(consumer: ForwardingPort): void {
+  forwardToConsumer(consumer: ForwardingPort, layer?: string): void {
     this.consumers.add(consumer);
-    this.port.addConsumer(consumer.port);
+    this.port.addConsumer(consumer.port, layer ?? '');
+  }
+
+  /** The sender's packets name their simulcast layer with this RFC 8852 extension id. */
+  setStreamIdExtension(id: number): void {
+    this.port.setStreamIdExtension(id);
   }
 
   stopForwardingToConsumer(consumer: ForwardingPort): void {

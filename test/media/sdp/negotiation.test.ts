@@ -115,6 +115,48 @@ describe('media/sdp: offers and answers', () => {
     assert.strictEqual(read.transport.transportCcExtensionId, o.extensions.find((e) => e.uri.includes('transport-wide-cc'))?.id);
   });
 
+  it('simulcast: an offer names each layer (a=rid, a=simulcast, SIM and FID groups), a media server takes it, a bot does not, and the answer says which layers send', () => {
+    const layers = [
+      { rid: 'h', ssrc: 301, rtxSsrc: 401, width: 1280, height: 720 },
+      { rid: 'm', ssrc: 302, rtxSsrc: 402, width: 640, height: 360 },
+      { rid: 'l', ssrc: 303, rtxSsrc: 403, width: 320, height: 180 },
+    ];
+    const camera = track('video', 'v0', true, { sendSsrc: 301, sendRtxSsrc: 401, simulcast: layers });
+    const offer = createOffer('1', 1, TRANSPORT, [camera]);
+    const o = parseDescription(offer).media[0];
+    assert.deepStrictEqual(o.simulcast, { direction: 'send', rids: ['h', 'm', 'l'] });
+    assert.deepStrictEqual(o.rids?.map((r) => [r.id, r.direction, r.parameters['max-height']]), [['h', 'send', '720'], ['m', 'send', '360'], ['l', 'send', '180']]);
+    assert.deepStrictEqual(o.ssrcGroups?.find((g) => g.semantics === 'SIM')?.ssrcs, [301, 302, 303]);
+    assert.deepStrictEqual(o.ssrcGroups?.filter((g) => g.semantics === 'FID').map((g) => g.ssrcs), [[301, 401], [302, 402], [303, 403]]);
+    assert.ok(o.extensions.some((e) => e.uri.endsWith('sdes:rtp-stream-id')) && o.extensions.some((e) => e.uri.endsWith('repaired-rtp-stream-id')));
+
+    // A media server receives every layer.
+    const server = answerOffer(offer, (x) => x.map((t) => track('video', t.mid, true, { receiveSimulcast: true })), '2', 1, TRANSPORT, { iceLite: false });
+    assert.deepStrictEqual(server.negotiation.tracks[0].receiveLayers, [{ rid: 'h', width: 1280, height: 720 }, { rid: 'm', width: 640, height: 360 }, { rid: 'l', width: 320, height: 180 }]);
+    assert.strictEqual(server.negotiation.transport.ridExtensionId, o.extensions.find((e) => e.uri.endsWith('sdes:rtp-stream-id'))?.id);
+    const a = parseDescription(server.sdp).media[0];
+    assert.deepStrictEqual(a.simulcast, { direction: 'recv', rids: ['h', 'm', 'l'] });
+    const read = readAnswer(server.sdp.replace('a=setup:active', 'a=setup:passive'), [camera]);
+    assert.deepStrictEqual(read.tracks[0].sendLayers, ['h', 'm', 'l']);
+    assert.ok(read.transport.ridExtensionId > 0 && read.transport.repairedRidExtensionId > 0);
+    // An answer that keeps two layers: the third stops.
+    const two = server.sdp.replace('a=simulcast:recv h;m;l', 'a=simulcast:recv h;~l').replace('a=setup:active', 'a=setup:passive');
+    assert.deepStrictEqual(readAnswer(two, [camera]).tracks[0].sendLayers, ['h', 'l']);
+
+    // A peer that takes no simulcast answers without it: only the first layer sends, unnamed.
+    const plain = answerOffer(offer, (x) => x.map((t) => track('video', t.mid, true)), '3', 1, TRANSPORT, { iceLite: false });
+    const p = parseDescription(plain.sdp).media[0];
+    assert.strictEqual(p.simulcast, undefined);
+    assert.ok(p.extensions.every((e) => !e.uri.includes('stream-id')));
+    const readPlain = readAnswer(plain.sdp.replace('a=setup:active', 'a=setup:passive'), [camera]);
+    assert.deepStrictEqual(readPlain.tracks[0].sendLayers, []);
+    assert.strictEqual(readPlain.transport.ridExtensionId, 0);
+
+    // Descriptions that contradict themselves are refused.
+    assert.throws(() => parseDescription(offer.replace('a=simulcast:send h;m;l', 'a=simulcast:send h;m;x')), (e: CallMediaError) => e.code === 'SDP_INVALID');
+    assert.throws(() => parseDescription(offer.replace('a=rid:l send', 'a=rid:l! send')), (e: CallMediaError) => e.code === 'SDP_INVALID');
+  });
+
   it('a socket that takes only H.264 (passthrough) rejects a VP8-only section; a VP8-only peer gets VP8 elsewhere', () => {
     const vp8Only = BROWSER_OFFER.replace(/m=video 9 UDP\/TLS\/RTP\/SAVPF [0-9 ]+/, 'm=video 9 UDP/TLS/RTP/SAVPF 96 97');
     const passthrough = answerOffer(vp8Only, (s) => s.map((x) => track(x.kind as 'audio' | 'video', x.mid, false, x.kind === 'video' ? { videoCodecs: ['H264'] } : {})), '9', 1, TRANSPORT);
@@ -147,8 +189,14 @@ describe('media/sdp: offers and answers', () => {
 
   it('20000 mutations of real descriptions: each parses and negotiates, or is refused with an SDP code, never anything else', () => {
     const random = mulberry32(2026);
-    const sources = [BROWSER_OFFER, createOffer('123', 1, TRANSPORT, [track('audio', 'audio', true), track('video', 'video0', true)])];
-    const pick = (s: { kind: string; mid: string }[]) => s.map((x) => (x.kind === 'audio' || x.kind === 'video' ? track(x.kind, x.mid, true) : undefined));
+    const simulcast = [{ rid: 'h', ssrc: 301, width: 640, height: 360 }, { rid: 'l', ssrc: 302, width: 320, height: 180 }];
+    const sources = [
+      BROWSER_OFFER,
+      createOffer('123', 1, TRANSPORT, [track('audio', 'audio', true), track('video', 'video0', true)]),
+      createOffer('124', 1, TRANSPORT, [track('video', 'video0', true, { sendSsrc: 301, simulcast })]),
+    ];
+    const pick = (s: { kind: string; mid: string }[]) =>
+      s.map((x) => (x.kind === 'audio' || x.kind === 'video' ? track(x.kind, x.mid, true, { receiveSimulcast: x.kind === 'video' }) : undefined));
     let refused = 0;
     for (let i = 0; i < 20000; i++) {
       const lines = sources[i % sources.length].split('\r\n');
