@@ -32,6 +32,7 @@ void VideoChannelWrap::Init(Napi::Env env, Napi::Object exports) {
       InstanceMethod("sendFrame", &VideoChannelWrap::SendFrame),
       InstanceMethod("sendAccessUnit", &VideoChannelWrap::SendAccessUnit),
       InstanceMethod("requestKeyFrame", &VideoChannelWrap::RequestKeyFrame),
+      InstanceMethod("setShedding", &VideoChannelWrap::SetShedding),
       InstanceMethod("subscribe", &VideoChannelWrap::Subscribe),
       InstanceMethod("setRtpParameters", &VideoChannelWrap::SetRtpParameters),
       InstanceMethod("close", &VideoChannelWrap::Close),
@@ -157,6 +158,7 @@ Napi::Value VideoChannelWrap::Stats(const Napi::CallbackInfo& info) {
   set(o, "framesDroppedDecodeQueue", s.framesDroppedDecodeQueue);
   set(o, "framesDecoded", s.framesDecoded);
   set(o, "framesSkippedBehind", s.framesSkippedBehind);
+  set(o, "framesShed", s.framesShed);
   set(o, "framesUnsupportedFormat", s.framesUnsupportedFormat);
   set(o, "framesConvertFailed", s.framesConvertFailed);
   set(o, "decodeErrors", s.decodeErrors);
@@ -269,6 +271,11 @@ void VideoChannelWrap::SendAccessUnit(const Napi::CallbackInfo& info) {
   std::string error;
   if (!channel_->sender()->QueueAccessUnit(data.Data(), data.Length(), info[1].As<Napi::Number>().Uint32Value(), &error))
     ThrowCodedMessage(env, error);
+}
+
+// setShedding(on): the platform is overloaded and this socket gives up half its conversions.
+void VideoChannelWrap::SetShedding(const Napi::CallbackInfo& info) {
+  if (channel_ && !closed_ && info.Length() >= 1) channel_->SetShedding(info[0].ToBoolean());
 }
 
 void VideoChannelWrap::RequestKeyFrame(const Napi::CallbackInfo&) {

@@ -24,6 +24,7 @@ class VideoChannelWrap : public Napi::ObjectWrap<VideoChannelWrap> {
   void SendFrame(const Napi::CallbackInfo& info);
   void SendAccessUnit(const Napi::CallbackInfo& info);
   void RequestKeyFrame(const Napi::CallbackInfo& info);
+  void SetShedding(const Napi::CallbackInfo& info);
   void Subscribe(const Napi::CallbackInfo& info);
   void SetRtpParameters(const Napi::CallbackInfo& info);
   void Close(const Napi::CallbackInfo& info);

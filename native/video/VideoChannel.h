@@ -42,6 +42,7 @@ class VideoChannel : public RtpChannel {
   void SetCodec(VideoCodec codec, int payloadType);
   void SetRtx(int payloadType);
   void RequestKeyFrame();
+  void SetShedding(bool on) { receiver_->SetShedding(on); }
   void Subscribe(uint32_t sourceId, uint16_t width, uint16_t height);
   // Node thread: the codec of each received payload type (what the session negotiated).
   void SetPayloadCodecs(std::vector<std::pair<uint8_t, VideoCodec>> codecs);

@@ -387,6 +387,10 @@ void VideoReceiver::OnPicture(const DecodedPicture& picture) {
     framesSkippedBehind_.fetch_add(1, std::memory_order_relaxed);
     return;
   }
+  if (shedding_.load(std::memory_order_relaxed) && (shedTurn_++ & 1) && !out.keyFrame) {
+    framesShed_.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
   out.buffer = PooledBuffer::Make(FrameSize(options_.format, picture.width, picture.height));
   if (!FrameConverter::FromI420(picture.planes, picture.width, picture.height, picture.fullRange, picture.matrix,
                                 options_.format, out.buffer.data())) {
@@ -431,6 +435,7 @@ VideoReceiverStats VideoReceiver::Stats() const {
   s.framesDroppedDecodeQueue = r(framesDroppedDecodeQueue_);
   s.framesDecoded = r(framesDecoded_);
   s.framesSkippedBehind = r(framesSkippedBehind_);
+  s.framesShed = r(framesShed_);
   s.framesUnsupportedFormat = r(framesUnsupportedFormat_);
   s.framesConvertFailed = r(framesConvertFailed_);
   s.decodeErrors = r(decodeErrors_);

@@ -64,6 +64,7 @@ struct VideoReceiverStats {
   uint64_t pliSent, firSent, receiverReportsSent;
   uint64_t nackSent, packetsNacked, packetsRecovered, nackGaveUp;
   uint64_t framesAssembled, framesIncomplete, framesMalformed, framesWaitingKeyFrame, framesDroppedDecodeQueue;
+  uint64_t framesShed;  // decoded but not converted nor delivered: the platform is overloaded
   uint64_t framesDecoded, framesSkippedBehind, framesUnsupportedFormat, framesConvertFailed, decodeErrors;
   uint64_t framesDiscardedByDecoder;
   // RFC 4588: RTX packets in; of those, padding only (a sender probing bandwidth), and ones that
@@ -87,6 +88,10 @@ class VideoReceiver : private FrameAssembler::Listener {
   void OnSenderReport(const RtcpSenderReport& sr, uint64_t nowNs);
   void OnTick(uint64_t nowNs);
   void RequestKeyFrame(uint64_t nowNs);
+  // Any thread. Under overload the platform sheds this socket's conversion and delivery: of
+  // every two decoded pictures one is converted and delivered (the decoder still decodes all,
+  // so no reference is lost). Counted in framesShed.
+  void SetShedding(bool on) { shedding_.store(on, std::memory_order_relaxed); }
   // The codec of each payload type the session negotiated (empty: everything is H.264). A
   // stream that changes codec starts over at a key frame.
   void SetPayloadCodecs(const std::vector<std::pair<uint8_t, VideoCodec>>& codecs);
@@ -169,6 +174,9 @@ class VideoReceiver : private FrameAssembler::Listener {
   std::atomic<uint64_t> pliSent_{0}, firSent_{0}, reportsSent_{0};
   std::atomic<uint64_t> nackSent_{0}, packetsNacked_{0}, packetsRecovered_{0}, nackGaveUp_{0};
   std::atomic<uint64_t> framesDroppedDecodeQueue_{0}, framesDecoded_{0}, framesSkippedBehind_{0}, decodeErrors_{0};
+  std::atomic<bool> shedding_{false};
+  std::atomic<uint64_t> framesShed_{0};
+  uint64_t shedTurn_ = 0;  // strand
   std::atomic<uint64_t> framesUnsupportedFormat_{0}, framesConvertFailed_{0}, rtpPackets_{0};
   std::atomic<uint64_t> framesDiscardedByDecoder_{0};
   std::atomic<uint64_t> rtxPackets_{0}, rtxPaddingOnly_{0}, rtxUnusable_{0};

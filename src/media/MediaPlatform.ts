@@ -3,6 +3,7 @@ import * as fs from 'fs';
 import { CallMediaError } from './errors';
 import { MediaSession, MediaSessionOptions } from './MediaSession';
 import { NativeMediaPort, native } from './native';
+import { LoadShedder } from './LoadShedding';
 import { HealthChange, HealthMeasures, HealthMonitor, MediaPlatformHealthStatus } from './PlatformHealth';
 
 export interface MediaPlatformEvents {
@@ -43,10 +44,21 @@ export class MediaPlatform extends EventEmitter {
   private port?: NativeMediaPort;
   private closed = false;
   private readonly monitor = new HealthMonitor();
+  private readonly shedder = new LoadShedder();
+  private readonly sessions = new Set<MediaSession>();
 
   private constructor(readonly settings: Readonly<MediaPlatformSettings> & { publicAddress: string; localAddress: string }) {
     super();
     this.monitor.on('healthChanged', (change: HealthChange) => this.emit('healthChanged', change));
+    this.monitor.on('sample', (status: MediaPlatformHealthStatus) => this.shedLoad(status));
+  }
+
+  /** Sheds conversion in LoadShedder's order while Overloaded; gives it back after. */
+  private shedLoad(status: MediaPlatformHealthStatus): void {
+    for (const s of this.sessions) if (s.isClosed) this.sessions.delete(s);
+    if (status !== 'Overloaded' && this.shedder.shedCount === 0) return;  // the usual case: nothing to read
+    const sockets = [...this.sessions].flatMap((s) => [...s.videoSockets, ...(s.vbssSocket ? [s.vbssSocket] : [])]);
+    this.shedder.sample(status, sockets);
   }
 
   /**
@@ -84,7 +96,9 @@ export class MediaPlatform extends EventEmitter {
 
   createMediaSession(options: MediaSessionOptions = {}): MediaSession {
     if (this.closed) throw new CallMediaError('PLATFORM_CLOSED', 'the media platform is closed');
-    return new MediaSession(this, options);
+    const session = new MediaSession(this, options);
+    this.sessions.add(session);
+    return session;
   }
 
   /** The instance's media port (opened with the first WebRTC session, or here). */

@@ -83,6 +83,7 @@ export class MediaSession extends EventEmitter {
   readonly audioSocket?: AudioSocket;
   readonly videoSockets: readonly VideoSocket[];
   readonly vbssSocket?: VbssSocket;
+  private closeCalled = false;
   private readonly sources = new Map<number, { participantId: string; mediaType: string }>();
   /** Sockets following the dominant speaker: re-evaluated when the speaker or the roster changes. */
   private readonly followers = new Set<() => void>();
@@ -272,7 +273,7 @@ export class MediaSession extends EventEmitter {
       video,
       vbss,
       framesReceived: all.reduce((n, s) => n + s.framesReceived, 0),
-      framesDropped: all.reduce((n, s) => n + s.framesDroppedDelivery + s.framesDroppedConsumer + s.framesDroppedDecodeQueue + s.framesSkippedBehind, 0),
+      framesDropped: all.reduce((n, s) => n + s.framesDroppedDelivery + s.framesDroppedConsumer + s.framesDroppedDecodeQueue + s.framesSkippedBehind + s.framesShed, 0),
       bytesReceived: all.reduce((n, s) => n + s.bytes, 0) + (audio?.bytes ?? 0),
       transport: t ? { ...t, state: this.state } : undefined,
     };
@@ -290,7 +291,13 @@ export class MediaSession extends EventEmitter {
     return this;
   }
 
+  /** True once close() was called, or every socket is closed (the transport went away). */
+  get isClosed(): boolean {
+    return this.closeCalled || this.sockets.every((s) => s.isClosed);
+  }
+
   async close(): Promise<void> {
+    this.closeCalled = true;
     await Promise.all(this.sockets.map((s) => s.close()));
     // Close the handle even when the peer already closed DTLS: that ended the media, not the transport.
     if (this.transport && !this.finalTransportStats) {

@@ -130,5 +130,6 @@ export class HealthMonitor extends EventEmitter {
     this.last = { eventLoopDelayMs: loop, mediaThreadLagMs: engine.mediaThreadLagMs, workerWaitMs: engine.workerWaitMs, workerQueue: engine.workerQueue };
     const change = this.state.add(this.last);
     if (change) this.emit('healthChanged', change);
+    this.emit('sample', this.state.status);
   }
 }

@@ -337,6 +337,25 @@ export class VideoSocket extends MediaSocket<VideoFrame, NativeReceiverStats> {
   }
 
   /**
+   * @internal The platform sheds this socket's conversion while it is overloaded: of every two
+   * decoded pictures one is converted and delivered, key frames always (`framesShed` counts the
+   * rest). The decoder still decodes every frame, so the picture never breaks.
+   */
+  shed(on: boolean): void {
+    if (this.isClosed || on === this.shedding) return;
+    this.shedding = on;
+    this.channel.setShedding(on);
+  }
+
+  /** @internal Whether the platform is shedding this socket's conversion now. */
+  shedding = false;
+
+  /** @internal Frames its consumer lost so far: dropped for a busy event loop, or by an iterator that did not read. */
+  lostByConsumer(): number {
+    return this.isClosed ? 0 : this.nativeStats().framesDroppedDelivery + this.consumerDrops();
+  }
+
+  /**
    * Asks for a key frame in each direction the socket works in: its sender gets a PLI, and
    * the next frame this socket encodes is an IDR.
    */

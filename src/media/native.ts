@@ -95,6 +95,8 @@ export interface NativeReceiverStats {
   framesDecoded: number;
   /** Decoded while the decoder was behind: not converted, not delivered (its references stay whole). */
   framesSkippedBehind: number;
+  /** Decoded pictures not converted nor delivered because the platform was overloaded (every other one; never a key frame). */
+  framesShed: number;
   /** Frames the decoder could not hand over as 4:2:0 8-bit pictures (4:4:4, 10-bit). */
   framesUnsupportedFormat: number;
   /** Pictures the conversion to the socket's format refused. */
@@ -150,6 +152,7 @@ export interface NativeVideoChannel {
   sendAccessUnit(data: Buffer, rtpTimestamp: number): void;
   subscribe(sourceId: number, width: number, height: number): void;
   requestKeyFrame(): void;
+  setShedding(on: boolean): void;
   close(): void;
   ref(): void;
   unref(): void;

@@ -6,7 +6,7 @@ import type { VideoFormat, VideoSocketStats } from '../../src/media';
  * decoded, corrupt, in a format the decoder cannot hand over, discarded by the decoder without a
  * picture, or dropped before the decoder;
  * a decoded picture is delivered, dropped for a busy event loop, skipped while the decoder was
- * behind, or refused by the conversion. (Passthrough: assembled frames are delivered or dropped.)
+ * behind, shed while the platform was overloaded, or refused by the conversion. (Passthrough: assembled frames are delivered or dropped.)
  */
 export function assertFramesAccounted(s: VideoSocketStats, format: VideoFormat): void {
   const detail = JSON.stringify({ ...s, latency: undefined, send: undefined });
@@ -16,6 +16,6 @@ export function assertFramesAccounted(s: VideoSocketStats, format: VideoFormat):
   }
   assert.strictEqual(s.framesAssembled, s.framesDecoded + s.decodeErrors + s.framesUnsupportedFormat + s.framesDroppedDecodeQueue + s.framesDiscardedByDecoder,
     `assembled frames: ${detail}`);
-  assert.strictEqual(s.framesDecoded, s.framesDelivered + s.framesDroppedDelivery + s.framesSkippedBehind + s.framesConvertFailed,
+  assert.strictEqual(s.framesDecoded, s.framesDelivered + s.framesDroppedDelivery + s.framesSkippedBehind + s.framesShed + s.framesConvertFailed,
     `decoded pictures: ${detail}`);
 }
