@@ -60,17 +60,26 @@ bool NackGenerator::Pursuing(uint16_t seq) const {
   return false;
 }
 
+uint64_t NackGenerator::IntervalAfter(uint32_t requests, uint64_t baseNs) const {
+  double interval = static_cast<double>(baseNs);
+  for (uint32_t k = 1; k < requests && interval < options_.maxRetryIntervalNs; ++k) interval *= options_.retryBackoff;
+  return std::min<uint64_t>(static_cast<uint64_t>(interval), std::max(baseNs, options_.maxRetryIntervalNs));
+}
+
 size_t NackGenerator::Due(uint64_t nowNs, uint64_t rttNs, uint16_t* out, size_t capacity) {
-  const uint64_t interval = rttNs ? std::max(options_.minRetryIntervalNs, rttNs * 3 / 2) : options_.retryIntervalNs;
+  const uint64_t base = rttNs ? std::max(options_.minRetryIntervalNs, rttNs * 3 / 2) : options_.retryIntervalNs;
   size_t n = 0;
   auto keep = missing_.begin();
   for (auto it = missing_.begin(); it != missing_.end(); ++it) {
     Missing m = *it;
-    if (m.requests >= options_.maxRetries || nowNs - m.sinceNs > options_.maxAgeNs) {
+    const uint64_t interval = m.requests ? IntervalAfter(m.requests, base) : 0;
+    const bool answered = m.requests >= options_.maxRetries && nowNs - m.lastRequestNs >= interval;
+    if (answered || nowNs - m.sinceNs > options_.maxAgeNs) {
       if (m.requests > 0) ++stats_.gaveUp;
       continue;  // forgotten
     }
-    const bool due = m.requests == 0 ? nowNs - m.sinceNs >= options_.firstRequestAfterNs : nowNs - m.lastRequestNs >= interval;
+    const bool due = m.requests == 0 ? nowNs - m.sinceNs >= options_.firstRequestAfterNs
+                                     : m.requests < options_.maxRetries && nowNs - m.lastRequestNs >= interval;
     if (due && n < capacity) {
       out[n++] = m.seq;
       ++m.requests;

@@ -3,9 +3,11 @@
 //
 // Every hole the sequence numbers leave is remembered (up to `maxMissing`; a wider gap is not
 // worth asking for, a key frame is). A missing packet is asked for once it has had a moment to
-// arrive reordered, then again every retry interval, at most `maxRetries` times and while it is
-// younger than `maxAge`; after that it is given up, and the frame assembler's loss handling (a
-// key-frame request) takes over. The list is allocated once; no allocation per packet.
+// arrive reordered, then again after a retry interval that grows with each request (a sender
+// that dropped a request under its rate limit answers a later one), at most `maxRetries` times
+// and while it is younger than `maxAge`. It is given up once it is older than that, or once
+// its last request has had its interval to be answered; the frame assembler's loss handling (a
+// key-frame request) then takes over. The list is allocated once; no allocation per packet.
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -19,10 +21,13 @@ struct NackOptions {
   uint64_t maxAgeNs = 1'000'000'000;
   // A hole younger than this may be reordering, not loss: it is not asked for yet.
   uint64_t firstRequestAfterNs = 5'000'000;
-  // Between two requests for one packet when the round trip is unknown; otherwise 1.5 RTT, at
-  // least `minRetryIntervalNs`.
+  // Between the first two requests for one packet when the round trip is unknown; otherwise
+  // 1.5 RTT, at least `minRetryIntervalNs`. Each next interval is `retryBackoff` times the one
+  // before, at most `maxRetryIntervalNs`.
   uint64_t retryIntervalNs = 15'000'000;
   uint64_t minRetryIntervalNs = 5'000'000;
+  double retryBackoff = 1.5;
+  uint64_t maxRetryIntervalNs = 80'000'000;
 };
 
 struct NackStats {
@@ -57,6 +62,9 @@ class NackGenerator {
     uint64_t sinceNs;
     uint64_t lastRequestNs;
   };
+
+  // The wait after the `requests`-th request for one packet.
+  uint64_t IntervalAfter(uint32_t requests, uint64_t baseNs) const;
 
   static constexpr int32_t kRestartDistance = 1000;
   const NackOptions options_;

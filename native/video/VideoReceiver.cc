@@ -30,8 +30,18 @@ VideoReceiver::VideoReceiver(const VideoReceiverOptions& options, ChannelContext
       context_(context),
       sink_(sink),
       strand_(std::make_shared<Strand>()),
+      nack_(NackOptionsForAssembly()),
       assembler_(this, options.packetCapacity, options.reorderWindowMs * kMs),
       localSsrc_(RandomSsrc()) {}
+
+// A hole is pursued as long as the assembler waits for it, and no longer: asked for again and
+// again, further apart each time, until the assembler's recovery limit.
+NackOptions VideoReceiver::NackOptionsForAssembly() {
+  NackOptions o;
+  o.maxAgeNs = FrameAssembler::kDefaultRecoveryLimitNs;
+  o.maxRetries = 10;
+  return o;
+}
 
 bool VideoReceiver::ok(std::string* error) const {
   if (options_.format != PixelFormat::H264 && !decoder_.ok()) {

@@ -136,6 +136,7 @@ class VideoReceiver : private FrameAssembler::Listener {
   std::vector<std::pair<uint8_t, uint8_t>> rtxPayloads_;  // RTX payload type → apt
   uint8_t rtxBuffer_[1600];                               // the packet an RTX packet repairs
   RtpStreamRecv stream_;
+  static NackOptions NackOptionsForAssembly();
   NackGenerator nack_;
   uint32_t nackSsrc_ = 0;  // the RTP SSRC the missing packets were sent under
   static constexpr size_t kMaxNackPerTick = 64;

@@ -131,13 +131,13 @@ describe('media/webrtc: loss between a wrtc peer and a MediaSession, both direct
     assert.ok(lost >= 5, `the link lost ${lost} media packets`);
     assert.ok(s.nackSent > 0 && s.packetsNacked >= lost, `the bot asked for what was lost: ${detail}`);
     assert.ok(s.rtxPackets > 0, `wrtc answered with RTX: ${detail}`);
-    // Retransmissions cross the same lossy link: a few take a second request. With transport-cc
-    // on, libwebrtc's retransmission rate limiter may throw away the rest of a NACK list (up to
-    // its 500 ms window), so up to two may still be given up.
-    assert.ok(s.packetsRecovered >= lost - 2, `the lost packets were recovered: ${detail}`);
+    // Retransmissions cross the same lossy link: a few take a second request. A hole is asked
+    // for again, further apart each time, for as long as the assembler waits for it (300 ms), so
+    // a request libwebrtc's retransmission rate limiter threw away is answered a little later.
+    assert.ok(s.packetsRecovered >= lost - 1, `the lost packets were recovered: ${detail}`);
     // The frames behind a hole wait while its retransmission is asked for, so none is given up
-    // and no key frame is needed (one of each allowed for a retransmission lost as well).
-    assert.ok(s.framesIncomplete <= 2 && s.nackGaveUp <= 2, `frames given up: ${detail}`);
+    // and no key frame is needed (one allowed, for a packet whose every retransmission was lost).
+    assert.ok(s.framesIncomplete <= 1 && s.nackGaveUp <= 1, `frames given up: ${detail}`);
     // A key frame is asked for only when a packet was given up (and asked again while it is on its way).
     assert.ok(s.pliSent === 0 || s.nackGaveUp + s.framesIncomplete > 0, `key frames asked for without a loss given up: ${detail}`);
     assert.ok(s.pliSent <= 3, `key frames asked for: ${detail}`);

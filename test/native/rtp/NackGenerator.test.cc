@@ -37,15 +37,54 @@ TEST(NackGenerator_AReorderedPacketIsNeverAskedFor) {
   CHECK_EQ(g.stats().requested, 0u);
 }
 
-TEST(NackGenerator_RetriesAtTheRetryIntervalOrOneAndAHalfRoundTrips) {
+TEST(NackGenerator_RetriesAtTheRetryIntervalOrOneAndAHalfRoundTripsFurtherApartEachTime) {
   NackGenerator g;
   g.OnPacket(1, 0);
   g.OnPacket(3, 0);
   CHECK_EQ(Due(g, 5 * kMs), (std::vector<uint16_t>{2}));
   CHECK(Due(g, 19 * kMs).empty());
   CHECK_EQ(Due(g, 20 * kMs), (std::vector<uint16_t>{2}));  // 15 ms without a round trip
-  CHECK(Due(g, 20 * kMs + 44 * kMs, 30 * kMs).empty());
-  CHECK_EQ(Due(g, 20 * kMs + 45 * kMs, 30 * kMs), (std::vector<uint16_t>{2}));  // 1.5 × 30 ms
+  // The third waits 1.5 × (1.5 × 30 ms): the round trip now known, and the backoff.
+  CHECK(Due(g, 20 * kMs + 67 * kMs, 30 * kMs).empty());
+  CHECK_EQ(Due(g, 20 * kMs + 68 * kMs, 30 * kMs), (std::vector<uint16_t>{2}));
+}
+
+TEST(NackGenerator_TheIntervalGrowsToItsBoundAndTheHoleIsPursuedForItsWholeAge) {
+  NackOptions o;
+  o.maxRetries = 100;
+  o.maxAgeNs = 300 * kMs;
+  NackGenerator g(o);
+  g.OnPacket(1, 0);
+  g.OnPacket(3, 0);
+  std::vector<uint64_t> asked;
+  for (uint64_t now = 0; now <= 400 * kMs; now += kMs)
+    if (!Due(g, now).empty()) asked.push_back(now / kMs);
+  // 5, then 15, 22.5, 33.75, 50.6, 75.9 ms apart, then 80 ms each, until 300 ms.
+  CHECK_EQ(asked, (std::vector<uint64_t>{5, 20, 43, 77, 128, 204, 284}));
+  CHECK_EQ(g.stats().gaveUp, 1u);
+}
+
+TEST(NackGenerator_TheLastRequestHasItsIntervalToBeAnsweredBeforeTheHoleIsGivenUp) {
+  NackOptions o;
+  o.maxRetries = 2;
+  NackGenerator g(o);
+  g.OnPacket(1, 0);
+  g.OnPacket(3, 0);
+  CHECK_EQ(Due(g, 5 * kMs).size(), 1u);
+  CHECK_EQ(Due(g, 20 * kMs).size(), 1u);  // the last request
+  CHECK(Due(g, 30 * kMs).empty());
+  CHECK(g.Pursuing(2));  // its answer may be on the way
+  CHECK(g.OnPacket(2, 35 * kMs));
+  CHECK_EQ(g.stats().recovered, 1u);
+  CHECK_EQ(g.stats().gaveUp, 0u);
+  g.OnPacket(5, 40 * kMs);
+  CHECK_EQ(Due(g, 45 * kMs).size(), 1u);
+  CHECK_EQ(Due(g, 60 * kMs).size(), 1u);
+  CHECK(Due(g, 82 * kMs).empty());
+  CHECK(g.Pursuing(4));
+  CHECK(Due(g, 83 * kMs).empty());  // 22.5 ms after the last request: given up
+  CHECK(!g.Pursuing(4));
+  CHECK_EQ(g.stats().gaveUp, 1u);
 }
 
 TEST(NackGenerator_ARetransmissionFillsItsHoleAndCountsAsRecovered) {
