@@ -182,6 +182,7 @@ Napi::Value WebRtcTransportWrap::Stats(const Napi::CallbackInfo& info) {
   setc("rembReceived", c.rembReceived);
   setc("decreases", c.decreases);
   setc("packetsStamped", c.packetsStamped);
+  setc("roundTripMs", c.roundTripMs);
   setc("packetsWithSequence", c.receive.packets);
   setc("feedbackSent", c.receive.feedbackSent);
   setc("lateArrivals", c.receive.lateArrivals);

@@ -76,8 +76,13 @@ void CongestionController::OnRemb(uint32_t bps, uint64_t nowNs) {
   Publish();
 }
 
+// The senders' measure (RFC 3550 6.4.1 from their report blocks), in place of the 100 ms assumed
+// before any: the additive growth near capacity and the spacing of loss-based cuts follow it.
 void CongestionController::OnRoundTrip(double ms) {
-  if (ms > 0) rttMs_ = ms;
+  if (!(ms > 0)) return;
+  rttMs_ = ms;
+  std::lock_guard<std::mutex> lock(statsMutex_);
+  stats_.roundTripMs = ms;
 }
 
 void CongestionController::Bound() {

@@ -33,6 +33,7 @@ struct CongestionControlStats {
   uint64_t feedbackReceived, feedbackMalformed, packetsReported, packetsReportedLost, packetsUnknown;
   uint64_t rembReceived, decreases;
   uint64_t packetsStamped;  // sent with a transport-wide sequence number
+  double roundTripMs = 100;  // what the estimate paces its growth and cuts by: the senders' last measure, 100 ms before any
   TransportFeedbackGeneratorStats receive;  // as of the last feedback sent
 };
 
@@ -80,7 +81,7 @@ class CongestionController {
   bool estimating_ = false;  // feedback has come
   uint32_t remb_ = 0;
   uint64_t rembNs_ = 0;
-  double rttMs_ = 100;
+  double rttMs_ = CongestionControlStats{}.roundTripMs;
   int lastFeedbackCount_ = -1;
   uint32_t available_ = 0;
 

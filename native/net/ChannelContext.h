@@ -29,6 +29,8 @@ class PacketTransport {
   // What congestion control lets `sender` (a stream of the channel), asking for `demandBps`,
   // send (bits/s); 0: no estimate, send as configured.
   virtual uint32_t AllocateSendBitrate(const void* sender, uint32_t demandBps, uint64_t nowNs) = 0;
+  // A round trip a sender measured (RFC 3550 6.4.1, from a report block), for congestion control.
+  virtual void ReportRoundTrip(double ms) = 0;
 };
 
 struct ChannelContext {

@@ -65,6 +65,7 @@ class RtpChannel : public std::enable_shared_from_this<RtpChannel>,
   uint32_t AllocateSendBitrate(const void* sender, uint32_t demandBps, uint64_t nowNs) override {
     return transport_->AllocateSendBitrate(sender, demandBps, nowNs);
   }
+  void ReportRoundTrip(double ms) override { transport_->OnRoundTrip(ms); }
   void PostToMedia(std::function<void()> task);
 
   ChannelContext context_;

@@ -73,6 +73,9 @@ class Transport {
   // or none has come yet): the sender then sends what it was configured to. `sender` names the
   // stream (one channel may send several: simulcast layers) and is never dereferenced.
   virtual uint32_t AllocateSendBitrate(const void* /*sender*/, uint32_t /*demandBps*/, uint64_t /*nowNs*/) { return 0; }
+  // Media thread: a round trip one of its channels measured; congestion control paces its
+  // growth and its loss-based cuts by it.
+  virtual void OnRoundTrip(double /*ms*/) {}
 
   // Any thread.
   virtual TransportCounters Counters() const = 0;

@@ -109,6 +109,7 @@ class WebRtcTransport : public Transport,
   bool SendTo(const uint8_t* data, size_t size, const sockaddr* to) override;
   bool CanSend() const override { return srtpReady_; }
   uint32_t AllocateSendBitrate(const void* sender, uint32_t demandBps, uint64_t nowNs) override;
+  void OnRoundTrip(double ms) override { congestion_.OnRoundTrip(ms); }
   TransportCounters Counters() const override;
 
  private:

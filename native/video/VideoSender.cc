@@ -333,7 +333,11 @@ void VideoSender::OnReportBlock(const ReportBlock& block, uint64_t nowNs) {
     NtpNow(&seconds, &fraction);
     const uint32_t middle = (seconds << 16) | (fraction >> 16);
     const uint32_t rtt = middle - block.lastSr - block.delaySinceLastSr;
-    if (rtt < 65536u * 10) roundTripMs_.store(rtt * 1000.0 / 65536.0, std::memory_order_relaxed);
+    if (rtt < 65536u * 10) {
+      const double ms = rtt * 1000.0 / 65536.0;
+      roundTripMs_.store(ms, std::memory_order_relaxed);
+      context_->transport->ReportRoundTrip(ms);
+    }
   }
 }
 

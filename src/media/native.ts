@@ -346,6 +346,8 @@ export interface NativeCongestionStats {
   packetsUnknown: number;
   rembReceived: number;
   decreases: number;
+  /** The round trip the estimate works with: the senders' last measure, 100 ms before any. */
+  roundTripMs: number;
   packetsStamped: number;
   packetsWithSequence: number;
   feedbackSent: number;

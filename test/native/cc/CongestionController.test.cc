@@ -1,5 +1,7 @@
 #include "cc/CongestionController.h"
 
+#include <cmath>
+
 #include "check.h"
 #include "rtp/RtcpPacket.h"
 
@@ -86,4 +88,23 @@ TEST(CongestionController_SharesByDemandAndRembCaps) {
   const uint32_t shareB = c.Allocate(&b, 3'000'000, 3 * kMs);
   CHECK(shareA > 190'000 && shareA <= 200'000);
   CHECK(shareB > 590'000 && shareB <= 600'000);
+}
+
+// The round trip the senders measured replaces the 100 ms assumed before any; nonsense is ignored.
+// With a long one the estimate still comes under the link (its cuts are only spaced further).
+TEST(CongestionController_TakesTheSendersRoundTrip) {
+  CongestionController c;
+  CHECK_EQ(c.Stats().roundTripMs, 100.0);
+  c.OnRoundTrip(35);
+  CHECK_EQ(c.Stats().roundTripMs, 35.0);
+  c.OnRoundTrip(0);
+  c.OnRoundTrip(-4);
+  c.OnRoundTrip(std::nan(""));
+  CHECK_EQ(c.Stats().roundTripMs, 35.0);
+  Link link{};
+  link.linkBps = 500'000;
+  link.sender.OnRoundTrip(400);
+  uint32_t rate = 0;
+  link.Run(6000, 2'000'000, &rate);
+  CHECK_MSG(rate < 550'000, "rate " + std::to_string(rate));
 }
