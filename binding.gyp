@@ -59,6 +59,7 @@
         "native/video/RtpPayloadFormats.cc",
         "native/video/VideoChannel.cc",
         "native/video/VideoDecoder.cc",
+        "native/video/DecodeStage.cc",
         "native/video/VideoEncoder.cc",
         "native/video/VideoReceiver.cc",
         "native/video/VideoSender.cc",

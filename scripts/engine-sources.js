@@ -39,6 +39,7 @@ const engineSources = [
 // the parsers above): what the decoder makes of each access unit is checked one by one.
 const codecSources = [
   'native/video/VideoDecoder.cc',
+  'native/video/DecodeStage.cc',
   'native/video/VideoEncoder.cc',
   'native/video/AvEncoder.cc',
   'native/video/H264Encoder.cc',

@@ -29,10 +29,10 @@ VideoReceiver::VideoReceiver(const VideoReceiverOptions& options, ChannelContext
     : options_(options),
       context_(context),
       sink_(sink),
-      strand_(std::make_shared<Strand>()),
       nack_(NackOptionsForAssembly()),
       assembler_(this, options.packetCapacity, options.reorderWindowMs * kMs),
-      localSsrc_(RandomSsrc()) {}
+      localSsrc_(RandomSsrc()),
+      decode_(options.format, options.maxDecodeQueue, context, sink, this) {}
 
 // A hole is pursued as long as the assembler waits for it, and no longer: asked for again and
 // again, further apart each time, until the assembler's recovery limit.
@@ -43,19 +43,14 @@ NackOptions VideoReceiver::NackOptionsForAssembly() {
   return o;
 }
 
-bool VideoReceiver::ok(std::string* error) const {
-  if (options_.format != PixelFormat::H264 && !decoder_.ok()) {
-    *error = decoder_.error();
-    return false;
-  }
-  return true;
-}
+bool VideoReceiver::ok(std::string* error) const { return options_.format == PixelFormat::H264 || decode_.ok(error); }
 
 void VideoReceiver::Finish(std::function<void()> done) {
-  strand_->Post([this, done] {
-    DrainDecoder();
-    done();
-  });
+  if (options_.format == PixelFormat::H264) {
+    done();  // passthrough: nothing is ever queued for a decoder
+    return;
+  }
+  decode_.Drain(std::move(done));
 }
 
 void VideoReceiver::RequestKeyFrame(uint64_t nowNs) {
@@ -104,11 +99,7 @@ void VideoReceiver::SwitchCodec(VideoCodec codec) {
   assembler_.SetCodec(codec);
   keyFrames_.Reset();
   if (options_.format == PixelFormat::H264) return;  // passthrough: no decoder
-  auto keep = context_->owner.lock();
-  strand_->Post([this, keep, codec] {
-    DrainDecoder();
-    if (!decoder_.Reopen(codec)) context_->sink->OnEvent("error", "DECODER_FAILED", decoder_.error());
-  });
+  decode_.Reopen(codec);
 }
 
 bool VideoReceiver::OnRtp(const uint8_t* data, size_t size, const RtpPacket& packet, uint64_t nowNs) {
@@ -271,11 +262,10 @@ void VideoReceiver::OnTick(uint64_t now) {
   if (now - lastReportNs_ >= kReportIntervalNs) SendFeedback(now, false, false);
   // A stream with B-frames leaves pictures inside the decoder when it pauses: hand them over.
   if (!idleDrainPosted_ && lastAssembledNs_ && now - lastAssembledNs_ >= kIdleDrainNs &&
-      heldPictures_.load(std::memory_order_relaxed) > 0) {
+      decode_.HeldPictures() > 0) {
     idleDrainPosted_ = true;
     auto keep = context_->owner.lock();
-    strand_->Post([this, keep] {
-      DrainDecoder();
+    decode_.Drain([this, keep] {
       MediaThread::Instance().Post([this, keep] {
         if (!context_->closing) assembler_.RequireKeyFrame();
       });
@@ -303,7 +293,7 @@ void VideoReceiver::OnFrameAssembled(const AssembledFrame& frame) {
     sink_->OnFrame(std::move(meta));
     return;
   }
-  const size_t waiting = strand_->Pending();
+  const size_t waiting = decode_.Waiting();
   if (waiting >= (frame.reference ? options_.decodeQueueLimit : options_.decodeQueueLimit / 2)) {
     // Far behind for long: only now is compressed input lost. A disposable frame goes without
     // consequence; a reference frame breaks the chain, so the stream resumes at a key frame.
@@ -315,107 +305,19 @@ void VideoReceiver::OnFrameAssembled(const AssembledFrame& frame) {
     return;
   }
   if (frame.keyFrame) lastKeyFrameToDecoder_ = framesToDecoder_;
-  PooledBuffer au = PooledBuffer::Make(frame.size, VideoDecoder::kInputPadding);
-  std::memcpy(au.data(), frame.data, frame.size);
-  std::memset(au.data() + frame.size, 0, VideoDecoder::kInputPadding);
-  const size_t size = frame.size;
+  decode_.Submit(frame.data, frame.size, std::move(meta), framesToDecoder_++);
+}
+
+// Strand: a corrupt or discarded access unit. On the media thread, unless a key frame handed to
+// the decoder after it already starts the references over (a decoder behind by several frames
+// must not make the assembler throw that key frame's successors away).
+void VideoReceiver::OnDecodeBroken(uint64_t index) {
   auto keep = context_->owner.lock();
-  // std::function needs a copyable callable: park the move-only buffers in a shared holder.
-  auto job = std::make_shared<std::pair<PooledBuffer, DeliveredFrame>>(std::move(au), std::move(meta));
-  const uint64_t index = framesToDecoder_++;
-  strand_->Post([this, keep, job, size, index] { Decode(std::move(job->first), size, std::move(job->second), index); });
-}
-
-void VideoReceiver::Decode(PooledBuffer accessUnit, size_t size, DeliveredFrame meta, uint64_t index) {
-  meta.stamps[kDecodeStart] = NowNs();
-  const int64_t pts = meta.timestamp;
-  Pending& slot = pending_[pendingNext_++ % kPendingCapacity];
-  slot.pts = pts;
-  slot.meta = std::move(meta);
-
-  const auto result =
-      decoder_.Decode(accessUnit.data(), size, pts, [this](const DecodedPicture& picture) { OnPicture(picture); });
-  // A frame the decoder threw away may have been a reference: what follows would be guesswork.
-  const bool discarded = TakeDecoderOutcomes() > 0;
-
-  if (result == VideoDecoder::Result::Corrupt || discarded) {
-    auto keep = context_->owner.lock();
-    MediaThread::Instance().Post([this, keep, index] {
-      // A key frame handed to the decoder after the broken one starts the references over: the
-      // stream needs nothing more (a decoder behind by several frames must not make the
-      // assembler throw that key frame's successors away).
-      if (context_->closing || lastKeyFrameToDecoder_ > index) return;
-      assembler_.RequireKeyFrame();
-      NeedKeyFrame(NowNs(), "corrupt bitstream");
-    });
-  }
-  if (result == VideoDecoder::Result::UnsupportedFormat && !reportedUnsupported_) {
-    reportedUnsupported_ = true;
-    context_->sink->OnEvent("error", "UNSUPPORTED_PIXEL_FORMAT", "the stream decodes to a pixel format other than 4:2:0 8-bit");
-  }
-}
-
-// Every access unit handed to the decoder ends in one counter: a picture (OnPicture), corrupt,
-// an unsupported format, or discarded by the decoder without a word.
-uint64_t VideoReceiver::TakeDecoderOutcomes() {
-  const auto o = decoder_.TakeOutcomes();
-  decodeErrors_.fetch_add(o.corrupt, std::memory_order_relaxed);
-  framesUnsupportedFormat_.fetch_add(o.unsupported, std::memory_order_relaxed);
-  framesDiscardedByDecoder_.fetch_add(o.discarded, std::memory_order_relaxed);
-  heldPictures_.store(decoder_.held(), std::memory_order_relaxed);
-  return o.discarded;
-}
-
-void VideoReceiver::OnPicture(const DecodedPicture& picture) {
-  const uint64_t decodedNs = NowNs();
-  // Find the stamps of the access unit this picture came from (pictures may be reordered).
-  DeliveredFrame* source = nullptr;
-  for (auto& p : pending_) {
-    if (p.pts == picture.pts && p.meta.stamps[kDecodeStart] != 0) {
-      source = &p.meta;
-      break;
-    }
-  }
-  DeliveredFrame out;
-  if (source) {
-    out.timestamp = source->timestamp;
-    out.ssrc = source->ssrc;
-    out.keyFrame = source->keyFrame;
-    std::memcpy(out.stamps, source->stamps, sizeof(out.stamps));
-    source->stamps[kDecodeStart] = 0;
-  } else {
-    for (int i = kFirstPacket; i < kDecoded; ++i) out.stamps[i] = decodedNs;  // origin unknown: no fake age
-  }
-  out.format = options_.format;
-  out.width = picture.width;
-  out.height = picture.height;
-  out.stamps[kDecoded] = decodedNs;
-  framesDecoded_.fetch_add(1, std::memory_order_relaxed);
-  if (strand_->Pending() > options_.maxDecodeQueue) {
-    // Behind (the running task counts itself): this picture is the oldest one waiting to be
-    // seen, so it is the one to skip. The decoder has its references; nothing else is lost.
-    framesSkippedBehind_.fetch_add(1, std::memory_order_relaxed);
-    return;
-  }
-  if (shedding_.load(std::memory_order_relaxed) && (shedTurn_++ & 1) && !out.keyFrame) {
-    framesShed_.fetch_add(1, std::memory_order_relaxed);
-    return;
-  }
-  out.buffer = PooledBuffer::Make(FrameSize(options_.format, picture.width, picture.height));
-  if (!FrameConverter::FromI420(picture.planes, picture.width, picture.height, picture.fullRange, picture.matrix,
-                                options_.format, out.buffer.data())) {
-    framesConvertFailed_.fetch_add(1, std::memory_order_relaxed);
-    return;
-  }
-  out.stamps[kConverted] = NowNs();
-  sink_->OnFrame(std::move(out));
-}
-
-void VideoReceiver::DrainDecoder() {
-  if (options_.format == PixelFormat::H264) return;
-  decoder_.Drain([this](const DecodedPicture& picture) { OnPicture(picture); });
-  TakeDecoderOutcomes();
-  for (auto& p : pending_) p.meta.stamps[kDecodeStart] = 0;
+  MediaThread::Instance().Post([this, keep, index] {
+    if (context_->closing || lastKeyFrameToDecoder_ > index) return;
+    assembler_.RequireKeyFrame();
+    NeedKeyFrame(NowNs(), "corrupt bitstream");
+  });
 }
 
 VideoReceiverStats VideoReceiver::Stats() const {
@@ -443,13 +345,14 @@ VideoReceiverStats VideoReceiver::Stats() const {
   s.framesMalformed = r(a.framesMalformed);
   s.framesWaitingKeyFrame = r(a.framesWaitingKeyFrame);
   s.framesDroppedDecodeQueue = r(framesDroppedDecodeQueue_);
-  s.framesDecoded = r(framesDecoded_);
-  s.framesSkippedBehind = r(framesSkippedBehind_);
-  s.framesShed = r(framesShed_);
-  s.framesUnsupportedFormat = r(framesUnsupportedFormat_);
-  s.framesConvertFailed = r(framesConvertFailed_);
-  s.decodeErrors = r(decodeErrors_);
-  s.framesDiscardedByDecoder = r(framesDiscardedByDecoder_);
+  const DecodeStageStats d = decode_.Stats();
+  s.framesDecoded = d.framesDecoded;
+  s.framesSkippedBehind = d.framesSkippedBehind;
+  s.framesShed = d.framesShed;
+  s.framesUnsupportedFormat = d.framesUnsupportedFormat;
+  s.framesConvertFailed = d.framesConvertFailed;
+  s.decodeErrors = d.decodeErrors;
+  s.framesDiscardedByDecoder = d.framesDiscardedByDecoder;
   s.rtxPackets = r(rtxPackets_);
   s.rtxPaddingOnly = r(rtxPaddingOnly_);
   s.rtxUnusable = r(rtxUnusable_);

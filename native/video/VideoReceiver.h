@@ -18,29 +18,12 @@
 #include "rtp/RtcpPacket.h"
 #include "rtp/RtpStreamRecv.h"
 #include "net/ChannelContext.h"
+#include "video/DecodeStage.h"
 #include "video/FrameAssembler.h"
 #include "video/FrameStamps.h"
-#include "video/VideoDecoder.h"
 #include "video/PixelFormat.h"
 
 namespace callmedia {
-
-struct DeliveredFrame {
-  PooledBuffer buffer;
-  PixelFormat format = PixelFormat::I420;
-  int width = 0;
-  int height = 0;
-  uint32_t timestamp = 0;
-  uint32_t ssrc = 0;
-  bool keyFrame = false;
-  uint64_t stamps[kStampCount] = {};
-};
-
-// Video frames for JavaScript, from the media thread or a worker; never blocks.
-class VideoSink : public ChannelSink {
- public:
-  virtual void OnFrame(DeliveredFrame&& frame) = 0;
-};
 
 struct VideoReceiverOptions {
   PixelFormat format = PixelFormat::I420;
@@ -76,7 +59,7 @@ struct VideoReceiverStats {
   uint32_t rtcpSsrc;  // the receiver's own SSRC, on its reports and requests
 };
 
-class VideoReceiver : private FrameAssembler::Listener {
+class VideoReceiver : private FrameAssembler::Listener, private DecodeStage::Listener {
  public:
   VideoReceiver(const VideoReceiverOptions& options, ChannelContext* context, VideoSink* sink);
   bool ok(std::string* error) const;
@@ -91,7 +74,7 @@ class VideoReceiver : private FrameAssembler::Listener {
   // Any thread. Under overload the platform sheds this socket's conversion and delivery: of
   // every two decoded pictures one is converted and delivered (the decoder still decodes all,
   // so no reference is lost). Counted in framesShed.
-  void SetShedding(bool on) { shedding_.store(on, std::memory_order_relaxed); }
+  void SetShedding(bool on) { decode_.SetShedding(on); }
   // The codec of each payload type the session negotiated (empty: everything is H.264). A
   // stream that changes codec starts over at a key frame.
   void SetPayloadCodecs(const std::vector<std::pair<uint8_t, VideoCodec>>& codecs);
@@ -109,6 +92,7 @@ class VideoReceiver : private FrameAssembler::Listener {
  private:
   void OnFrameAssembled(const AssembledFrame& frame) override;
   void OnKeyFrameNeeded() override;
+  void OnDecodeBroken(uint64_t index) override;
   bool RecoveryPending(uint16_t seq) override { return options_.nack && nack_.Pursuing(seq); }
   bool CodecOf(uint8_t payloadType, VideoCodec* codec) const;
   void SwitchCodec(VideoCodec codec);
@@ -121,15 +105,10 @@ class VideoReceiver : private FrameAssembler::Listener {
   void SendKeyFrameRequest(const KeyFrameRequest& request, uint64_t nowNs);
   void RequestMissing(uint64_t nowNs);
   void PublishNackStats();
-  void Decode(PooledBuffer accessUnit, size_t size, DeliveredFrame meta, uint64_t index);
-  void OnPicture(const DecodedPicture& picture);
-  void DrainDecoder();
-  uint64_t TakeDecoderOutcomes();  // returns the access units the decoder discarded
 
   const VideoReceiverOptions options_;
   ChannelContext* context_;
   VideoSink* sink_;
-  std::shared_ptr<Strand> strand_;
 
   // Media thread state.
   std::vector<std::pair<uint8_t, VideoCodec>> payloadCodecs_;
@@ -162,24 +141,13 @@ class VideoReceiver : private FrameAssembler::Listener {
   uint64_t lastKeyFrameToDecoder_ = 0;  // index of the last key frame among them
   bool idleDrainPosted_ = false;
 
-  // Worker state (only the strand touches it).
-  VideoDecoder decoder_;
-  struct Pending { int64_t pts; DeliveredFrame meta; };
-  static constexpr size_t kPendingCapacity = 16;
-  Pending pending_[kPendingCapacity];
-  size_t pendingNext_ = 0;
-  bool reportedUnsupported_ = false;
-  std::atomic<int> heldPictures_{0};  // access units inside the decoder, held for reordering
+  // The worker half: decode, conversion, delivery.
+  DecodeStage decode_;
 
   std::atomic<uint64_t> packetsMalformed_{0}, wrongPayloadType_{0}, packetsOtherSsrc_{0};
   std::atomic<uint64_t> pliSent_{0}, firSent_{0}, reportsSent_{0};
   std::atomic<uint64_t> nackSent_{0}, packetsNacked_{0}, packetsRecovered_{0}, nackGaveUp_{0};
-  std::atomic<uint64_t> framesDroppedDecodeQueue_{0}, framesDecoded_{0}, framesSkippedBehind_{0}, decodeErrors_{0};
-  std::atomic<bool> shedding_{false};
-  std::atomic<uint64_t> framesShed_{0};
-  uint64_t shedTurn_ = 0;  // strand
-  std::atomic<uint64_t> framesUnsupportedFormat_{0}, framesConvertFailed_{0}, rtpPackets_{0};
-  std::atomic<uint64_t> framesDiscardedByDecoder_{0};
+  std::atomic<uint64_t> framesDroppedDecodeQueue_{0}, rtpPackets_{0};
   std::atomic<uint64_t> rtxPackets_{0}, rtxPaddingOnly_{0}, rtxUnusable_{0};
 };
 

@@ -49,8 +49,10 @@ describe('media/VideoSocket: receive from ffmpeg RTP H.264', function () {
       const clip = makeH264Clip({ width, height, seconds: 10, profile });
       const formats: VideoFormat[] = [...RAW_FORMATS, 'H264'];
       // Six sockets decode at once on a busy 2-core machine: this test is about every picture being
-      // right, so each may fall far behind (the default, 8, skips pictures to stay live instead).
-      const sockets = formats.map((format) => new VideoSocket({ format, maxQueuedFrames: 8, maxDecodeQueue: 100, decodeQueueLimit: 300 }));
+      // right, so each may fall far behind (the default, 8, skips pictures to stay live instead),
+      // and each holds two seconds of pictures for an event loop that stalls (the default, 4,
+      // drops the oldest for a consumer that is late: seen in CI beside other work).
+      const sockets = formats.map((format) => new VideoSocket({ format, maxQueuedFrames: 64, maxDecodeQueue: 100, decodeQueueLimit: 300 }));
       const samples = new Map<VideoFormat, Buffer[]>(formats.map((f) => [f, []]));
       const counts = new Map<VideoFormat, number>(formats.map((f) => [f, 0]));
       const accessUnits: Buffer[] = [];
