@@ -109,7 +109,7 @@ export interface VideoSendLayerStats extends Omit<NativeSendStats, 'encodeMs' | 
   sendLatency: Percentiles;
 }
 
-export interface VideoSendStats extends Omit<VideoSendLayerStats, never> {
+export interface VideoSendStats extends VideoSendLayerStats {
   /** Bitrate sent since the previous stats() call, bit/s (every layer). */
   bitrate: number;
   /** A simulcast socket's layers, largest first; the figures above are the first's. */
