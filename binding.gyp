@@ -48,6 +48,7 @@
         "native/rtp/TransportFeedback.cc",
         "native/rtp/RtpStreamRecv.cc",
         "native/sfu/ForwarderChannel.cc",
+        "native/sfu/PayloadTypeMap.cc",
         "native/sfu/RtpRewriter.cc",
         "native/sfu/SimulcastStreams.cc",
         "native/video/AvEncoder.cc",

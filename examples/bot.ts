@@ -16,6 +16,8 @@ export interface SampleBotOptions {
   greeting?: string;
   /** Video sockets per call, one participant each (default 4, at most 10). */
   videoSockets?: number;
+  /** The first video socket also sends the bot's camera at this size (what the bot's code sends on it). */
+  camera?: { width: number; height: number; fps: number };
   log?: (line: string) => void;
 }
 
@@ -45,7 +47,7 @@ export async function startSampleBot(options: SampleBotOptions): Promise<SampleB
   });
 
   async function answer(call: Call): Promise<void> {
-    const video = Array.from({ length: options.videoSockets ?? 4 }, () => ({}));
+    const video = Array.from({ length: options.videoSockets ?? 4 }, (_, i) => (i === 0 && options.camera ? { send: options.camera } : {}));
     const session = platform.createMediaSession({ audio: { unmixed: 4, send: {} }, video, vbss: {} });
     sessions.set(call.id, session);
     // The service answers the session's offer in the call's media configuration: apply it

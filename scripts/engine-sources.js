@@ -29,6 +29,7 @@ const engineSources = [
   'native/audio/AudioSource.cc',
   'native/audio/DominantSpeaker.cc',
   'native/audio/DtmfReceiver.cc',
+  'native/sfu/PayloadTypeMap.cc',
   'native/sfu/RtpRewriter.cc',
   'native/sfu/SimulcastStreams.cc',
   'native/common/BufferPool.cc',

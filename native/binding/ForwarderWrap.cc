@@ -18,6 +18,8 @@ void ForwarderWrap::Init(Napi::Env env, Napi::Object exports) {
       InstanceMethod("addConsumer", &ForwarderWrap::AddConsumer),
       InstanceMethod("removeConsumer", &ForwarderWrap::RemoveConsumer),
       InstanceMethod("setStreamIdExtension", &ForwarderWrap::SetStreamIdExtension),
+      InstanceMethod("setPayloadTypes", &ForwarderWrap::SetPayloadTypes),
+      InstanceMethod("setSourceId", &ForwarderWrap::SetSourceId),
       InstanceMethod("close", &ForwarderWrap::Close),
       InstanceMethod("unref", &ForwarderWrap::Unref),
   });
@@ -72,6 +74,7 @@ Napi::Value ForwarderWrap::Stats(const Napi::CallbackInfo& info) {
   o.Set("targets", Napi::Number::New(env, static_cast<double>(s.targets)));
   o.Set("lastSsrc", Napi::Number::New(env, s.lastSsrc));
   o.Set("packetsOtherLayer", Napi::Number::New(env, s.packetsOtherLayer));
+  o.Set("packetsNoCodec", Napi::Number::New(env, s.packetsNoCodec));
   Napi::Array streams = Napi::Array::New(env, s.streams.size());
   for (size_t i = 0; i < s.streams.size(); ++i) {
     Napi::Object l = Napi::Object::New(env);
@@ -144,6 +147,37 @@ void ForwarderWrap::AddConsumer(const Napi::CallbackInfo& info) {
 // setStreamIdExtension(id): the RFC 8852 rtp-stream-id extension id of the sender's packets.
 void ForwarderWrap::SetStreamIdExtension(const Napi::CallbackInfo& info) {
   if (!closed_ && info.Length() >= 1 && info[0].IsNumber()) channel_->SetStreamIdExtension(info[0].As<Napi::Number>().Int32Value());
+}
+
+// setPayloadTypes([{ payloadType, codec }]): what this session's numbers mean; codec is one of
+// PayloadTypeMap's names. An unknown name or a number out of range is refused.
+void ForwarderWrap::SetPayloadTypes(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsArray()) {
+    ThrowCodedError(env, "INVALID_ARGUMENT", "setPayloadTypes([{ payloadType, codec }])");
+    return;
+  }
+  Napi::Array list = info[0].As<Napi::Array>();
+  PayloadTypeMap map;
+  for (uint32_t i = 0; i < list.Length(); ++i) {
+    Napi::Value item = list.Get(i);
+    if (!item.IsObject()) continue;
+    Napi::Object e = item.As<Napi::Object>();
+    Napi::Value pt = e.Get("payloadType"), codec = e.Get("codec");
+    const ForwardedCodec c = codec.IsString() ? ForwardedCodecByName(codec.As<Napi::String>().Utf8Value()) : ForwardedCodec::None;
+    const int n = pt.IsNumber() ? pt.As<Napi::Number>().Int32Value() : -1;
+    if (c == ForwardedCodec::None || n < 0 || n > 127) {
+      ThrowCodedError(env, "INVALID_ARGUMENT", "setPayloadTypes: entry " + std::to_string(i) + " is not a payload type (0-127) of a codec the forwarder knows");
+      return;
+    }
+    map.Set(static_cast<uint8_t>(n), c);
+  }
+  if (!closed_) channel_->SetPayloadTypes(map);
+}
+
+// setSourceId(id): the roster source id of whoever sends to this point (0: their own SSRC).
+void ForwarderWrap::SetSourceId(const Napi::CallbackInfo& info) {
+  if (!closed_ && info.Length() >= 1 && info[0].IsNumber()) channel_->SetSourceId(info[0].As<Napi::Number>().Uint32Value());
 }
 
 void ForwarderWrap::RemoveConsumer(const Napi::CallbackInfo& info) {

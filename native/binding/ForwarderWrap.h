@@ -26,6 +26,8 @@ class ForwarderWrap : public Napi::ObjectWrap<ForwarderWrap> {
   void AddConsumer(const Napi::CallbackInfo& info);
   void RemoveConsumer(const Napi::CallbackInfo& info);
   void SetStreamIdExtension(const Napi::CallbackInfo& info);
+  void SetPayloadTypes(const Napi::CallbackInfo& info);
+  void SetSourceId(const Napi::CallbackInfo& info);
   // The channel of a Forwarder handle passed from JavaScript (null when it is not one, or closed).
   static std::shared_ptr<ForwarderChannel> ChannelOf(Napi::Env env, const Napi::Value& value);
   void Close(const Napi::CallbackInfo& info);

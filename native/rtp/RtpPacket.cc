@@ -99,24 +99,21 @@ bool RtpPacket::GetExtension(uint8_t id, const uint8_t** value, size_t* length) 
 
 uint32_t RtpPacket::csrc(size_t i) const { return i < csrcCount ? Read32(data + kFixedHeaderSize + 4 * i) : 0; }
 
-size_t RtpPacket::CopyAsForwarded(uint32_t newSsrc, uint16_t newSeq, uint32_t source, uint8_t* out, size_t capacity) const {
-  const size_t oldHeader = kFixedHeaderSize + 4u * csrcCount;
-  const size_t rest = size - oldHeader;  // extension, payload and padding, as they were
-  const size_t total = kFixedHeaderSize + 4 + rest;
+size_t RtpPacket::CopyAsForwarded(const ForwardedHeader& header, uint8_t* out, size_t capacity) const {
+  const size_t csrcBytes = header.withSource ? 4 : 0;
+  const size_t tail = payloadSize + paddingSize;  // payload and padding, as they were
+  const size_t total = kFixedHeaderSize + csrcBytes + tail;
   if (total > capacity) return 0;
-  std::memcpy(out, data, kFixedHeaderSize);
-  out[0] = static_cast<uint8_t>((out[0] & 0xF0) | 1);  // one CSRC
-  out[2] = newSeq >> 8;
-  out[3] = newSeq & 0xFF;
-  out[8] = newSsrc >> 24;
-  out[9] = (newSsrc >> 16) & 0xFF;
-  out[10] = (newSsrc >> 8) & 0xFF;
-  out[11] = newSsrc & 0xFF;
-  out[12] = source >> 24;
-  out[13] = (source >> 16) & 0xFF;
-  out[14] = (source >> 8) & 0xFF;
-  out[15] = source & 0xFF;
-  std::memcpy(out + kFixedHeaderSize + 4, data + oldHeader, rest);
+  WriteHeader(out, header.payloadType, marker, header.sequenceNumber, timestamp, header.ssrc);
+  if (paddingSize) out[0] |= 0x20;
+  if (header.withSource) {
+    out[0] |= 1;  // one CSRC
+    out[12] = header.source >> 24;
+    out[13] = (header.source >> 16) & 0xFF;
+    out[14] = (header.source >> 8) & 0xFF;
+    out[15] = header.source & 0xFF;
+  }
+  std::memcpy(out + kFixedHeaderSize + csrcBytes, payload, tail);
   return total;
 }
 

@@ -29,10 +29,19 @@ class RtpPacket {
   // an SSRC of its own (RFC 3550 7.1), else its SSRC.
   uint32_t sourceId() const { return csrcCount ? csrc(0) : ssrc; }
 
-  // Copies the packet into `out` under another SSRC and sequence number, with `source` as its
-  // only CSRC (a media server forwarding it as one of its own streams). Returns the new size, or
-  // 0 when it does not fit.
-  size_t CopyAsForwarded(uint32_t newSsrc, uint16_t newSeq, uint32_t source, uint8_t* out, size_t capacity) const;
+  // The header a media server gives a packet it forwards into another session.
+  struct ForwardedHeader {
+    uint32_t ssrc;
+    uint16_t sequenceNumber;
+    uint8_t payloadType;  // the codec's number in the session it goes to
+    bool withSource;      // `source` becomes the only CSRC (RFC 3550 7.1); else there is none
+    uint32_t source;
+  };
+  // Copies the packet into `out` with that header and no header extension: an extension's id
+  // means something only in the session that negotiated it, and the sending transport adds its
+  // own. Timestamp, marker, payload and padding stay. Returns the new size, or 0 when it does not
+  // fit.
+  size_t CopyAsForwarded(const ForwardedHeader& header, uint8_t* out, size_t capacity) const;
 
   // Copies the packet into `out` with the extension element `id` set to `value` (added, or
   // replacing one with that id); every other element, the CSRCs, payload and padding stay.

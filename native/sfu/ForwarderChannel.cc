@@ -107,12 +107,24 @@ void ForwarderChannel::RemoveConsumer(const std::shared_ptr<ForwarderChannel>& c
 
 void ForwarderChannel::Consume(const RtpPacket& packet, const ForwarderChannel* from) {
   if (context_.closing) return;
-  packetsConsumed_.fetch_add(1, std::memory_order_relaxed);
-  if (!options_.rewrite) {
-    SendPacket(packet.data, packet.size);
+  const int payloadType = PayloadTypeMap::Translate(packet.payloadType, from->payloadTypes_, payloadTypes_);
+  if (payloadType < 0) {
+    packetsNoCodec_.fetch_add(1, std::memory_order_relaxed);
     return;
   }
-  const size_t n = rewriter_.Rewrite(packet, from, buffer_, sizeof(buffer_));
+  packetsConsumed_.fetch_add(1, std::memory_order_relaxed);
+  const uint32_t source = from->sourceId_ ? from->sourceId_ : packet.sourceId();
+  size_t n;
+  if (options_.rewrite) {
+    n = rewriter_.Rewrite(packet, from, source, static_cast<uint8_t>(payloadType), buffer_, sizeof(buffer_));
+  } else {
+    // As it came (audio: the bot mixes by SSRC), but under the roster's id when the sender
+    // picked its own, and in this session's numbers.
+    const bool forwarded = !from->sourceId_ && packet.csrcCount > 0;
+    const RtpPacket::ForwardedHeader header{from->sourceId_ ? from->sourceId_ : packet.ssrc, packet.sequenceNumber,
+                                            static_cast<uint8_t>(payloadType), forwarded, forwarded ? packet.csrc(0) : 0};
+    n = packet.CopyAsForwarded(header, buffer_, sizeof(buffer_));
+  }
   if (n > 0) SendPacket(buffer_, n);
 }
 
@@ -129,6 +141,14 @@ void ForwarderChannel::RequestKeyFrame() {
 
 void ForwarderChannel::SetStreamIdExtension(int id) {
   PostToMedia([this, id] { streams_.SetExtensionId(id); });
+}
+
+void ForwarderChannel::SetPayloadTypes(const PayloadTypeMap& map) {
+  PostToMedia([this, map] { payloadTypes_ = map; });
+}
+
+void ForwarderChannel::SetSourceId(uint32_t sourceId) {
+  PostToMedia([this, sourceId] { sourceId_ = sourceId; });
 }
 
 bool ForwarderChannel::OnRtpPacket(const uint8_t* data, size_t size, const RtpPacket& packet, uint64_t) {
@@ -185,6 +205,7 @@ ForwarderStats ForwarderChannel::Stats() const {
   s.targets = targetCount_.load(std::memory_order_relaxed);
   s.lastSsrc = lastSsrcSeen_.load(std::memory_order_relaxed);
   s.packetsOtherLayer = packetsOtherLayer_.load(std::memory_order_relaxed);
+  s.packetsNoCodec = packetsNoCodec_.load(std::memory_order_relaxed);
   s.streams = streams_.Snapshot();
   return s;
 }

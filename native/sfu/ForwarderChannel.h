@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "net/RtpChannel.h"
+#include "sfu/PayloadTypeMap.h"
 #include "sfu/RtpRewriter.h"
 #include "sfu/SimulcastStreams.h"
 
@@ -31,6 +32,7 @@ struct ForwarderStats {
   RtpChannelStats transport;
   uint64_t packetsIn, packetsForwarded, packetsGated, packetsConsumed;
   uint64_t packetsOtherLayer;  // not sent to a target because it wants another layer
+  uint64_t packetsNoCodec;     // not sent by a consumer: its session did not negotiate the codec
   std::vector<SimulcastStreams::Seen> streams;  // what arrives, each with its stream id
   size_t targets;
   uint32_t lastSsrc;
@@ -55,6 +57,12 @@ class ForwarderChannel : public RtpChannel {
   // Node thread: the RFC 8852 rtp-stream-id extension the sender's packets carry (0: none), by
   // which the forwarder tells simulcast layers apart.
   void SetStreamIdExtension(int id);
+  // Node thread: what this session's payload types mean (its answer's), so that a packet
+  // forwarded between sessions keeps its codec; empty: numbers pass as they are.
+  void SetPayloadTypes(const PayloadTypeMap& map);
+  // Node thread: the roster source id this point's sender has (0: its packets' own SSRC or
+  // CSRC). A browser picks its SSRCs; consumers carry the source under the id the roster gives.
+  void SetSourceId(uint32_t sourceId);
   ForwarderStats Stats() const;
 
  private:
@@ -80,10 +88,13 @@ class ForwarderChannel : public RtpChannel {
   std::vector<Target> targets_;  // media thread
   SimulcastStreams streams_;  // media thread; stats take snapshots
   uint32_t lastSsrc_ = 0;
+  PayloadTypeMap payloadTypes_;  // media thread
+  uint32_t sourceId_ = 0;        // media thread
   RtpRewriter rewriter_;  // as a rewriting consumer (media thread)
   static constexpr size_t kMaxPacket = 1600;  // a forwarded packet and its CSRC
   uint8_t buffer_[kMaxPacket];
-  std::atomic<uint64_t> packetsIn_{0}, packetsForwarded_{0}, packetsGated_{0}, packetsConsumed_{0}, packetsOtherLayer_{0};
+  std::atomic<uint64_t> packetsIn_{0}, packetsForwarded_{0}, packetsGated_{0}, packetsConsumed_{0}, packetsOtherLayer_{0},
+      packetsNoCodec_{0};
   std::atomic<size_t> targetCount_{0};
   std::atomic<uint32_t> lastSsrcSeen_{0};
 };

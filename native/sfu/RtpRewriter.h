@@ -15,9 +15,11 @@ class RtpRewriter {
  public:
   RtpRewriter(uint32_t ssrc, uint16_t firstSeq) : ssrc_(ssrc), nextSeq_(firstSeq) {}
 
-  // Writes `packet` as this stream's into `out`; `producer` says which incoming stream it came
-  // from (identity only). Returns the bytes written, or 0 if it does not fit `capacity`.
-  size_t Rewrite(const RtpPacket& packet, const void* producer, uint8_t* out, size_t capacity);
+  // Writes `packet` as this stream's into `out`, carrying `source` in its CSRC, under
+  // `payloadType` (its codec's number in this stream's session); `producer` says which incoming
+  // stream it came from (identity only). Returns the bytes written, or 0 if it does not fit.
+  size_t Rewrite(const RtpPacket& packet, const void* producer, uint32_t source, uint8_t payloadType, uint8_t* out,
+                 size_t capacity);
 
   uint32_t ssrc() const { return ssrc_; }
   // The sequence number the next new stream starts at.

@@ -2,7 +2,7 @@ import { EventEmitter } from 'events';
 import { CallMediaError } from './errors';
 import type { MediaPlatform } from './MediaPlatform';
 import { TransportState, transportStateChanges } from './MediaSession';
-import { NativeTransportStats, NativeWebRtcTransport, native } from './native';
+import { ForwardedCodecName, NativeTransportStats, NativeWebRtcTransport, native } from './native';
 import { LocalTrack, Negotiation, answerOffer } from './sdp/negotiation';
 import { parseDescription } from './sdp/SessionDescription';
 
@@ -19,11 +19,21 @@ export interface ServerSection {
   sessionSsrcs: number[];
 }
 
+export interface ServerSessionOptions {
+  /**
+   * Who offered. 'session' (default): a MediaSession, which is ICE-lite; the server is the
+   * controlling agent and the DTLS client. 'browser': a full ICE agent (a browser, libwebrtc);
+   * the server is ICE-lite and serves DTLS, as a media server answering a browser does.
+   */
+  peer?: 'session' | 'browser';
+}
+
 /**
- * A media server's side of a MediaSession (what the local service runs for each bot call):
- * it answers the session's offer as the controlling ICE agent and the DTLS client, on the
- * server's own media port, and carries the server's forwarders and sockets for that call.
- * The session is ICE-lite: the server's checks and nomination open the path.
+ * A media server's side of a peer's session (what the local service runs for each bot call,
+ * and for each person who joins from a browser): it answers the peer's offer on the server's
+ * own media port, and carries the server's forwarders and sockets for that peer. A bot's
+ * MediaSession is ICE-lite, so the server's checks and nomination open the path; a browser
+ * checks and nominates, and the server answers as ICE-lite.
  */
 export class ServerSession extends EventEmitter {
   readonly transport: NativeWebRtcTransport;
@@ -36,8 +46,11 @@ export class ServerSession extends EventEmitter {
   private resolveClosed?: () => void;
 
   /** Reads the session's offer (SDP_INVALID when it cannot be used) and opens the transport. */
-  constructor(readonly platform: MediaPlatform, offerSdp: string) {
+  private readonly peer: 'session' | 'browser';
+
+  constructor(readonly platform: MediaPlatform, offerSdp: string, options: ServerSessionOptions = {}) {
     super();
+    this.peer = options.peer ?? 'session';
     const offer = parseDescription(offerSdp);
     if (!offer.transport.iceUfrag || !offer.transport.icePwd || !offer.transport.fingerprint) {
       throw new CallMediaError('SDP_INVALID', 'the offer has no ICE credentials or DTLS fingerprint');
@@ -57,7 +70,7 @@ export class ServerSession extends EventEmitter {
     try {
       this.transport = new (native().WebRtcTransport)(
         platform.nativePort(),
-        { controlling: true, iceTimeoutMs: platform.settings.iceTimeoutMs, consentTimeoutMs: platform.settings.consentTimeoutMs },
+        { controlling: this.peer === 'session', iceTimeoutMs: platform.settings.iceTimeoutMs, consentTimeoutMs: platform.settings.consentTimeoutMs },
         (kind, payload) => this.onTransportEvent(kind, payload),
       );
     } catch (err) {
@@ -92,13 +105,15 @@ export class ServerSession extends EventEmitter {
             trackId: `callmedia-service-${section.mid}`,
             // A simulcast camera's layers all come in; each subscriber is forwarded the one it asked for.
             receiveSimulcast: section.kind === 'video',
+            // The forwarder starts a new target at an H.264 key frame; a browser offers VP8 first.
+            videoCodecs: this.peer === 'browser' ? ['H264'] : undefined,
           };
         }),
       String(Date.now()),
       1,
       { iceUfrag: local.usernameFragment, icePwd: local.password, fingerprint: local.fingerprint, candidates: this.platform.candidates },
       // The forwarder passes packets on as they come: it neither retransmits nor paces to an estimate.
-      { iceLite: false, preferDtlsClient: true, rtx: false, congestionControl: false },
+      { iceLite: this.peer === 'browser', preferDtlsClient: this.peer === 'session', rtx: false, congestionControl: false },
     );
     this.negotiation = negotiation;
     const r = negotiation.transport;
@@ -120,6 +135,25 @@ export class ServerSession extends EventEmitter {
    */
   layersOf(mid: string): { rid: string; width: number; height: number }[] | undefined {
     return this.negotiation?.tracks.find((t) => t.mid === mid)?.receiveLayers;
+  }
+
+  /**
+   * What the answer's payload types on an m-line mean (both directions use the offer's
+   * numbers), for forwarders that carry packets between sessions; empty before the answer.
+   */
+  payloadTypesOf(mid: string): { payloadType: number; codec: ForwardedCodecName }[] {
+    const track = this.negotiation?.tracks.find((t) => t.mid === mid);
+    if (!track) return [];
+    const out: { payloadType: number; codec: ForwardedCodecName }[] = [];
+    for (const c of track.receiveCodecs ?? []) out.push({ payloadType: c.payloadType, codec: c.codec === 'H264' ? 'h264' : 'vp8' });
+    const a = track.audio;
+    if (a) {
+      if (a.opus >= 0) out.push({ payloadType: a.opus, codec: 'opus' });
+      if (a.pcmu >= 0) out.push({ payloadType: a.pcmu, codec: 'pcmu' });
+      if (a.pcma >= 0) out.push({ payloadType: a.pcma, codec: 'pcma' });
+      if (a.telephoneEvent >= 0) out.push({ payloadType: a.telephoneEvent, codec: a.telephoneEventRate === 8000 ? 'telephone-event/8000' : 'telephone-event/48000' });
+    }
+    return out;
   }
 
   /** The RFC 8852 rtp-stream-id extension id the session's layers carry (0: no simulcast). */

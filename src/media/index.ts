@@ -20,7 +20,7 @@ export {
   parseMediaConfiguration,
 } from './MediaSession';
 export { BundleSlot } from './MediaSocket';
-export { ServerSection, ServerSession } from './ServerSession';
+export { ServerSection, ServerSession, ServerSessionOptions } from './ServerSession';
 export { SessionDescriptionModel, SdpMediaSection, parseDescription, writeDescription } from './sdp/SessionDescription';
 export { QualityChange, QualityLevel, VideoQoe, qualityLevel } from './quality';
 export { EngineLoad, EngineMemory, engineMemory, monotonicNowMs } from './native';

@@ -256,6 +256,8 @@ export interface NativeForwarderStats {
   ssrc: number;
   /** Packets a target did not get because it takes another simulcast layer. */
   packetsOtherLayer: number;
+  /** Packets it did not send as a consumer: its session did not negotiate their codec. */
+  packetsNoCodec: number;
   /** The streams that arrive, each with the RFC 8852 stream id its packets name ('' when none). */
   streams: { rid: string; ssrc: number; packets: number }[];
 }
@@ -274,9 +276,16 @@ export interface NativeForwarder {
   removeConsumer(consumer: NativeForwarder): void;
   /** The rtp-stream-id extension id the sender's packets carry (simulcast). */
   setStreamIdExtension(id: number): void;
+  /** What this session's payload types mean, so that forwarded packets keep their codec. */
+  setPayloadTypes(map: readonly { payloadType: number; codec: ForwardedCodecName }[]): void;
+  /** The roster source id of whoever sends here (0: the packets' own SSRC). */
+  setSourceId(id: number): void;
   close(): void;
   unref(): void;
 }
+
+/** The codecs a forwarder maps between sessions (native/sfu/PayloadTypeMap.h). */
+export type ForwardedCodecName = 'opus' | 'pcmu' | 'pcma' | 'telephone-event/8000' | 'telephone-event/48000' | 'h264' | 'vp8';
 
 /** The instance's media port (native/net/PortDemuxer.h) and its DTLS certificate. */
 export interface NativeMediaPort {

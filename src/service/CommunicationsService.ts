@@ -137,6 +137,9 @@ export class CommunicationsService extends EventEmitter {
   placeIncomingCall = (request: IncomingCallRequest): ServiceCall => this.parties.placeIncomingCall(request);
   /** A synthetic party joins a call in progress. */
   addParticipant = (callId: string, party: RemoteParty): ServiceParticipant => this.parties.addParticipant(callId, party);
+  /** A person joins a call in progress from a browser; returns the participant and the answer to its offer. */
+  joinFromBrowser = (callId: string, displayName: string, offerSdp: string): { participant: ServiceParticipant; sdp: string } =>
+    this.parties.joinFromBrowser(callId, displayName, offerSdp);
   /** A party leaves; a peer-to-peer call ends when the other side is gone. */
   dropParticipant = (callId: string, participantId: string): void => this.parties.dropParticipant(callId, participantId);
   /** DTMF from a party (RFC 4733 in the media, or the admin API). */

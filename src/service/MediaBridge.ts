@@ -1,4 +1,4 @@
-import type { Call, MediaPrompt, Participant, ScreenSharingRole, Tone } from '@microsoft/microsoft-graph-types';
+import type { Call, MediaPrompt, Modality, Participant, ScreenSharingRole, Tone } from '@microsoft/microsoft-graph-types';
 import type { MediaConfigJson } from './model/ServiceCall';
 
 /** What `recordResponse` asks the media side to do (Graph's parameters, defaults applied). */
@@ -64,6 +64,22 @@ export interface MediaBridge {
   playPrompts?(call: Call, prompts: MediaPrompt[], signal: AbortSignal): Promise<void>;
   /** Records the caller's answer; resolves with why it ended and, if any, the audio. */
   recordResponse?(call: Call, options: RecordOptions, signal: AbortSignal): Promise<RecordResult>;
+  /**
+   * A person joins from a browser with this WebRTC offer. The bridge answers it (throwing a
+   * CallMediaError SDP_INVALID for an offer it cannot use) and keeps the media for the
+   * participant the service then adds as `participantId`: onParticipantJoined sees that id
+   * and wires the browser, not a synthetic party. If the service cannot add it, it calls
+   * abandonBrowser. The bridge drops the participant (dropParticipant) when the browser goes.
+   */
+  acceptBrowser?(call: Call, participantId: string, offerSdp: string): BrowserAnswer;
+  abandonBrowser?(call: Call, participantId: string): void;
+}
+
+/** What a bridge makes of a browser's offer. */
+export interface BrowserAnswer {
+  sdp: string;
+  /** What the browser's offer sends and receives: the participant's modalities. */
+  modalities: Modality[];
 }
 
 /** The default bridge: no media at all. Prompts finish at once; recordings hear nothing. */

@@ -73,15 +73,41 @@ export class RemoteParties {
     return call;
   }
 
-  /** A synthetic party joins a call in progress. */
-  addParticipant(callId: string, party: RemoteParty): ServiceParticipant {
+  /** A synthetic party joins a call in progress (as `participantId`, when given). */
+  addParticipant(callId: string, party: RemoteParty, participantId?: string): ServiceParticipant {
     const call = this.rt.guarded(callId, 'invite');
     const info = partyInfo(party);
-    const p = this.rt.addParty(call, info.identity!, party.displayName, party.modalities ?? call.requestedModalities, undefined, party.sharing);
+    const p = this.rt.addParty(call, info.identity!, party.displayName, party.modalities ?? call.requestedModalities, participantId, party.sharing);
     this.rt.escalateToGroup(call);
     this.rt.notifyRoster(call);
     this.rt.hook('onParticipantJoined', call.toGraph(), participantToGraph(p));
     return p;
+  }
+
+  /**
+   * A person joins a call in progress from a browser: the media bridge answers the browser's
+   * WebRTC offer, and the person joins the roster with what the offer sends and receives.
+   */
+  joinFromBrowser(callId: string, displayName: string, offerSdp: string): { participant: ServiceParticipant; sdp: string } {
+    const call = this.rt.guarded(callId, 'invite');
+    const bridge = this.rt.bridge;
+    if (!bridge.acceptBrowser) throw GraphHttpError.badRequest('this service runs no conference media: start it with conference media to join from a browser');
+    const participantId = randomUUID();
+    let answer;
+    try {
+      answer = bridge.acceptBrowser(call.toGraph(), participantId, offerSdp);
+    } catch (err) {
+      const e = err as { code?: string; message?: string };
+      if (e.code === 'SDP_INVALID' || e.code === 'INVALID_ARGUMENT') throw GraphHttpError.badRequest(`the browser's offer cannot be used: ${e.message}`);
+      throw err;
+    }
+    try {
+      const participant = this.addParticipant(callId, { displayName, modalities: answer.modalities }, participantId);
+      return { participant, sdp: answer.sdp };
+    } catch (err) {
+      bridge.abandonBrowser?.(call.toGraph(), participantId);
+      throw err;
+    }
   }
 
   /** A party leaves; a peer-to-peer call ends when the other side is gone. */

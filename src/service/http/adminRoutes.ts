@@ -65,6 +65,12 @@ export function adminRoutes(service: CommunicationsService): Router {
     sendJson(ctx.res, 201, participantToGraph(p));
   });
 
+  r.add('POST', '/admin/calls/{id}/browserParticipants', async (ctx) => {
+    const body = await readJsonObject(ctx.req);
+    const { participant, sdp } = service.joinFromBrowser(ctx.params.id, v.requireString(body, 'displayName'), v.requireString(body, 'sdp'));
+    sendJson(ctx.res, 201, { participant: participantToGraph(participant), sdp });
+  });
+
   r.add('DELETE', '/admin/calls/{id}/participants/{participantId}', (ctx) => {
     service.dropParticipant(ctx.params.id, ctx.params.participantId);
     sendEmpty(ctx.res, 204);

@@ -8,18 +8,23 @@ import { ForwardingPort } from './ForwardingPort';
  * as the controlling agent) and plain RTP (a port per socket, in the clear).
  */
 export interface BotLeg {
+  /** What the bot offered: one DTLS-SRTP transport, or a plain RTP port per socket. */
+  readonly kind: 'webrtc' | 'rtp';
   /** The bot's audio socket sends here; forward it to whoever hears the bot. */
   readonly audioIn?: ForwardingPort;
   /** The bot's camera (its first video socket) sends here. */
   readonly cameraIn?: ForwardingPort;
+  /** The bot's screen share (its VBSS socket) sends here. */
+  readonly screenIn?: ForwardingPort;
   /** The layers of the bot's camera when it sends simulcast (largest first), else undefined. */
   readonly cameraLayers?: readonly { rid: string; width: number; height: number }[];
   /**
-   * The bot's camera to a participant's port, at the size it shows it: of a simulcast camera,
-   * the smallest layer at least `height` tall (else the largest), as Teams forwards a layer.
+   * The bot's camera to a participant (a plain port, or a point on a browser's transport), at
+   * the size it shows it: of a simulcast camera, the smallest layer at least `height` tall
+   * (else the largest), as Teams forwards a layer.
    */
-  showCamera(port: number, height: number): void;
-  hideCamera(port: number): void;
+  showCamera(eyes: ForwardingPort, height: number): void;
+  hideCamera(eyes: ForwardingPort): void;
   /** Each video socket of the bot (by key) and the point its subscriptions arrive at. */
   readonly videoSockets: ReadonlyMap<string, ForwardingPort>;
   /** The blob completed with the service's answer, when the bot's offer needed one. */
@@ -45,8 +50,10 @@ export function openBotLeg(blob: string, platform: () => MediaPlatform): BotLeg 
 
 /** Plain RTP: every socket a port of its own, learned by the service's ports announcing themselves. */
 class PlainBotLeg implements BotLeg {
+  readonly kind = 'rtp';
   readonly audioIn?: ForwardingPort;
   readonly cameraIn?: ForwardingPort;
+  readonly screenIn?: ForwardingPort;
   readonly videoSockets = new Map<string, ForwardingPort>();
   private readonly address: string;
   private readonly audioPort?: number;
@@ -65,6 +72,7 @@ class PlainBotLeg implements BotLeg {
         control.announceTo(m.port, this.address);
         this.videoSockets.set(String(m.port), control);
         if (m.label === 'video-0') this.cameraIn = control;
+        if (m.label === 'main-vbss') this.screenIn = control;
       }
     }
   }
@@ -85,12 +93,12 @@ class PlainBotLeg implements BotLeg {
     ingest.stopForwardingTo(Number(socket), this.address);
   }
 
-  showCamera(port: number): void {
-    this.cameraIn?.forwardTo(port);
+  showCamera(eyes: ForwardingPort): void {
+    this.cameraIn?.feed(eyes);
   }
 
-  hideCamera(port: number): void {
-    this.cameraIn?.stopForwardingTo(port);
+  hideCamera(eyes: ForwardingPort): void {
+    this.cameraIn?.stopFeeding(eyes);
   }
 
   audioSender(): AudioSocket | undefined {
@@ -107,8 +115,10 @@ class PlainBotLeg implements BotLeg {
  * agent and DTLS client; every m-line has a forwarding point on that one transport.
  */
 class WebRtcBotLeg implements BotLeg {
+  readonly kind = 'webrtc';
   readonly audioIn?: ForwardingPort;
   readonly cameraIn?: ForwardingPort;
+  readonly screenIn?: ForwardingPort;
   readonly videoSockets = new Map<string, ForwardingPort>();
   readonly completedBlob: string;
   readonly cameraLayers?: readonly { rid: string; width: number; height: number }[];
@@ -129,32 +139,36 @@ class WebRtcBotLeg implements BotLeg {
         this.videoSockets.set(s.mid, point);
         sendSsrcs.set(s.mid, point.ssrc);
         if (s.label === 'video-0') this.cameraIn = point;
+        if (s.label === 'main-vbss') this.screenIn = point;
       }
     }
     const answer = this.server.answer(sendSsrcs);
     this.completedBlob = JSON.stringify({ ...config, answer });
+    // Packets forwarded from other sessions (a browser's) arrive in this session's numbers.
+    if (this.audioIn && this.audioMid) this.audioIn.setPayloadTypes(this.server.payloadTypesOf(this.audioMid));
+    for (const [mid, point] of this.videoSockets) point.setPayloadTypes(this.server.payloadTypesOf(mid));
     // A simulcast socket's layers are told apart by the stream id each packet names.
     for (const [mid, point] of this.videoSockets) if (this.server.layersOf(mid)) point.setStreamIdExtension(this.server.streamIdExtensionId);
     const camera = [...this.videoSockets].find(([, point]) => point === this.cameraIn)?.[0];
     this.cameraLayers = camera !== undefined ? this.server.layersOf(camera) : undefined;
   }
 
-  showCamera(port: number, height: number): void {
+  showCamera(eyes: ForwardingPort, height: number): void {
     const layers = this.cameraLayers;
     const fits = layers?.filter((l) => l.height >= height).sort((a, b) => a.height - b.height)[0];
-    this.cameraIn?.forwardTo(port, '127.0.0.1', layers ? (fits ?? layers[0]).rid : undefined);
+    this.cameraIn?.feed(eyes, layers ? (fits ?? layers[0]).rid : undefined);
   }
 
-  hideCamera(port: number): void {
-    this.cameraIn?.stopForwardingTo(port);
+  hideCamera(eyes: ForwardingPort): void {
+    this.cameraIn?.stopFeeding(eyes);
   }
 
   hear(ingest: ForwardingPort): void {
-    if (this.audioIn) ingest.forwardToConsumer(this.audioIn);
+    if (this.audioIn) ingest.feed(this.audioIn);
   }
 
   unhear(ingest: ForwardingPort): void {
-    if (this.audioIn) ingest.stopForwardingToConsumer(this.audioIn);
+    if (this.audioIn) ingest.stopFeeding(this.audioIn);
   }
 
   show(socket: string, ingest: ForwardingPort): void {

@@ -1,36 +1,48 @@
-import type { Call, MediaPrompt, Participant } from '@microsoft/microsoft-graph-types';
-import { AudioFrame, AudioSocket, MediaPlatform, playAudio, wavFile } from '../../media';
+import type { Call, MediaPrompt, Modality, Participant } from '@microsoft/microsoft-graph-types';
+import { AudioSocket, MediaPlatform } from '../../media';
 import type { CommunicationsService } from '../CommunicationsService';
-import type { MediaBridge, RecordOptions, RecordResult } from '../MediaBridge';
+import type { BrowserAnswer, MediaBridge, RecordOptions, RecordResult } from '../MediaBridge';
 import type { MediaConfigJson } from '../model/ServiceCall';
 import { BotLeg, openBotLeg } from './BotLeg';
+import { BrowserLeg } from './BrowserLeg';
 import { ForwardingPort } from './ForwardingPort';
-import { SyntheticParticipant } from './SyntheticParticipant';
+import { ServiceHostedMedia } from './ServiceHostedMedia';
+import { SYNTHETIC_PAYLOAD_TYPES, SyntheticParticipant } from './SyntheticParticipant';
 
 export interface ConferenceMediaOptions {
   /** Size and rate of the synthetic participants' camera (default 320x180 at 15 fps). */
   video?: { width: number; height: number; fps: number };
   /** Size and rate of a synthetic screen share (default 640x360 at 5 fps). */
   screen?: { width: number; height: number; fps: number };
+  /**
+   * A browser silent this long has left (its tab closed): it leaves the roster (default 30000
+   * ms, RFC 7675's consent timeout). The bots' sessions use the same.
+   */
+  consentTimeoutMs?: number;
 }
 
 interface ParticipantMedia {
-  sources: Map<number, ForwardingPort>; // source id → its ingest port
+  sources: Map<number, ForwardingPort>; // source id → its ingest
   audio?: ForwardingPort;
   /** Where the bot's audio and video reach this participant (what it hears and sees). */
-  ears: ForwardingPort;
-  eyes: ForwardingPort;
-  /** The camera as it is sent, and smaller encodings made for subscriptions that ask for less. */
+  ears?: ForwardingPort;
+  eyes?: ForwardingPort;
+  /** A synthetic participant's camera as it is sent, and smaller encodings made for subscriptions that ask for less. */
   camera?: { sourceId: number; width: number; height: number; fps: number };
   layers: Map<string, { port: ForwardingPort; encoder: SyntheticParticipant }>;
-  synthetic: SyntheticParticipant;
+  /** Its media: ffmpeg (synthetic), or a person's browser. */
+  synthetic?: SyntheticParticipant;
+  browser?: BrowserLeg;
   muted: boolean;
 }
 
 interface CallMedia {
   /** The service's end of the bot's media session. */
   bot: BotLeg;
+  hosted: ServiceHostedMedia;
   participants: Map<string, ParticipantMedia>;
+  /** Browsers answered and waiting for their participant to join the roster. */
+  browsers: Map<string, BrowserLeg>;
   /** Bot video socket → the ingest currently forwarded to it. */
   routes: Map<string, ForwardingPort>;
   toneSocket?: AudioSocket;
@@ -38,15 +50,9 @@ interface CallMedia {
 
 const TONE_FREQUENCIES = [440, 660, 550, 770, 330, 880, 495, 605, 715, 385];
 
-/**
- * The local service's conference media. Participants that are not bots are synthetic: ffmpeg
- * sends each one's voice (a tone) and camera (a test pattern) to forwarding ports, whose RTP
- * SSRC is the participant's roster source id. The bot's media session (its configuration blob)
- * is answered by the service's end of it (a BotLeg: WebRTC, encrypted, or plain RTP): every
- * participant's audio goes to the bot's audio socket (the bot mixes and picks the loudest), and
- * each bot video socket gets the source it subscribes to, in-band. Prompts are played into the
- * bot's audio socket; recordings hear the participants.
- */
+/** How tall a browser shows the bot's camera: of a simulcast camera, the layer that fits. */
+const BROWSER_TILE_HEIGHT = 720;
+
 export class ConferenceMedia implements MediaBridge {
   private readonly calls = new Map<string, CallMedia>();
   private service?: CommunicationsService;
@@ -54,8 +60,10 @@ export class ConferenceMedia implements MediaBridge {
   private platform?: MediaPlatform;
   private readonly video: { width: number; height: number; fps: number };
   private readonly screen: { width: number; height: number; fps: number };
+  private readonly consentTimeoutMs?: number;
 
   constructor(options: ConferenceMediaOptions = {}) {
+    this.consentTimeoutMs = options.consentTimeoutMs;
     this.video = options.video ?? { width: 320, height: 180, fps: 15 };
     this.screen = options.screen ?? { width: 640, height: 360, fps: 5 };
   }
@@ -73,22 +81,58 @@ export class ConferenceMedia implements MediaBridge {
   describe(callId: string): { participants: Record<string, { heard: number; seen: number }>; routes: [string, number][] } | undefined {
     const media = this.calls.get(callId);
     if (!media) return undefined;
+    // A plain port counts what reaches it; a point on a browser's transport, what it sent there.
+    const reached = (port?: ForwardingPort) => (port ? (port.bundled ? port.stats().packetsConsumed : port.stats().packetsIn) : 0);
     const participants: Record<string, { heard: number; seen: number }> = {};
-    for (const [id, p] of media.participants) participants[id] = { heard: p.ears.stats().packetsIn, seen: p.eyes.stats().packetsIn };
+    for (const [id, p] of media.participants) participants[id] = { heard: reached(p.ears), seen: reached(p.eyes) };
     return { participants, routes: [...media.routes].map(([socket, ingest]) => [socket, ingest.localPort]) };
   }
 
   /** Wires the bot's media; returns the blob completed with the service's answer when it offered WebRTC. */
   onCallAnswered(call: Call, mediaConfig: MediaConfigJson): MediaConfigJson | void {
     if (!call.id || typeof mediaConfig.blob !== 'string') return; // service-hosted media: nothing to wire
-    const bot = openBotLeg(mediaConfig.blob, () => (this.platform ??= MediaPlatform.initialize({ applicationId: 'callmedia-local-service' })));
-    const media: CallMedia = { bot, participants: new Map(), routes: new Map() };
+    const bot = openBotLeg(mediaConfig.blob, () => this.servicePlatform());
+    const participants = new Map<string, ParticipantMedia>();
+    const voices = () => [...participants.values()].filter((p) => p.audio && !p.muted).map((p) => p.audio as ForwardingPort);
+    const media: CallMedia = { bot, hosted: new ServiceHostedMedia(bot, voices), participants, browsers: new Map(), routes: new Map() };
     media.toneSocket = bot.audioSender();
     for (const [socket, point] of bot.videoSockets) {
       point.on('subscription', (s: { sourceId: number; width: number; height: number }) => this.route(media, socket, s));
+      // The bot's receiver asks for a key frame (a new source, a loss): ask whoever it is shown.
+      point.on('keyFrameRequested', () => media.routes.get(socket)?.requestKeyFrame());
     }
     this.calls.set(call.id, media);
     return bot.completedBlob ? { ...mediaConfig, blob: bot.completedBlob } : undefined;
+  }
+
+  /** Answers a person's browser; the participant it becomes is wired when it joins the roster. */
+  acceptBrowser(call: Call, participantId: string, offerSdp: string): BrowserAnswer {
+    const media = call.id ? this.calls.get(call.id) : undefined;
+    if (!media) throw Object.assign(new Error('the call has no conference media yet: join once the bot answered'), { code: 'INVALID_ARGUMENT' });
+    if (media.bot.kind !== 'webrtc') throw Object.assign(new Error("the bot's session is plain RTP; a browser joins calls whose bot uses WebRTC"), { code: 'INVALID_ARGUMENT' });
+    const leg = new BrowserLeg(this.servicePlatform(), offerSdp);
+    media.browsers.set(participantId, leg);
+    const modalities: Modality[] = [];
+    if (leg.audio) modalities.push('audio');
+    if (leg.camera) modalities.push('video');
+    if (leg.screen) modalities.push('videoBasedScreenSharing');
+    leg.once('gone', () => {
+      // A tab that closed, or lost its network: it leaves the roster, and the bot hears of it.
+      try {
+        if (call.id) this.service?.dropParticipant(call.id, participantId);
+      } catch {
+        // already gone from the roster (hung up, or the call ended)
+      }
+      void leg.close();
+    });
+    return { sdp: leg.answer, modalities };
+  }
+
+  abandonBrowser(call: Call, participantId: string): void {
+    const media = call.id ? this.calls.get(call.id) : undefined;
+    const leg = media?.browsers.get(participantId);
+    media?.browsers.delete(participantId);
+    void leg?.close();
   }
 
   onParticipantJoined(call: Call, participant: Participant): void {
@@ -99,52 +143,29 @@ export class ConferenceMedia implements MediaBridge {
       const s = streams.find((x) => x.mediaType === type && x.direction !== 'receiveOnly');
       return s?.sourceId ? Number(s.sourceId) : undefined;
     };
-    const sources = new Map<number, ForwardingPort>();
-    const audioId = sourceOf('audio');
-    const videoId = sourceOf('video');
-    const screenId = sourceOf('videoBasedScreenSharing');
-    const audio = audioId !== undefined ? new ForwardingPort('audio') : undefined;
-    if (audio && audioId !== undefined) sources.set(audioId, audio);
-    const video = videoId !== undefined ? new ForwardingPort('video') : undefined;
-    if (video && videoId !== undefined) sources.set(videoId, video);
-    const screen = screenId !== undefined ? new ForwardingPort('video') : undefined;
-    if (screen && screenId !== undefined) sources.set(screenId, screen);
-    const index = media.participants.size;
-    const synthetic = new SyntheticParticipant(participant.id, {
-      audio: audio && audioId !== undefined ? { port: audio.localPort, sourceId: audioId, frequency: TONE_FREQUENCIES[index % TONE_FREQUENCIES.length] } : undefined,
-      video: video && videoId !== undefined ? { port: video.localPort, sourceId: videoId, ...this.video } : undefined,
-      screen: screen && screenId !== undefined ? { port: screen.localPort, sourceId: screenId, ...this.screen } : undefined,
-    });
-    if (audio) media.bot.hear(audio);
-    // The bot's own audio and camera (its first video socket) reach every participant.
-    const ears = new ForwardingPort('audio');
-    const eyes = new ForwardingPort('video');
-    media.bot.audioIn?.forwardTo(ears.localPort);
-    // A participant shows the bot in a tile the size of its own camera: of a simulcast camera, that layer.
-    media.bot.showCamera(eyes.localPort, this.video.height);
-    const camera = videoId !== undefined ? { sourceId: videoId, ...this.video } : undefined;
-    media.participants.set(participant.id, { sources, audio, ears, eyes, camera, layers: new Map(), synthetic, muted: false });
+    const ids = { audio: sourceOf('audio'), video: sourceOf('video'), screen: sourceOf('videoBasedScreenSharing') };
+    const browser = media.browsers.get(participant.id);
+    media.browsers.delete(participant.id);
+    const p = browser ? this.browserMedia(media, browser, ids) : this.syntheticMedia(media, participant.id, ids);
+    if (p.audio) media.bot.hear(p.audio);
+    media.participants.set(participant.id, p);
   }
 
   onParticipantLeft(call: Call, participant: Participant): void {
     const media = call.id ? this.calls.get(call.id) : undefined;
     const p = participant.id ? media?.participants.get(participant.id) : undefined;
     if (!media || !p || !participant.id) return;
-    p.synthetic.stop();
-    for (const ingest of p.sources.values()) {
-      for (const [socket, routed] of media.routes) if (routed === ingest) media.routes.delete(socket);
-      void ingest.close();
-    }
-    for (const layer of p.layers.values()) {
-      layer.encoder.stop();
-      for (const [socket, routed] of media.routes) if (routed === layer.port) media.routes.delete(socket);
-      void layer.port.close();
-    }
-    media.bot.audioIn?.stopForwardingTo(p.ears.localPort);
-    media.bot.hideCamera(p.eyes.localPort);
-    void p.ears.close();
-    void p.eyes.close();
+    const unroute = (port: ForwardingPort) => {
+      for (const [socket, routed] of media.routes) if (routed === port) media.routes.delete(socket);
+    };
+    if (p.audio) media.bot.unhear(p.audio);
+    for (const ingest of p.sources.values()) unroute(ingest);
+    for (const layer of p.layers.values()) unroute(layer.port);
+    if (p.ears) media.bot.audioIn?.stopFeeding(p.ears);
+    if (p.eyes) media.bot.hideCamera(p.eyes);
+    if (p.browser?.screen) media.bot.screenIn?.stopFeeding(p.browser.screen);
     media.participants.delete(participant.id);
+    this.stopParticipant(p);
   }
 
   onMuteChanged(call: Call, participant: Participant, muted: boolean): void {
@@ -168,97 +189,95 @@ export class ConferenceMedia implements MediaBridge {
     const media = call.id ? this.calls.get(call.id) : undefined;
     if (!media || !call.id) return;
     this.calls.delete(call.id);
-    for (const p of media.participants.values()) {
-      p.synthetic.stop();
-      for (const layer of p.layers.values()) layer.encoder.stop();
-      for (const port of [...p.sources.values(), ...[...p.layers.values()].map((l) => l.port), p.ears, p.eyes]) void port.close();
-    }
+    for (const p of media.participants.values()) this.stopParticipant(p);
+    for (const leg of media.browsers.values()) void leg.close();
     void media.toneSocket?.close();
     void media.bot.close();
   }
 
   async playPrompts(call: Call, prompts: MediaPrompt[], signal: AbortSignal): Promise<void> {
     const media = call.id ? this.calls.get(call.id) : undefined;
-    const socket = media?.bot.audioSender();
-    if (!socket) return;
-    const stop = () => void socket.close();
-    signal.addEventListener('abort', stop);
-    try {
-      for (const prompt of prompts) {
-        if (signal.aborted) break;
-        const uri = (prompt as { mediaInfo?: { uri?: string } }).mediaInfo?.uri;
-        if (!uri) throw new Error('a prompt without mediaInfo.uri');
-        await playAudio(socket, uri.startsWith('file://') ? new URL(uri).pathname : uri);
-        // Let the engine's clock send what is queued before the next prompt or the end.
-        while (!socket.isClosed && socket.queuedFrames > 0) await new Promise((r) => setTimeout(r, 20));
-      }
-    } finally {
-      signal.removeEventListener('abort', stop);
-      await socket.close();
-    }
+    await media?.hosted.playPrompts(prompts, signal);
   }
 
   async recordResponse(call: Call, options: RecordOptions, signal: AbortSignal): Promise<RecordResult> {
     const media = call.id ? this.calls.get(call.id) : undefined;
     if (!media) return { completionReason: 'mediaReceiveTimeout' };
-    if (options.prompts.length) await this.playPrompts(call, options.prompts, signal);
-    if (options.playBeep && !signal.aborted) await this.beep(media, signal);
-    // The recorder hears what the bot hears from the participants.
-    const recorder = new AudioSocket().unref();
-    const ingests = [...media.participants.values()].filter((p) => p.audio && !p.muted).map((p) => p.audio as ForwardingPort);
-    for (const ingest of ingests) ingest.forwardTo(recorder.port);
-    const chunks: Buffer[] = [];
-    const started = Date.now();
-    let heardAt: number | undefined;
-    let lastSound = started;
-    try {
-      const reason = await new Promise<RecordResult['completionReason']>((resolve) => {
-        const finish = (r: RecordResult['completionReason']) => {
-          clearTimeout(maxTimer);
-          recorder.off('audio', onAudio);
-          signal.removeEventListener('abort', onAbort);
-          resolve(r);
-        };
-        const onAbort = () => finish('operationCanceled');
-        const onAudio = (frame: AudioFrame) => {
-          const now = Date.now();
-          if (heardAt !== undefined || !frame.isSilence) chunks.push(Buffer.from(frame.data));
-          if (!frame.isSilence) {
-            heardAt ??= now;
-            lastSound = now;
-          }
-          if (heardAt === undefined && now - started > options.initialSilenceTimeoutInSeconds * 1000) finish('initialSilenceTimeout');
-          else if (heardAt !== undefined && now - lastSound > options.maxSilenceTimeoutInSeconds * 1000) finish('maxSilenceTimeout');
-        };
-        const maxTimer = setTimeout(() => finish('maxRecordDurationReached'), options.maxRecordDurationInSeconds * 1000);
-        signal.addEventListener('abort', onAbort);
-        recorder.on('audio', onAudio);
-      });
-      const pcm = Buffer.concat(chunks);
-      return { completionReason: reason, recording: pcm.length ? { contentType: 'audio/wav', data: wavFile(pcm) } : undefined };
-    } finally {
-      for (const ingest of ingests) ingest.stopForwardingTo(recorder.port);
-      await recorder.close();
-    }
+    return media.hosted.recordResponse(options, signal);
   }
 
-  /** 200 ms of 1 kHz into the bot's audio: "speak after the tone". */
-  private async beep(media: CallMedia, signal: AbortSignal): Promise<void> {
-    const socket = media.bot.audioSender();
-    if (!socket) return;
-    for (let frame = 0; frame < 10 && !signal.aborted; frame++) {
-      const pcm = Buffer.alloc(640);
-      for (let i = 0; i < 320; i++) pcm.writeInt16LE(Math.round(8000 * Math.sin((2 * Math.PI * 1000 * (frame * 320 + i)) / 16000)), i * 2);
-      socket.send(pcm);
+  private servicePlatform(): MediaPlatform {
+    return (this.platform ??= MediaPlatform.initialize({ applicationId: 'callmedia-local-service', consentTimeoutMs: this.consentTimeoutMs }));
+  }
+
+  /** ffmpeg speaks and shows for a participant that is not a person: ports for what it sends and for what it gets. */
+  private syntheticMedia(media: CallMedia, name: string, ids: { audio?: number; video?: number; screen?: number }): ParticipantMedia {
+    const sources = new Map<number, ForwardingPort>();
+    const ingest = (kind: 'audio' | 'video', id?: number) => {
+      if (id === undefined) return undefined;
+      const port = new ForwardingPort(kind);
+      port.setPayloadTypes(SYNTHETIC_PAYLOAD_TYPES);
+      sources.set(id, port);
+      return port;
+    };
+    const audio = ingest('audio', ids.audio);
+    const video = ingest('video', ids.video);
+    const screen = ingest('video', ids.screen);
+    const index = media.participants.size;
+    const synthetic = new SyntheticParticipant(name, {
+      audio: audio && ids.audio !== undefined ? { port: audio.localPort, sourceId: ids.audio, frequency: TONE_FREQUENCIES[index % TONE_FREQUENCIES.length] } : undefined,
+      video: video && ids.video !== undefined ? { port: video.localPort, sourceId: ids.video, ...this.video } : undefined,
+      screen: screen && ids.screen !== undefined ? { port: screen.localPort, sourceId: ids.screen, ...this.screen } : undefined,
+    });
+    // The bot's own audio and camera (its first video socket) reach every participant.
+    const ears = new ForwardingPort('audio');
+    const eyes = new ForwardingPort('video');
+    media.bot.audioIn?.feed(ears);
+    // A participant shows the bot in a tile the size of its own camera: of a simulcast camera, that layer.
+    media.bot.showCamera(eyes, this.video.height);
+    const camera = ids.video !== undefined ? { sourceId: ids.video, ...this.video } : undefined;
+    return { sources, audio, ears, eyes, camera, layers: new Map(), synthetic, muted: false };
+  }
+
+  /** A person's browser: its microphone and camera are sources; it hears and sees the bot, and its screen share. */
+  private browserMedia(media: CallMedia, leg: BrowserLeg, ids: { audio?: number; video?: number }): ParticipantMedia {
+    leg.setSources(ids);
+    const sources = new Map<number, ForwardingPort>();
+    if (leg.audio && ids.audio !== undefined) sources.set(ids.audio, leg.audio);
+    if (leg.camera && ids.video !== undefined) sources.set(ids.video, leg.camera);
+    if (leg.audio) media.bot.audioIn?.feed(leg.audio);
+    if (leg.camera) {
+      media.bot.showCamera(leg.camera, BROWSER_TILE_HEIGHT);
+      // The browser's decoder starts at a key frame: ask the bot for one now, and whenever the browser asks.
+      media.bot.cameraIn?.requestKeyFrame();
+      leg.camera.on('keyFrameRequested', () => media.bot.cameraIn?.requestKeyFrame());
     }
-    while (!socket.isClosed && socket.queuedFrames > 0 && !signal.aborted) await new Promise((r) => setTimeout(r, 20));
-    await socket.close();
+    if (leg.screen && media.bot.screenIn) {
+      media.bot.screenIn.feed(leg.screen);
+      media.bot.screenIn.requestKeyFrame();
+      leg.screen.on('keyFrameRequested', () => media.bot.screenIn?.requestKeyFrame());
+    }
+    return { sources, audio: leg.audio, ears: leg.audio, eyes: leg.camera, layers: new Map(), browser: leg, muted: false };
+  }
+
+  private stopParticipant(p: ParticipantMedia): void {
+    p.synthetic?.stop();
+    for (const layer of p.layers.values()) {
+      layer.encoder.stop();
+      void layer.port.close();
+    }
+    if (p.browser) {
+      void p.browser.close();
+      return;
+    }
+    for (const port of [...p.sources.values(), p.ears, p.eyes]) void port?.close();
   }
 
   /**
-   * Sends a bot socket the source it subscribed to. A camera asked for at a smaller size than it
-   * is sent gets an encoding of its own at that size (same source id), as a server that scales
-   * or picks a simulcast layer would; the socket starts on its next key frame either way.
+   * Sends a bot socket the source it subscribed to. A synthetic camera asked for at a smaller
+   * size than it is sent gets an encoding of its own at that size (same source id), as a server
+   * that scales or picks a simulcast layer would; the socket starts on its next key frame
+   * either way, asked for at once.
    */
   private route(media: CallMedia, socket: string, s: { sourceId: number; width: number; height: number }): void {
     const previous = media.routes.get(socket);
@@ -272,6 +291,7 @@ export class ConferenceMedia implements MediaBridge {
       if (camera && camera.sourceId === s.sourceId && s.height > 0 && s.height < camera.height) ingest = this.layer(p, camera, s.width, s.height);
       media.bot.show(socket, ingest);
       media.routes.set(socket, ingest);
+      ingest.requestKeyFrame();
       return;
     }
   }
@@ -281,7 +301,8 @@ export class ConferenceMedia implements MediaBridge {
     let layer = p.layers.get(key);
     if (!layer) {
       const port = new ForwardingPort('video');
-      const encoder = new SyntheticParticipant(`${p.synthetic.name}@${key}`, {
+      port.setPayloadTypes(SYNTHETIC_PAYLOAD_TYPES);
+      const encoder = new SyntheticParticipant(`${p.synthetic?.name}@${key}`, {
         video: { port: port.localPort, sourceId: camera.sourceId, width, height, fps: camera.fps },
       });
       layer = { port, encoder };

@@ -1,12 +1,17 @@
 import { EventEmitter } from 'events';
-import { NativeForwarder, NativeForwarderStats, NativeWebRtcTransport, native } from '../../media/native';
+import { ForwardedCodecName, NativeForwarder, NativeForwarderStats, NativeWebRtcTransport, native } from '../../media/native';
 
 /** A forwarder on one m-line of a bot's WebRTC transport, instead of a plain port of its own. */
 export interface ForwardingPortBundle {
   transport: NativeWebRtcTransport;
   mid: string;
-  /** The SSRCs the bot's offer announces for the m-line (its media and its receiver's reports). */
+  /** The SSRCs the peer's offer announces for the m-line (its media and its receiver's reports). */
   remoteSsrcs: number[];
+  /**
+   * As a consumer, send under an SSRC of its own with the source in the CSRC (default: for
+   * video). A browser's audio m-line takes one stream, so it is rewritten too.
+   */
+  rewrite?: boolean;
 }
 
 /**
@@ -19,6 +24,8 @@ export interface ForwardingPortBundle {
  * bot socket sends.
  */
 export class ForwardingPort extends EventEmitter {
+  /** On a peer's WebRTC transport (a consumer when fed), rather than a plain port of its own. */
+  readonly bundled: boolean;
   private readonly port: NativeForwarder;
   private readonly targets = new Set<string>();
   private readonly consumers = new Set<ForwardingPort>();
@@ -27,10 +34,39 @@ export class ForwardingPort extends EventEmitter {
   constructor(readonly kind: 'audio' | 'video', bundle?: ForwardingPortBundle) {
     super();
     const options = bundle
-      ? { video: kind === 'video', rewrite: kind === 'video', transport: bundle.transport, route: { mid: bundle.mid, remoteSsrcs: bundle.remoteSsrcs } }
+      ? { video: kind === 'video', rewrite: bundle.rewrite ?? kind === 'video', transport: bundle.transport, route: { mid: bundle.mid, remoteSsrcs: bundle.remoteSsrcs } }
       : { video: kind === 'video' };
     this.port = new (native().Forwarder)(options, (event, payload) => this.onEvent(event, payload));
     this.port.unref(); // the service's HTTP server keeps the process alive, not its media ports
+    this.bundled = bundle !== undefined;
+  }
+
+  /**
+   * What arrives here also goes to `target`: into its m-line when it is on a peer's transport
+   * (a consumer), else to its plain port. `layer` as for forwardTo.
+   */
+  feed(target: ForwardingPort, layer?: string): void {
+    if (target.bundled) this.forwardToConsumer(target, layer);
+    else this.forwardTo(target.localPort, '127.0.0.1', layer);
+  }
+
+  stopFeeding(target: ForwardingPort): void {
+    if (target.bundled) this.stopForwardingToConsumer(target);
+    else this.stopForwardingTo(target.localPort);
+  }
+
+  /**
+   * What the payload types of this point's session mean (for a bundled point, its answer's; for
+   * a plain ingest, what its sender uses), so packets forwarded into another session keep
+   * their codec. A point without them passes numbers as they come.
+   */
+  setPayloadTypes(map: readonly { payloadType: number; codec: ForwardedCodecName }[]): void {
+    this.port.setPayloadTypes(map);
+  }
+
+  /** The roster source id of whoever sends here, when it is not their SSRC (a browser's). */
+  setSourceId(id: number): void {
+    this.port.setSourceId(id);
   }
 
   get localPort(): number {

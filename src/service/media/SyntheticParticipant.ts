@@ -9,6 +9,12 @@ export interface SyntheticMediaOptions {
   screen?: { port: number; sourceId: number; width: number; height: number; fps: number };
 }
 
+/** The payload types a synthetic participant's ffmpeg sends with (its ingests' map). */
+export const SYNTHETIC_PAYLOAD_TYPES = [
+  { payloadType: 111, codec: 'opus' },
+  { payloadType: 96, codec: 'h264' },
+] as const;
+
 /**
  * A participant that is not a bot: ffmpeg speaks a tone (Opus RTP) and shows a moving test
  * pattern (H.264 RTP, a key frame every second), and may share a "screen" (an SMPTE pattern),

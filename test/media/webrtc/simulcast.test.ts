@@ -132,8 +132,14 @@ describe('media/webrtc: simulcast send', function () {
     const sizes = { tile90: new Set<string>(), tile180: new Set<string>() };
     tile90.on('frame', (f) => sizes.tile90.add(`${f.width}x${f.height}`));
     tile180.on('frame', (f) => sizes.tile180.add(`${f.width}x${f.height}`));
-    leg.showCamera(tile90.port, 90);
-    leg.showCamera(tile180.port, 180);
+    // Each tile is a participant's eyes: a port of the service's that passes what it gets on.
+    const eyes90 = new ForwardingPort('video');
+    const eyes180 = new ForwardingPort('video');
+    closers.push(() => eyes90.close(), () => eyes180.close());
+    eyes90.forwardTo(tile90.port);
+    eyes180.forwardTo(tile180.port);
+    leg.showCamera(eyes90, 90);
+    leg.showCamera(eyes180, 180);
     const camera = session.videoSockets[0];
     for (let n = 0; n < 45 && (tile90.stats().framesDecoded < 10 || tile180.stats().framesDecoded < 10); n++) {
       camera.send({ format: 'I420', width: 640, height: 360, data: numberedPicture(TAG, n, 640, 360) });

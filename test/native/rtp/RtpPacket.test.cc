@@ -561,12 +561,13 @@ TEST(RtpPacket_CopyWithExtensionRefusesWhatItCannotWrite) {
   CHECK(!CopyWith(other, 1, {'x'}, &p, &bytes));
 }
 
-TEST(RtpPacket_CopyAsForwardedCarriesTheSourceAsItsCsrc) {
+TEST(RtpPacket_CopyAsForwardedCarriesTheSourceAsItsCsrcAndNoExtension) {
   RtpSpec spec;
   spec.seq = 100;
   spec.ssrc = 0xAAAA0001;
   spec.timestamp = 12345;
   spec.marker = true;
+  spec.payloadType = 102;
   spec.csrcs = {0x1, 0x2};  // whatever it had is replaced by the one source
   spec.extension = true;
   spec.extensionProfile = 0xBEDE;
@@ -578,23 +579,30 @@ TEST(RtpPacket_CopyAsForwardedCarriesTheSourceAsItsCsrc) {
   REQUIRE(RtpPacket::Parse(in.data(), in.size(), &p));
   CHECK_EQ(p.sourceId(), 0x1u);
   std::vector<uint8_t> out(1500);
-  const size_t n = p.CopyAsForwarded(0xBBBB0002, 7, 0xAAAA0001, out.data(), out.size());
+  const RtpPacket::ForwardedHeader header{0xBBBB0002, 7, 96, true, 0xAAAA0001};
+  const size_t n = p.CopyAsForwarded(header, out.data(), out.size());
   REQUIRE(n > 0);
   RtpPacket q;
   REQUIRE(RtpPacket::Parse(out.data(), n, &q));
   CHECK_EQ(q.ssrc, 0xBBBB0002u);
   CHECK_EQ(q.sequenceNumber, 7);
+  CHECK_EQ(q.payloadType, 96);
   CHECK_EQ(q.timestamp, 12345u);
   CHECK(q.marker);
   CHECK_EQ(q.csrcCount, 1);
   CHECK_EQ(q.sourceId(), 0xAAAA0001u);
-  const uint8_t* value;
-  size_t length;
-  REQUIRE(q.GetExtension(1, &value, &length));
-  CHECK_EQ(value[0], 0x42);
+  CHECK(q.extension == nullptr);  // its ids meant something only where it came from
   CHECK_BYTES(q.payload, q.payloadSize, (std::vector<uint8_t>{7, 8, 9}));
   CHECK_EQ(q.paddingSize, 4);
-  CHECK_EQ(p.CopyAsForwarded(1, 1, 1, out.data(), n - 1), 0u);  // one byte short
+  CHECK_EQ(p.CopyAsForwarded(header, out.data(), n - 1), 0u);  // one byte short
+  // Without a source: no CSRC at all, the packet under the header's SSRC.
+  const size_t m = p.CopyAsForwarded({0x77, 8, 111, false, 0}, out.data(), out.size());
+  REQUIRE(m > 0);
+  REQUIRE(RtpPacket::Parse(out.data(), m, &q));
+  CHECK_EQ(q.csrcCount, 0);
+  CHECK_EQ(q.sourceId(), 0x77u);
+  CHECK_EQ(q.payloadType, 111);
+  CHECK_EQ(q.paddingSize, 4);
   RtpSpec plain;
   plain.ssrc = 0x55;
   ExactBuffer in2(BuildRtp(plain));

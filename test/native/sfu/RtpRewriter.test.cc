@@ -28,7 +28,7 @@ bool RewriteOne(RtpRewriter& r, const void* producer, uint32_t ssrc, uint16_t se
   const std::vector<uint8_t> in = BuildRtp(spec);
   RtpPacket p;
   if (!RtpPacket::Parse(in.data(), in.size(), &p)) return false;
-  const size_t n = r.Rewrite(p, producer, out->bytes.data(), out->bytes.size());
+  const size_t n = r.Rewrite(p, producer, p.sourceId(), p.payloadType, out->bytes.data(), out->bytes.size());
   return n > 0 && RtpPacket::Parse(out->bytes.data(), n, &out->packet);
 }
 
@@ -92,5 +92,5 @@ TEST(RtpRewriter_APacketThatDoesNotFitIsRefused) {
   RtpPacket p;
   REQUIRE(RtpPacket::Parse(in.data(), in.size(), &p));
   uint8_t small[100];
-  CHECK_EQ(r.Rewrite(p, &a, small, sizeof(small)), 0u);
+  CHECK_EQ(r.Rewrite(p, &a, p.sourceId(), p.payloadType, small, sizeof(small)), 0u);
 }
