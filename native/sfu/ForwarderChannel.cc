@@ -176,11 +176,20 @@ bool ForwarderChannel::OnRtpPacket(const uint8_t* data, size_t size, const RtpPa
         consumer->Consume(packet, this);
         packetsForwarded_.fetch_add(1, std::memory_order_relaxed);
       }
-    } else if (transport()->SendTo(data, size, reinterpret_cast<const sockaddr*>(&target.address))) {
+    } else if (SendToPlain(data, size, packet, target.address)) {
       packetsForwarded_.fetch_add(1, std::memory_order_relaxed);
     }
   }
   return true;
+}
+
+bool ForwarderChannel::SendToPlain(const uint8_t* data, size_t size, const RtpPacket& packet, const sockaddr_storage& to) {
+  const auto* address = reinterpret_cast<const sockaddr*>(&to);
+  if (!sourceId_) return transport()->SendTo(data, size, address);
+  // A sender with a roster id of its own (a browser) reaches plain ports under that id, as a
+  // synthetic participant's packets do: the recorder and the service's listener tell voices apart by SSRC.
+  const size_t n = packet.CopyAsForwarded({sourceId_, packet.sequenceNumber, packet.payloadType, false, 0}, buffer_, sizeof(buffer_));
+  return n > 0 && transport()->SendTo(buffer_, n, address);
 }
 
 void ForwarderChannel::FillRtcpHandlers(RtcpPacket::Handlers* handlers, uint64_t) {

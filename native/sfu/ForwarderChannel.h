@@ -81,6 +81,8 @@ class ForwarderChannel : public RtpChannel {
   void FillRtcpHandlers(RtcpPacket::Handlers* handlers, uint64_t nowNs) override;
   void OnTick(uint64_t) override {}
   void Finish(std::function<void()> done) override { done(); }
+  // Media thread: a packet to a plain target, under the roster's source id when it has one.
+  bool SendToPlain(const uint8_t* data, size_t size, const RtpPacket& packet, const sockaddr_storage& to);
   // Media thread: a packet another forwarder (`from`) hands this consumer to send.
   void Consume(const RtpPacket& packet, const ForwarderChannel* from);
 

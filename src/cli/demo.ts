@@ -2,6 +2,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { startSampleBot } from '../../examples/bot';
+import type { MediaSession } from '../media';
 import { ffmpegPath, run } from '../peers/ffmpeg';
 import { ConferenceMedia, startService } from '../service';
 
@@ -27,9 +28,10 @@ export async function runDemo(options: DemoOptions = {}): Promise<void> {
   run(ffmpegPath(), ['-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', 'sine=frequency=1000:duration=0.6', '-ar', '16000', greeting]);
 
   const appId = 'callmedia-demo-bot';
-  const bot = await startSampleBot({ serviceUrl: running.url, appId, greeting, log: (l) => console.log(`  bot: ${l}`) });
+  const bot = await startSampleBot({ serviceUrl: running.url, appId, greeting, log: (l) => console.log(`  bot: ${l}`), camera: BOT_CAMERA });
   running.service.directory.registerBot({ appId, callbackUri: bot.callbackUri, displayName: 'Demo bot' });
   console.log(`callmedia demo: local service at ${running.url} (Graph at ${running.url}/v1.0), Ctrl-C stops`);
+  console.log(`  console: ${running.url}/console  (open it to join the call from your browser)`);
 
   const call = running.service.placeIncomingCall({ from: { displayName: 'Alice' }, toAppId: appId, modalities: ['audio', 'video'] });
   const established = await waitFor(() => running.service.findCall(call.id)?.state === 'established', 10_000);
@@ -45,6 +47,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<void> {
     const t = session.stats().transport;
     console.log(`  media: ${session.transportKind === 'webrtc' ? `DTLS-SRTP (${t?.srtpCipher}), ICE to ${t?.selectedRemote}, one port` : 'plain RTP'}`);
   }
+  const showing = session ? showBotCamera(session) : undefined;
   console.log('  time  socket  source         fps  latency p50/p99 ms  lost  dropped');
   const started = Date.now();
   const timer = setInterval(() => {
@@ -81,12 +84,32 @@ export async function runDemo(options: DemoOptions = {}): Promise<void> {
     if (options.seconds) setTimeout(resolve, options.seconds * 1000);
   });
   clearInterval(timer);
+  if (showing) clearInterval(showing);
   if (running.service.findCall(call.id)?.state === 'established') running.service.remoteHangUp(call.id);
   await new Promise((r) => setTimeout(r, 300));
   media.close();
   await bot.close();
   await running.close();
   console.log('demo: done');
+}
+
+const BOT_CAMERA = { width: 320, height: 240, fps: 15 };
+
+/** The bot shows itself on its first video socket: a bar that sweeps across, so a viewer sees it live. */
+function showBotCamera(session: MediaSession): NodeJS.Timeout {
+  const { width, height, fps } = BOT_CAMERA;
+  const picture = Buffer.alloc((width * height * 3) / 2);
+  let n = 0;
+  return setInterval(() => {
+    const bar = (n * 4) % width;
+    for (let y = 0; y < height; y++) {
+      for (let x = 0; x < width; x++) picture[y * width + x] = Math.abs(x - bar) < 12 ? 235 : 40 + ((x + y) >> 3);
+    }
+    picture.fill(100, width * height, (width * height * 5) / 4);
+    picture.fill(170, (width * height * 5) / 4);
+    if (!session.videoSockets[0].isClosed) session.videoSockets[0].send({ format: 'I420', width, height, data: picture });
+    n++;
+  }, 1000 / fps);
 }
 
 async function waitFor(condition: () => boolean, timeoutMs: number): Promise<boolean> {

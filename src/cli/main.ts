@@ -9,7 +9,10 @@ commands:
   demo [--seconds N]        the local service, a sample bot and three synthetic participants in
                             one call; prints each video channel's fps and latency and who speaks
   serve [--port P]          runs the local communications service (Graph API at /v1.0, admin
-                            API at /admin) with conference media, until Ctrl-C
+                            API at /admin, the call console at /console) with conference
+                            media, until Ctrl-C
+  console [--service URL]   checks that the service's call console answers and prints its URL:
+                            open it to see calls and join one from the browser
   call <appId> [--from NAME] [--service URL]
                             a synthetic participant calls a bot (prints the call id)
   join <callId> [--name NAME] [--share] [--service URL]
@@ -64,6 +67,7 @@ async function main(argv: string[]): Promise<number> {
       const running = await startService({ port: Number(option(args, '--port') ?? 9440), mediaBridge: media });
       media.attach(running.service);
       console.log(`callmedia: local communications service at ${running.url} (Graph: ${running.url}/v1.0, admin: ${running.url}/admin)`);
+      console.log(`callmedia: call console at ${running.url}/console`);
       await new Promise<void>((resolve) => {
         process.once('SIGINT', () => resolve());
         process.once('SIGTERM', () => resolve());
@@ -78,6 +82,15 @@ async function main(argv: string[]): Promise<number> {
     case 'tones':
       console.log(await admin(command, args));
       return 0;
+    case 'console': {
+      const base = (option(args, '--service') ?? 'http://127.0.0.1:9440').replace(/\/$/, '');
+      const res = await fetch(`${base}/console`).catch((err: Error) => {
+        throw new Error(`no service answers at ${base} (${err.message}); start one with 'npm run serve'`);
+      });
+      if (!res.ok) throw new Error(`${base}/console answered ${res.status}`);
+      console.log(`${base}/console`);
+      return 0;
+    }
     case 'camera': {
       const size = option(args, '--size');
       const [width, height] = size ? size.split('x').map(Number) : [undefined, undefined];

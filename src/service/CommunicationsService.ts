@@ -1,3 +1,4 @@
+import { CallTimeline } from './console/CallTimeline';
 import type { Participant } from '@microsoft/microsoft-graph-types';
 import { EventEmitter } from 'events';
 import { CallActions } from './CallActions';
@@ -5,7 +6,7 @@ import { CallRuntime } from './CallRuntime';
 import { Directory } from './Directory';
 import { InCallActions } from './InCallActions';
 import { MediaActions } from './MediaActions';
-import type { MediaBridge } from './MediaBridge';
+import type { CallSpeakers, MediaBridge } from './MediaBridge';
 import type { ServiceCall } from './model/ServiceCall';
 import type { ServiceOperation } from './model/ServiceOperation';
 import type { ServiceParticipant } from './model/ServiceParticipant';
@@ -48,6 +49,8 @@ type Body = Record<string, unknown>;
 export class CommunicationsService extends EventEmitter {
   readonly directory = new Directory();
   readonly dispatcher: NotificationDispatcher;
+  /** Every notification of every call as it went out (the console's timeline). */
+  readonly timeline: CallTimeline;
   private readonly rt: CallRuntime;
   private readonly calls: CallActions;
   private readonly inCall: InCallActions;
@@ -60,6 +63,7 @@ export class CommunicationsService extends EventEmitter {
   ) {
     super();
     this.dispatcher = new NotificationDispatcher((aud) => tokens.sign(this.issuer, aud), { ...DEFAULT_RETRY, ...options.retry });
+    this.timeline = new CallTimeline(this.dispatcher);
     this.dispatcher.on('delivered', (e) => this.emit('notificationDelivered', e));
     this.dispatcher.on('attemptFailed', (e) => this.emit('notificationAttemptFailed', e));
     this.dispatcher.on('dropped', (e) => this.emit('notificationDropped', e));
@@ -137,6 +141,11 @@ export class CommunicationsService extends EventEmitter {
   placeIncomingCall = (request: IncomingCallRequest): ServiceCall => this.parties.placeIncomingCall(request);
   /** A synthetic party joins a call in progress. */
   addParticipant = (callId: string, party: RemoteParty): ServiceParticipant => this.parties.addParticipant(callId, party);
+  /** Who speaks in a call's media, as the service hears it (undefined without conference media). */
+  speakers = (callId: string): CallSpeakers | undefined => {
+    const call = this.findCall(callId);
+    return call ? this.rt.bridge.speakers?.(call.toGraph()) : undefined;
+  };
   /** A person joins a call in progress from a browser; returns the participant and the answer to its offer. */
   joinFromBrowser = (callId: string, displayName: string, offerSdp: string): { participant: ServiceParticipant; sdp: string } =>
     this.parties.joinFromBrowser(callId, displayName, offerSdp);

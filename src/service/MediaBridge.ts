@@ -73,6 +73,16 @@ export interface MediaBridge {
    */
   acceptBrowser?(call: Call, participantId: string, offerSdp: string): BrowserAnswer;
   abandonBrowser?(call: Call, participantId: string): void;
+  /** Who is speaking in the call's media now, as the service hears it (the admin API shows it). */
+  speakers?(call: Call): CallSpeakers | undefined;
+}
+
+/** What the service hears in a call: the dominant speaker and the loudest voices' levels. */
+export interface CallSpeakers {
+  /** The participant id of the dominant speaker, or null when nobody speaks. */
+  dominantSpeaker: string | null;
+  /** Participant id → audio level in -dBov (0 loudest, 127 silence), of those heard in the last 300 ms. */
+  levels: Record<string, number>;
 }
 
 /** What a bridge makes of a browser's offer. */

@@ -487,7 +487,11 @@ export function answerOffer(
     let codecs: SdpCodec[] = [];
     if (track && kind === track.kind && m.port !== 0) {
       if (kind === 'audio') {
-        codecs = audioCodecs(m.codecs);
+        // One telephone-event, the one the receiver reads (beside Opus, 48 kHz): offered both,
+        // a browser sends its tones on whichever the answer leaves it.
+        const all = audioCodecs(m.codecs);
+        const event = audioParameters(all, []).telephoneEvent;
+        codecs = all.filter((c) => c.name.toLowerCase() !== 'telephone-event' || c.payloadType === event);
       } else {
         // One family, so both sides send what the other expects: H.264 when offered (what the
         // engine's encoders and Microsoft's platform speak), else VP8.

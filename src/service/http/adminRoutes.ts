@@ -57,7 +57,13 @@ export function adminRoutes(service: CommunicationsService): Router {
   r.add('GET', '/admin/calls/{id}', (ctx) => {
     const call = service.findCall(ctx.params.id);
     if (!call) throw GraphHttpError.notFound(`call '${ctx.params.id}' was not found`);
-    sendJson(ctx.res, 200, { ...summary(service, call), call: call.toGraph(), participants: call.rosterToGraph() });
+    sendJson(ctx.res, 200, { ...summary(service, call), call: call.toGraph(), participants: call.rosterToGraph(), speakers: service.speakers(call.id) ?? null });
+  });
+
+  r.add('GET', '/admin/calls/{id}/timeline', (ctx) => {
+    const call = service.findCall(ctx.params.id);
+    if (!call) throw GraphHttpError.notFound(`call '${ctx.params.id}' was not found`);
+    sendJson(ctx.res, 200, { stateHistory: call.stateHistory, value: service.timeline.of(call.id) });
   });
 
   r.add('POST', '/admin/calls/{id}/participants', async (ctx) => {

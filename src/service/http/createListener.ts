@@ -1,6 +1,7 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'http';
 import { randomUUID } from 'crypto';
 import type { CommunicationsService } from '../CommunicationsService';
+import { consoleRoutes } from '../console/consoleRoutes';
 import { adminRoutes } from './adminRoutes';
 import { graphRoutes } from './graphRoutes';
 import { GraphHttpError, sendGraphError, sendJson } from './GraphHttpError';
@@ -15,11 +16,13 @@ const VERSIONS = ['v1.0', 'beta'];
 
 /**
  * The service's HTTP front: Graph's API under /v1.0 and /beta, the OpenID configuration and
- * JWKS that notification tokens verify against, recordings, and the admin API.
+ * JWKS that notification tokens verify against, recordings, the admin API, and the call console
+ * (/console).
  */
 export function createListener(service: CommunicationsService, options: ListenerOptions = {}): RequestListener {
   const graph = graphRoutes(service);
   const admin = adminRoutes(service);
+  const page = consoleRoutes();
   const wellKnown = new Router();
   const openId = (ctx: { res: ServerResponse }) =>
     sendJson(ctx.res, 200, service.tokens.openIdConfiguration(service.issuer, `${service.baseUrl}/keys`));
@@ -68,6 +71,9 @@ export function createListener(service: CommunicationsService, options: Listener
         path = '/' + rest.join('/');
       } else if (first === 'admin') {
         router = admin;
+        path = url.pathname;
+      } else if (first === 'console') {
+        router = page;
         path = url.pathname;
       } else {
         router = wellKnown;

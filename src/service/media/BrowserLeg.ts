@@ -2,6 +2,9 @@ import { EventEmitter } from 'events';
 import { CallMediaError, MediaPlatform, ServerSession, TransportStateChange } from '../../media';
 import { ForwardingPort } from './ForwardingPort';
 
+/** Tiles a browser may ask for: the others' cameras beyond these are not shown. */
+export const MAX_TILES = 9;
+
 /** What the roster gives a browser participant's streams. */
 export interface BrowserSources {
   audio?: number;
@@ -14,7 +17,9 @@ export interface BrowserSources {
  * DTLS, with a forwarding point per m-line. The page offers, in this order:
  * - an audio m-line: its microphone comes in; the bot's voice goes out;
  * - a video m-line: its camera comes in; the bot's camera goes out;
- * - optionally a second video m-line: the bot's screen share goes out.
+ * - optionally a second video m-line: the bot's screen share goes out;
+ * - any further video m-lines are tiles: each shows another participant's camera, whose
+ *   roster source id the packets carry in their CSRC (RTCRtpReceiver.getContributingSources).
  * What goes out is rewritten to the one SSRC the answer announces per m-line, in the answer's
  * payload types; what comes in carries the roster's source ids onward, not the browser's SSRCs.
  * Emits 'gone' ({ reason }) once when the browser's transport fails or closes, or its consent
@@ -26,6 +31,7 @@ export class BrowserLeg extends EventEmitter {
   readonly audio?: ForwardingPort;
   readonly camera?: ForwardingPort;
   readonly screen?: ForwardingPort;
+  readonly tiles: ForwardingPort[] = [];
   private readonly server: ServerSession;
   private gone = false;
 
@@ -40,6 +46,11 @@ export class BrowserLeg extends EventEmitter {
         if (s.kind === 'audio' && !this.audio) points.push([s.mid, (this.audio = new ForwardingPort('audio', bundle))]);
         else if (s.kind === 'video' && !this.camera) points.push([s.mid, (this.camera = new ForwardingPort('video', bundle))]);
         else if (s.kind === 'video' && !this.screen) points.push([s.mid, (this.screen = new ForwardingPort('video', bundle))]);
+        else if (s.kind === 'video' && this.tiles.length < MAX_TILES) {
+          const tile = new ForwardingPort('video', bundle);
+          this.tiles.push(tile);
+          points.push([s.mid, tile]);
+        }
       }
       if (!points.length) throw new CallMediaError('SDP_INVALID', 'the offer has no audio or video m-line');
       this.answer = this.server.answer(new Map(points.map(([mid, point]) => [mid, point.ssrc])));
@@ -71,7 +82,7 @@ export class BrowserLeg extends EventEmitter {
 
   async close(): Promise<void> {
     this.gone = true;
-    await Promise.all([this.audio?.close(), this.camera?.close(), this.screen?.close()]);
+    await Promise.all([this.audio?.close(), this.camera?.close(), this.screen?.close(), ...this.tiles.map((t) => t.close())]);
     await this.server.close();
   }
 

@@ -1,7 +1,7 @@
 import type { Call, MediaPrompt, Modality, Participant } from '@microsoft/microsoft-graph-types';
 import { AudioSocket, MediaPlatform } from '../../media';
 import type { CommunicationsService } from '../CommunicationsService';
-import type { BrowserAnswer, MediaBridge, RecordOptions, RecordResult } from '../MediaBridge';
+import type { BrowserAnswer, CallSpeakers, MediaBridge, RecordOptions, RecordResult } from '../MediaBridge';
 import type { MediaConfigJson } from '../model/ServiceCall';
 import { BotLeg, openBotLeg } from './BotLeg';
 import { BrowserLeg } from './BrowserLeg';
@@ -33,6 +33,8 @@ interface ParticipantMedia {
   /** Its media: ffmpeg (synthetic), or a person's browser. */
   synthetic?: SyntheticParticipant;
   browser?: BrowserLeg;
+  /** A browser's tiles: the camera ingest each one shows now. */
+  tiles?: (ForwardingPort | undefined)[];
   muted: boolean;
 }
 
@@ -46,6 +48,9 @@ interface CallMedia {
   /** Bot video socket → the ingest currently forwarded to it. */
   routes: Map<string, ForwardingPort>;
   toneSocket?: AudioSocket;
+  /** The service's own ear on the call: every voice the bot hears, for who speaks and how loud. */
+  listener: AudioSocket;
+  levels: Map<number, { level: number; at: number }>;
 }
 
 const TONE_FREQUENCIES = [440, 660, 550, 770, 330, 880, 495, 605, 715, 385];
@@ -94,7 +99,13 @@ export class ConferenceMedia implements MediaBridge {
     const bot = openBotLeg(mediaConfig.blob, () => this.servicePlatform());
     const participants = new Map<string, ParticipantMedia>();
     const voices = () => [...participants.values()].filter((p) => p.audio && !p.muted).map((p) => p.audio as ForwardingPort);
-    const media: CallMedia = { bot, hosted: new ServiceHostedMedia(bot, voices), participants, browsers: new Map(), routes: new Map() };
+    const listener = new AudioSocket({ unmixed: 4 }).unref();
+    const levels = new Map<number, { level: number; at: number }>();
+    listener.on('audio', (frame) => {
+      const at = Date.now();
+      for (const u of frame.unmixed) levels.set(u.sourceId, { level: u.level, at });
+    });
+    const media: CallMedia = { bot, hosted: new ServiceHostedMedia(bot, voices), participants, browsers: new Map(), routes: new Map(), listener, levels };
     media.toneSocket = bot.audioSender();
     for (const [socket, point] of bot.videoSockets) {
       point.on('subscription', (s: { sourceId: number; width: number; height: number }) => this.route(media, socket, s));
@@ -147,8 +158,9 @@ export class ConferenceMedia implements MediaBridge {
     const browser = media.browsers.get(participant.id);
     media.browsers.delete(participant.id);
     const p = browser ? this.browserMedia(media, browser, ids) : this.syntheticMedia(media, participant.id, ids);
-    if (p.audio) media.bot.hear(p.audio);
+    if (p.audio) this.hear(media, p.audio);
     media.participants.set(participant.id, p);
+    this.fillTiles(media);
   }
 
   onParticipantLeft(call: Call, participant: Participant): void {
@@ -158,7 +170,7 @@ export class ConferenceMedia implements MediaBridge {
     const unroute = (port: ForwardingPort) => {
       for (const [socket, routed] of media.routes) if (routed === port) media.routes.delete(socket);
     };
-    if (p.audio) media.bot.unhear(p.audio);
+    if (p.audio) this.unhear(media, p.audio);
     for (const ingest of p.sources.values()) unroute(ingest);
     for (const layer of p.layers.values()) unroute(layer.port);
     if (p.ears) media.bot.audioIn?.stopFeeding(p.ears);
@@ -166,6 +178,7 @@ export class ConferenceMedia implements MediaBridge {
     if (p.browser?.screen) media.bot.screenIn?.stopFeeding(p.browser.screen);
     media.participants.delete(participant.id);
     this.stopParticipant(p);
+    this.fillTiles(media);
   }
 
   onMuteChanged(call: Call, participant: Participant, muted: boolean): void {
@@ -174,8 +187,34 @@ export class ConferenceMedia implements MediaBridge {
     if (!media || !p?.audio) return;
     p.muted = muted;
     // A muted participant is not heard: its audio stops at the server.
-    if (muted) media.bot.unhear(p.audio);
-    else media.bot.hear(p.audio);
+    if (muted) this.unhear(media, p.audio);
+    else this.hear(media, p.audio);
+  }
+
+  speakers(call: Call): CallSpeakers | undefined {
+    const media = call.id ? this.calls.get(call.id) : undefined;
+    if (!media) return undefined;
+    const bySource = new Map<number, string>();
+    for (const [id, p] of media.participants) for (const source of p.sources.keys()) bySource.set(source, id);
+    const levels: Record<string, number> = {};
+    const recent = Date.now() - 300;
+    for (const [source, l] of media.levels) {
+      const id = bySource.get(source);
+      if (id && l.at >= recent) levels[id] = l.level;
+    }
+    const dominant = media.listener.dominantSpeaker;
+    return { dominantSpeaker: dominant !== null ? (bySource.get(dominant) ?? null) : null, levels };
+  }
+
+  /** The bot hears this voice, and so does the service's listener. */
+  private hear(media: CallMedia, voice: ForwardingPort): void {
+    media.bot.hear(voice);
+    voice.forwardTo(media.listener.port);
+  }
+
+  private unhear(media: CallMedia, voice: ForwardingPort): void {
+    media.bot.unhear(voice);
+    voice.stopForwardingTo(media.listener.port);
   }
 
   /** Stops every call's media (the service stopping leaves calls as they are, not their ffmpegs). */
@@ -192,6 +231,7 @@ export class ConferenceMedia implements MediaBridge {
     for (const p of media.participants.values()) this.stopParticipant(p);
     for (const leg of media.browsers.values()) void leg.close();
     void media.toneSocket?.close();
+    void media.listener.close();
     void media.bot.close();
   }
 
@@ -257,7 +297,36 @@ export class ConferenceMedia implements MediaBridge {
       media.bot.screenIn.requestKeyFrame();
       leg.screen.on('keyFrameRequested', () => media.bot.screenIn?.requestKeyFrame());
     }
-    return { sources, audio: leg.audio, ears: leg.audio, eyes: leg.camera, layers: new Map(), browser: leg, muted: false };
+    const tiles: (ForwardingPort | undefined)[] = leg.tiles.map(() => undefined);
+    leg.tiles.forEach((tile, i) => tile.on('keyFrameRequested', () => tiles[i]?.requestKeyFrame()));
+    return { sources, audio: leg.audio, ears: leg.audio, eyes: leg.camera, layers: new Map(), browser: leg, tiles, muted: false };
+  }
+
+  /**
+   * Every browser's tiles show the other participants' cameras, in roster order, one each;
+   * a tile whose participant left takes the next one, and a new picture starts at a key frame.
+   */
+  private fillTiles(media: CallMedia): void {
+    for (const viewer of media.participants.values()) {
+      const leg = viewer.browser;
+      if (!leg || !viewer.tiles) continue;
+      const cameras = [...media.participants.values()].filter((p) => p !== viewer).flatMap((p) => {
+        const id = p.camera?.sourceId ?? [...p.sources.entries()].find(([, port]) => port === p.browser?.camera)?.[0];
+        const ingest = id !== undefined ? p.sources.get(id) : undefined;
+        return ingest ? [ingest] : [];
+      });
+      leg.tiles.forEach((tile, i) => {
+        const want = cameras[i];
+        const now = viewer.tiles?.[i];
+        if (want === now) return;
+        now?.stopFeeding(tile);
+        if (want) {
+          want.feed(tile);
+          want.requestKeyFrame();
+        }
+        if (viewer.tiles) viewer.tiles[i] = want;
+      });
+    }
   }
 
   private stopParticipant(p: ParticipantMedia): void {

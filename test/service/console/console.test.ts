@@ -1,0 +1,132 @@
+import * as assert from 'assert';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import type { Browser, Page } from 'playwright-core';
+import { startSampleBot, type SampleBot } from '../../../examples/bot';
+import { VideoFrame } from '../../../src/media';
+import { ConferenceMedia, startService, type RunningService } from '../../../src/service';
+import { launchChromium } from '../../helpers/browserPeer';
+import { pcmBytes, sine } from '../../helpers/tones';
+import { until } from '../../helpers/until';
+
+type ConsoleWindow = {
+  callmediaConsole: {
+    joined?: { callId: string; participantId: string };
+    frames(): { camera: number; screen: number };
+    videoSize(which: string): { width: number; height: number } | undefined;
+    toneLead(frequency: number): number;
+    tiles(): { name: string; frames: number; variance: number; speaking: boolean }[];
+  };
+};
+
+describe('service/console: the call console joins the bot\'s call from headless Chromium', function () {
+  this.timeout(120_000);
+  let browser: Browser;
+  let running: RunningService;
+  let bot: SampleBot;
+  let media: ConferenceMedia;
+  let page: Page | undefined;
+  let sender: NodeJS.Timeout | undefined;
+
+  before(async () => {
+    browser = await launchChromium();
+    media = new ConferenceMedia({ consentTimeoutMs: 8000 });
+    running = await startService({ port: 0, mediaBridge: media });
+    media.attach(running.service);
+    bot = await startSampleBot({ serviceUrl: running.url, appId: 'console-bot', log: () => undefined, camera: { width: 320, height: 240, fps: 30 } });
+    running.service.directory.registerBot({ appId: 'console-bot', callbackUri: bot.callbackUri, displayName: 'Console bot' });
+  });
+
+  after(async () => {
+    if (sender) clearInterval(sender);
+    await page?.close().catch(() => undefined);
+    await browser?.close();
+    media?.close();
+    await bot?.close();
+    await running?.close();
+  });
+
+  it('lists the call and its timeline, joins it with camera and microphone, sees and hears the bot, and its keypad reaches the bot as those tones', async () => {
+    const svc = running.service;
+    const call = svc.placeIncomingCall({ from: { displayName: 'Alice' }, toAppId: 'console-bot', modalities: ['audio', 'video'], subject: 'Console test' });
+    await until(() => svc.findCall(call.id)?.state === 'established' && bot.sessions.get(call.id)?.transportState === 'connected', 'the bot to answer', 15_000);
+    const session = bot.sessions.get(call.id);
+    assert.ok(session?.audioSocket);
+    svc.addParticipant(call.id, { displayName: 'Bob', modalities: ['audio', 'video'] });
+    svc.addParticipant(call.id, { displayName: 'Carol', modalities: ['audio', 'video'] });
+    const tones: string[] = [];
+    session.audioSocket.on('toneReceived', (t) => tones.push(t.tone));
+
+    page = await browser.newPage({ viewport: { width: 1200, height: 800 } });
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(`${running.url}/console`);
+    const p = page;
+    await p.locator(`button[data-call="${call.id}"]`).click();
+    await p.locator('#call-title', { hasText: 'Console test' }).waitFor();
+    // The timeline shows the notifications the bot got, with the call's states.
+    await until(async () => (await p.locator('#timeline li').count()) >= 2, 'the timeline to list notifications', 10_000);
+    assert.match((await p.locator('#history').textContent()) ?? '', /incoming → establishing → established/);
+
+    await p.locator('#join').click();
+    const joined = await p.waitForFunction(() => (globalThis as unknown as ConsoleWindow).callmediaConsole.joined, undefined, { timeout: 15_000 });
+    const { participantId } = (await joined.jsonValue()) as { participantId: string };
+    const person = svc.findCall(call.id)?.participants.get(participantId);
+    assert.ok(person, 'the page is a participant of the call');
+    const videoId = Number(person.mediaStreams.find((s) => s.mediaType === 'video')?.sourceId);
+
+    // The bot watches the person, at the browser's size.
+    await until(() => session.videoSockets.some((s) => s.subscription === videoId), 'the bot to subscribe to the person', 10_000);
+    const socket = session.videoSockets.find((s) => s.subscription === videoId);
+    const frames: VideoFrame[] = [];
+    socket?.on('frame', (f) => frames.push(f));
+    await until(() => frames.length >= 20, 'the person\'s camera at the bot', 20_000);
+    assert.ok(frames.every((f) => f.width === 640 && f.height === 480 && f.mediaSourceId === videoId));
+
+    // The bot shows itself and speaks at 660 Hz; the console's bot tile shows it and hears it.
+    let n = 0;
+    const picture = Buffer.alloc((320 * 240 * 3) / 2);
+    sender = setInterval(() => {
+      for (let i = 0; i < 320 * 240; i++) picture[i] = (i + n * 4) & 0xff;
+      picture.fill(128, 320 * 240);
+      if (n % 2 === 0) session.videoSockets[0].send({ format: 'I420', width: 320, height: 240, data: picture });
+      session.audioSocket?.send(pcmBytes(sine(660, 16000, n * 320, 320, 9000)));
+      n++;
+    }, 20);
+    await until(async () => (await p.evaluate(() => (globalThis as unknown as ConsoleWindow).callmediaConsole.frames().camera)) >= 30, 'the bot tile to show 30 frames', 20_000);
+    assert.deepStrictEqual(await p.evaluate(() => (globalThis as unknown as ConsoleWindow).callmediaConsole.videoSize('camera')), { width: 320, height: 240 });
+    await until(async () => (await p.evaluate(() => (globalThis as unknown as ConsoleWindow).callmediaConsole.toneLead(660))) > 10, 'the console to hear the bot\'s voice', 20_000);
+
+    // The keypad, by mouse and by keyboard: exactly those tones, in-band to the bot.
+    await p.locator('#keypad button[data-key="1"]').click();
+    await until(() => tones.length === 1, 'the first tone at the bot', 10_000);
+    await p.keyboard.press('#');
+    await until(() => tones.length === 2, 'the second tone at the bot', 10_000);
+    await new Promise((r) => setTimeout(r, 500));
+    assert.deepStrictEqual(tones, ['1', '#']);
+
+    // A tile per participant, each with a live picture: checked by who it names, the frames it
+    // showed and the variance of its pixels (a test pattern, not a black or frozen tile).
+    const tiles = async () => p.evaluate(() => (globalThis as unknown as ConsoleWindow).callmediaConsole.tiles());
+    await until(async () => (await tiles()).filter((t) => t.name && t.frames >= 10 && t.variance > 50).length === 3, 'three live participant tiles', 20_000);
+    assert.deepStrictEqual((await tiles()).filter((t) => t.name).map((t) => t.name).sort(), ['Alice', 'Bob', 'Carol']);
+    // The synthetic voices are steady tones: the service names one of them the dominant speaker, and its tile says so.
+    await until(async () => (await tiles()).filter((t) => t.speaking).length === 1, 'one tile marked as the dominant speaker', 10_000);
+    const speaking = (await tiles()).find((t) => t.speaking)?.name;
+    const dominant = svc.speakers(call.id)?.dominantSpeaker;
+    assert.ok(dominant && ['Alice', 'Bob', 'Carol'].includes(speaking ?? ''), `the dominant speaker's tile: ${speaking}`);
+
+    // The roster shows the person as this browser.
+    await until(async () => (await p.locator(`#roster tr[data-participant="${participantId}"]`).textContent())?.includes('you (browser)') ?? false, 'the roster to show the page', 10_000);
+    const shot = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'callmedia-console-')), 'console.png');
+    await p.screenshot({ path: shot });
+    if (process.env.CALLMEDIA_UPDATE_DOCS) fs.copyFileSync(shot, path.resolve(__dirname, '../../../../docs/console.png'));
+
+    // Leaving takes the person out of the roster; the bot's socket is freed.
+    await p.locator('#leave').click();
+    await until(() => !svc.findCall(call.id)?.participants.has(participantId), 'the person to leave', 10_000);
+    await until(() => !session.videoSockets.some((s) => s.subscription === videoId), 'the bot to stop watching the person', 10_000);
+    assert.deepStrictEqual(errors, [], 'no error in the page');
+  });
+});
