@@ -117,3 +117,42 @@ export function wavWriter(path: string): Writable {
   });
 }
 
+
+/** What a WAV file's header says, once every chunk length was checked against the file. */
+export interface WavInfo {
+  format: number; // 1: PCM
+  channels: number;
+  sampleRate: number;
+  bitsPerSample: number;
+  durationMs: number;
+}
+
+/**
+ * Reads a WAV file's format and length (RIFF chunks, RFC 2361's WAVE). Throws INVALID_ARGUMENT,
+ * saying why, for anything that is not a PCM WAV file with audio in it.
+ */
+export function readWavInfo(file: Buffer): WavInfo {
+  const bad = (why: string) => new CallMediaError('INVALID_ARGUMENT', `not a PCM WAV file: ${why}`);
+  if (file.length < 12 || file.toString('latin1', 0, 4) !== 'RIFF' || file.toString('latin1', 8, 12) !== 'WAVE') throw bad('no RIFF/WAVE header');
+  let fmt: Omit<WavInfo, 'durationMs'> | undefined;
+  for (let at = 12; at + 8 <= file.length; ) {
+    const id = file.toString('latin1', at, at + 4);
+    const size = file.readUInt32LE(at + 4);
+    const body = at + 8;
+    if (body + size > file.length && id !== 'data') throw bad(`chunk '${id}' runs past the end`);
+    if (id === 'fmt ') {
+      if (size < 16) throw bad('a short fmt chunk');
+      fmt = { format: file.readUInt16LE(body), channels: file.readUInt16LE(body + 2), sampleRate: file.readUInt32LE(body + 4), bitsPerSample: file.readUInt16LE(body + 14) };
+    } else if (id === 'data') {
+      if (!fmt) throw bad('audio before its format');
+      if (fmt.format !== 1 && fmt.format !== 0xfffe) throw bad(`format ${fmt.format} is not PCM`);
+      if (!fmt.channels || !fmt.sampleRate || !fmt.bitsPerSample) throw bad('a format with no channels, rate or sample size');
+      const bytes = Math.min(size, file.length - body); // a streamed file may say more than it has
+      const durationMs = (bytes / (fmt.channels * (fmt.bitsPerSample / 8)) / fmt.sampleRate) * 1000;
+      if (durationMs <= 0) throw bad('no audio');
+      return { ...fmt, durationMs };
+    }
+    at = body + size + (size & 1); // chunks are padded to an even length
+  }
+  throw bad('no data chunk');
+}

@@ -1,5 +1,5 @@
 export { AUDIO_FRAME_BYTES, AUDIO_SAMPLE_RATE, AudioFrame, AudioSocket, AudioSocketOptions, AudioSocketStats, ToneReceived, UnmixedAudio } from './AudioSocket';
-export { WavRecording, playAudio, recordWav, wavFile, wavWriter } from './audioFiles';
+export { WavInfo, WavRecording, playAudio, readWavInfo, recordWav, wavFile, wavWriter } from './audioFiles';
 export { CallMediaError, CallMediaErrorCode } from './errors';
 export { FrameQueue } from './FrameQueue';
 export { LatencyWindow, Percentiles, percentile, summarize } from './LatencyStats';

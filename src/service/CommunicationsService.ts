@@ -122,6 +122,8 @@ export class CommunicationsService extends EventEmitter {
   updateMetadata = (callId: string, body: Body): ServiceOperation => this.inCall.updateMetadata(callId, body);
   operation = (callId: string, operationId: string): ServiceOperation => this.inCall.operation(callId, operationId);
   playPrompt = (callId: string, body: Body): ServiceOperation => this.media.playPrompt(callId, body);
+  /** A person plays a WAV file into a call (the console), beside the bot's own prompts. */
+  playIntoCall = (callId: string, wav: Buffer): { durationMs: number } => this.media.playIntoCall(callId, wav);
   recordResponse = (callId: string, body: Body): ServiceOperation => this.media.recordResponse(callId, body);
   subscribeToTone = (callId: string, body: Body): ServiceOperation => this.media.subscribeToTone(callId, body);
   cancelMediaProcessing = (callId: string, body: Body): ServiceOperation => this.media.cancelMediaProcessing(callId, body);

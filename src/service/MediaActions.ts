@@ -1,5 +1,9 @@
 import type { ServiceCall } from './model/ServiceCall';
 import { randomUUID } from 'crypto';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { readWavInfo } from '../media/audioFiles';
 import type { CallRuntime } from './CallRuntime';
 import { GraphHttpError } from './http/GraphHttpError';
 import * as v from './http/validate';
@@ -19,6 +23,8 @@ export class MediaActions {
   private readonly queues = new Map<string, MediaQueue>();
   private readonly toneListeners = new Map<string, Set<(digit: string) => void>>();
   private readonly recordings = new Map<string, { token: string; contentType: string; data: Buffer }>();
+  /** Prompts people play into calls (the console), each stopped when its call ends. */
+  private readonly played = new Map<string, Set<AbortController>>();
 
   constructor(private readonly rt: CallRuntime) {
     rt.onCallEnded((call) => {
@@ -26,12 +32,44 @@ export class MediaActions {
       this.queues.get(call.id)?.cancelAll(false);
       this.queues.delete(call.id);
       this.toneListeners.delete(call.id);
+      for (const c of this.played.get(call.id) ?? []) c.abort();
+      this.played.delete(call.id);
     });
   }
 
   /** A party pressed a key: stop tones of running recordings see it. */
   toneHeard(callId: string, digit: string): void {
     for (const listener of this.toneListeners.get(callId) ?? []) listener(digit);
+  }
+
+  /**
+   * A person plays a WAV file into the call (the console's prompt picker): the media bridge
+   * plays it as it plays Graph's prompts, at once, beside the bot's own media work. Resolves
+   * with its length once it started; a body that is not a PCM WAV file is a 400.
+   */
+  playIntoCall(callId: string, wav: Buffer): { durationMs: number } {
+    const call = this.rt.guarded(callId, 'playPrompt');
+    let info;
+    try {
+      info = readWavInfo(wav);
+    } catch (err) {
+      throw GraphHttpError.badRequest((err as Error).message);
+    }
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'callmedia-played-'));
+    const file = path.join(dir, 'prompt.wav');
+    fs.writeFileSync(file, wav);
+    const controller = new AbortController();
+    let set = this.played.get(call.id);
+    if (!set) this.played.set(call.id, (set = new Set()));
+    set.add(controller);
+    const prompt = { '@odata.type': '#microsoft.graph.mediaPrompt', mediaInfo: { '@odata.type': '#microsoft.graph.mediaInfo', uri: `file://${file}` } };
+    void Promise.resolve(this.rt.bridge.playPrompts?.(call.toGraph(), [prompt], controller.signal))
+      .catch((err) => this.rt.events.emit('warning', err))
+      .finally(() => {
+        set?.delete(controller);
+        fs.rmSync(dir, { recursive: true, force: true });
+      });
+    return { durationMs: Math.round(info.durationMs) };
   }
 
   /** POST /calls/{id}/playPrompt: queued behind earlier prompts and recordings. */

@@ -8,8 +8,26 @@ const ASSETS: Record<string, string> = {
   'index.html': 'text/html; charset=utf-8',
   'console.js': 'text/javascript; charset=utf-8',
   'media.js': 'text/javascript; charset=utf-8',
+  'prompt.js': 'text/javascript; charset=utf-8',
   'console.css': 'text/css; charset=utf-8',
 };
+
+/**
+ * Packages the page runs in the browser, served from node_modules: @ffmpeg/ffmpeg (and its
+ * worker), @ffmpeg/util and @ffmpeg/core's single-threaded WebAssembly build, ES modules all.
+ */
+const VENDOR: Record<string, string> = { ffmpeg: '@ffmpeg/ffmpeg', util: '@ffmpeg/util', core: '@ffmpeg/core' };
+
+function vendorDirectory(name: string): string | undefined {
+  const pkg = VENDOR[name];
+  if (!pkg) return undefined;
+  try {
+    // Each resolves to dist/<umd|cjs>/<file>; the ES modules sit beside, in dist/esm.
+    return path.resolve(path.dirname(require.resolve(pkg)), '..', 'esm');
+  } catch {
+    return undefined;
+  }
+}
 
 /** Where the page lives: beside this module in the sources (the package ships them). */
 export function consolePageDirectory(): string {
@@ -36,5 +54,15 @@ export function consoleRoutes(): Router {
   };
   r.add('GET', '/console', serve('index.html'));
   r.add('GET', '/console/{asset}', (ctx) => serve(ctx.params.asset)(ctx));
+  r.add('GET', '/console/vendor/{pkg}/{file}', (ctx) => {
+    const dir = vendorDirectory(ctx.params.pkg);
+    const file = ctx.params.file;
+    const type = file.endsWith('.wasm') ? 'application/wasm' : file.endsWith('.js') ? 'text/javascript; charset=utf-8' : undefined;
+    const full = dir && type && /^[\w.-]+$/.test(file) ? path.join(dir, file) : undefined;
+    if (!full || !fs.existsSync(full)) throw GraphHttpError.notFound(`no console asset '${ctx.params.pkg}/${file}'`);
+    const body = fs.readFileSync(full);
+    ctx.res.writeHead(200, { 'Content-Type': type as string, 'Content-Length': body.length, 'Cache-Control': 'max-age=3600' });
+    ctx.res.end(body);
+  });
   return r;
 }

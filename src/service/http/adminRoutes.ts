@@ -2,7 +2,10 @@ import type { Modality } from '@microsoft/microsoft-graph-types';
 import type { CommunicationsService, RemoteParty } from '../CommunicationsService';
 import type { ServiceCall } from '../model/ServiceCall';
 import { participantToGraph } from '../model/ServiceParticipant';
-import { readJsonObject } from './body';
+import { readBody, readJsonObject } from './body';
+
+/** A prompt a person plays into a call: a few minutes of 16 kHz mono WAV at most. */
+const MAX_PROMPT_BYTES = 16 << 20;
 import { GraphHttpError, sendEmpty, sendJson } from './GraphHttpError';
 import { Router } from './Router';
 import * as v from './validate';
@@ -75,6 +78,15 @@ export function adminRoutes(service: CommunicationsService): Router {
     const body = await readJsonObject(ctx.req);
     const { participant, sdp } = service.joinFromBrowser(ctx.params.id, v.requireString(body, 'displayName'), v.requireString(body, 'sdp'));
     sendJson(ctx.res, 201, { participant: participantToGraph(participant), sdp });
+  });
+
+  r.add('POST', '/admin/calls/{id}/prompts', async (ctx) => {
+    const type = (ctx.req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+    if (type !== 'audio/wav' && type !== 'audio/wave' && type !== 'audio/x-wav') {
+      throw GraphHttpError.badRequest(`a prompt is posted as audio/wav (16-bit PCM), not '${type || 'nothing'}'`);
+    }
+    const played = service.playIntoCall(ctx.params.id, await readBody(ctx.req, MAX_PROMPT_BYTES));
+    sendJson(ctx.res, 202, played);
   });
 
   r.add('DELETE', '/admin/calls/{id}/participants/{participantId}', (ctx) => {

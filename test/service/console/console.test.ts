@@ -4,8 +4,10 @@ import * as os from 'os';
 import * as path from 'path';
 import type { Browser, Page } from 'playwright-core';
 import { startSampleBot, type SampleBot } from '../../../examples/bot';
-import { VideoFrame } from '../../../src/media';
+import { AudioFrame, VideoFrame } from '../../../src/media';
+import { ffmpegPath, run } from '../../../src/peers/ffmpeg';
 import { ConferenceMedia, startService, type RunningService } from '../../../src/service';
+import { dB, samples, toneAmplitude } from '../../helpers/goertzel';
 import { launchChromium } from '../../helpers/browserPeer';
 import { pcmBytes, sine } from '../../helpers/tones';
 import { until } from '../../helpers/until';
@@ -116,6 +118,24 @@ describe('service/console: the call console joins the bot\'s call from headless 
     const speaking = (await tiles()).find((t) => t.speaking)?.name;
     const dominant = svc.speakers(call.id)?.dominantSpeaker;
     assert.ok(dominant && ['Alice', 'Bob', 'Carol'].includes(speaking ?? ''), `the dominant speaker's tile: ${speaking}`);
+
+    // A prompt from an MP3 the person picks: converted in the page, played into the call, heard by the bot.
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'callmedia-console-prompt-'));
+    const mp3 = path.join(dir, 'prompt.mp3');
+    run(ffmpegPath(), ['-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', 'sine=frequency=1300:duration=1.5', '-ac', '2', '-ar', '44100', '-c:a', 'libmp3lame', mp3]);
+    const heard: AudioFrame[] = [];
+    session.audioSocket.on('audio', (f) => heard.push(f));
+    await p.locator('#prompt-file').setInputFiles(mp3);
+    await p.locator('#prompt-play').click();
+    await p.locator('#prompt-status[data-played]').waitFor({ timeout: 30_000 });
+    const loudest1300 = () => {
+      const pcm = samples(Buffer.concat(heard.map((f) => f.data)));
+      let best = 0;
+      for (let off = 0; off + 1600 <= pcm.length; off += 1600) best = Math.max(best, toneAmplitude(pcm.subarray(off, off + 1600), 1300));
+      return dB(best / (1 / 8));
+    };
+    await until(() => loudest1300() > -6, 'the bot to hear the picked MP3\'s 1300 Hz', 15_000);
+    fs.rmSync(dir, { recursive: true, force: true });
 
     // The roster shows the person as this browser.
     await until(async () => (await p.locator(`#roster tr[data-participant="${participantId}"]`).textContent())?.includes('you (browser)') ?? false, 'the roster to show the page', 10_000);

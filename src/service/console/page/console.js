@@ -252,6 +252,25 @@ function setUp() {
   $('leave').onclick = leave;
   $('hangup').onclick = () => post(`/admin/calls/${encodeURIComponent(state.selected)}/hangup`).then(refreshCall, showError);
   $('add').onclick = () => post(`/admin/calls/${encodeURIComponent(state.selected)}/participants`, { displayName: `Guest ${Math.floor(Math.random() * 900 + 100)}` }).then(refreshCall, showError);
+  $('prompt-play').onclick = async () => {
+    const file = $('prompt-file').files?.[0];
+    const status = $('prompt-status');
+    if (!file) {
+      status.textContent = 'Pick a file first.';
+      return;
+    }
+    status.textContent = `Converting ${file.name}…`;
+    try {
+      // Loaded on first use: ffmpeg.wasm is large, and the rest of the console does not need it.
+      const { playFile } = await import('./prompt.js');
+      const ms = await playFile(state.selected, file);
+      status.textContent = `Playing ${file.name} (${(ms / 1000).toFixed(1)} s) into the call.`;
+      status.dataset.played = String(ms);
+    } catch (err) {
+      status.textContent = '';
+      showError(err);
+    }
+  };
   $('keypad').replaceChildren(...KEYS.map((k) => el('button', { type: 'button', textContent: k, dataset: { key: k }, onclick: () => press(k) })));
   document.addEventListener('keydown', (e) => {
     if (!state.joined || e.target instanceof HTMLInputElement || e.ctrlKey || e.metaKey || e.altKey) return;
