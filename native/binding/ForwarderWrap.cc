@@ -44,9 +44,9 @@ ForwarderWrap::ForwarderWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<
     closed_ = true;
     return;
   }
-  sink_ = JsEventSink::Create(env, info[1].As<Napi::Function>());
+  sink_ = JsForwarderSink::Create(env, info[1].As<Napi::Function>());
   std::string error;
-  channel_ = ForwarderChannel::Create(options, transport_.transport, transport_.closer, sink_, &error);
+  channel_ = ForwarderChannel::Create(options, transport_.transport, transport_.closer, sink_, sink_, &error);
   if (!channel_) {
     sink_->Abandon();
     sink_ = nullptr;

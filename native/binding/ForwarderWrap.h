@@ -5,7 +5,7 @@
 #include <memory>
 
 #include "binding/ChannelTransport.h"
-#include "binding/JsEventSink.h"
+#include "binding/JsForwarderSink.h"
 #include "sfu/ForwarderChannel.h"
 
 namespace callmedia {
@@ -35,7 +35,7 @@ class ForwarderWrap : public Napi::ObjectWrap<ForwarderWrap> {
 
   std::shared_ptr<ForwarderChannel> channel_;
   ChannelTransport transport_;
-  JsEventSink* sink_ = nullptr;
+  JsForwarderSink* sink_ = nullptr;
   bool closed_ = false;
 };
 

@@ -21,15 +21,17 @@ uint32_t Random32() {
 }  // namespace
 
 ForwarderChannel::ForwarderChannel(const ForwarderOptions& options, std::shared_ptr<Transport> transport,
-                                   TransportCloser closeTransport, ChannelSink* sink)
+                                   TransportCloser closeTransport, ChannelSink* sink, ForwarderListener* listener)
     : RtpChannel(std::move(transport), std::move(closeTransport), options.channel, sink),
       options_(options),
+      listener_(listener),
       rewriter_(Random32() | 1u, static_cast<uint16_t>(Random32())) {}
 
 std::shared_ptr<ForwarderChannel> ForwarderChannel::Create(const ForwarderOptions& options, std::shared_ptr<Transport> transport,
                                                            TransportCloser closeTransport, ChannelSink* sink,
-                                                           std::string* error) {
-  std::shared_ptr<ForwarderChannel> channel(new ForwarderChannel(options, std::move(transport), std::move(closeTransport), sink));
+                                                           ForwarderListener* listener, std::string* error) {
+  std::shared_ptr<ForwarderChannel> channel(
+      new ForwarderChannel(options, std::move(transport), std::move(closeTransport), sink, listener));
   if (!channel->Open(channel, error)) return nullptr;
   return channel;
 }
@@ -193,13 +195,9 @@ bool ForwarderChannel::SendToPlain(const uint8_t* data, size_t size, const RtpPa
 }
 
 void ForwarderChannel::FillRtcpHandlers(RtcpPacket::Handlers* handlers, uint64_t) {
-  handlers->onSubscription = [this](const RtcpSubscription& s) {
-    context_.sink->OnEvent("subscription", std::to_string(s.sourceId).c_str(),
-                           std::to_string(s.width) + "x" + std::to_string(s.height));
-  };
+  handlers->onSubscription = [this](const RtcpSubscription& s) { listener_->OnSubscription(s.sourceId, s.width, s.height); };
   handlers->onFeedback = [this](const RtcpFeedback& fb) {
-    if (fb.kind == RtcpFeedback::Kind::Pli || fb.kind == RtcpFeedback::Kind::Fir)
-      context_.sink->OnEvent("keyFrameRequested", "", std::to_string(fb.mediaSsrc));
+    if (fb.kind == RtcpFeedback::Kind::Pli || fb.kind == RtcpFeedback::Kind::Fir) listener_->OnKeyFrameRequested(fb.mediaSsrc);
   };
 }
 

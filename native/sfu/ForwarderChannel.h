@@ -8,7 +8,7 @@
 // as it is (the bot mixes the sources by SSRC). A target that joins a video stream waits for
 // the start of a key frame, so its decoder never starts on a picture it cannot decode. RTCP
 // that arrives (a bot socket's subscriptions and key-frame requests) is handed to JavaScript,
-// which decides what goes where.
+// typed (ForwarderListener), which decides what goes where.
 #pragma once
 #include <atomic>
 #include <memory>
@@ -21,6 +21,16 @@
 #include "sfu/SimulcastStreams.h"
 
 namespace callmedia {
+
+// What the forwarder tells the service: called on the media thread, never blocks.
+class ForwarderListener {
+ public:
+  virtual ~ForwarderListener() = default;
+  // A bot socket asked for a source (0: none) at a size (0: any).
+  virtual void OnSubscription(uint32_t sourceId, uint32_t width, uint32_t height) = 0;
+  // Whoever receives what this point sends asked for a key frame of `mediaSsrc` (PLI or FIR).
+  virtual void OnKeyFrameRequested(uint32_t mediaSsrc) = 0;
+};
 
 struct ForwarderOptions {
   RtpChannelOptions channel;
@@ -42,7 +52,8 @@ struct ForwarderStats {
 class ForwarderChannel : public RtpChannel {
  public:
   static std::shared_ptr<ForwarderChannel> Create(const ForwarderOptions& options, std::shared_ptr<Transport> transport,
-                                                  TransportCloser closeTransport, ChannelSink* sink, std::string* error);
+                                                  TransportCloser closeTransport, ChannelSink* sink,
+                                                  ForwarderListener* listener, std::string* error);
 
   // Node thread: posted to the media thread. `layer` is the stream id of the simulcast layer a
   // target takes ("": every packet, as it comes); adding a target again changes its layer, and
@@ -75,7 +86,7 @@ class ForwarderChannel : public RtpChannel {
   };
   Target* FindTarget(const sockaddr_storage* address, const std::shared_ptr<ForwarderChannel>& consumer);
   ForwarderChannel(const ForwarderOptions& options, std::shared_ptr<Transport> transport, TransportCloser closeTransport,
-                   ChannelSink* sink);
+                   ChannelSink* sink, ForwarderListener* listener);
   bool OnRtpPacket(const uint8_t* data, size_t size, const RtpPacket& packet, uint64_t nowNs) override;
   void OnMalformedRtp() override {}
   void FillRtcpHandlers(RtcpPacket::Handlers* handlers, uint64_t nowNs) override;
@@ -87,6 +98,7 @@ class ForwarderChannel : public RtpChannel {
   void Consume(const RtpPacket& packet, const ForwarderChannel* from);
 
   const ForwarderOptions options_;
+  ForwarderListener* const listener_;  // lives as long as the sink: until OnClosed
   std::vector<Target> targets_;  // media thread
   SimulcastStreams streams_;  // media thread; stats take snapshots
   uint32_t lastSsrc_ = 0;

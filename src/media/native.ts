@@ -284,6 +284,11 @@ export interface NativeForwarder {
   unref(): void;
 }
 
+/** What a forwarder reports, as the addon types it (binding/JsForwarderSink.h), delivered as ('events', list). */
+export type NativeForwarderEvent =
+  | { type: 'subscription'; sourceId: number; width: number; height: number }
+  | { type: 'keyFrameRequested'; mediaSsrc: number };
+
 /** The codecs a forwarder maps between sessions (native/sfu/PayloadTypeMap.h). */
 export type ForwardedCodecName = 'opus' | 'pcmu' | 'pcma' | 'telephone-event/8000' | 'telephone-event/48000' | 'h264' | 'vp8';
 

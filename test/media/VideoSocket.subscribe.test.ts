@@ -2,14 +2,16 @@ import * as assert from 'assert';
 import * as dgram from 'dgram';
 import { setTimeout as delay } from 'timers/promises';
 import { VideoFrame, VideoSocket } from '../../src/media';
-import { NativeForwarder, native } from '../../src/media/native';
+import { NativeForwarder, NativeForwarderEvent, native } from '../../src/media/native';
 import { makeH264Clip, sendRtp } from '../../src/peers/ffmpeg';
 import { until } from '../helpers/until';
 
-/** A forwarding port of the local service's kind, with its events collected. */
-function forwarder(video: boolean): { port: NativeForwarder; events: [string, unknown][] } {
-  const events: [string, unknown][] = [];
-  const port = new (native().Forwarder)({ video }, (kind, payload) => events.push([kind, payload]));
+/** A forwarding port of the local service's kind, with its typed events collected. */
+function forwarder(video: boolean): { port: NativeForwarder; events: [string, NativeForwarderEvent][] } {
+  const events: [string, NativeForwarderEvent][] = [];
+  const port = new (native().Forwarder)({ video }, (kind, payload) => {
+    if (kind === 'events') for (const e of payload as NativeForwarderEvent[]) events.push([e.type, e]);
+  });
   return { port, events };
 }
 
@@ -39,8 +41,8 @@ describe('media/VideoSocket: subscriptions through forwarding ports', function (
     const seen = () => control.events.filter(([k]) => k === 'subscription').length;
     socket.subscribe(sourceA, { resolution: '180p' });
     while (seen() < 1) await delay(5);
-    const first = control.events.find(([k]) => k === 'subscription')?.[1] as { code: string; message: string };
-    assert.deepStrictEqual(first, { code: String(sourceA), message: '320x180' });
+    const first = control.events.find(([k]) => k === 'subscription')?.[1];
+    assert.deepStrictEqual(first, { type: 'subscription', sourceId: sourceA, width: 320, height: 180 });
     route(sourceA);
     await delay(2500);
     const switchAt = frames.length;
@@ -71,7 +73,7 @@ describe('media/VideoSocket: subscriptions through forwarding ports', function (
   it('a plain forwarding port takes subscriptions only from the host it learned: another host\'s SUBS is refused and counted', async () => {
     const control = forwarder(false);
     const socket = new VideoSocket({ format: 'I420', remote: { port: control.port.localPort() } });
-    const subscriptions = () => control.events.filter(([k]) => k === 'subscription').map(([, p]) => (p as { code: string }).code);
+    const subscriptions = () => control.events.flatMap(([, e]) => (e.type === 'subscription' ? [e.sourceId] : []));
     const udp = (address: string) =>
       new Promise<dgram.Socket>((resolve) => {
         const s = dgram.createSocket('udp4');
@@ -97,7 +99,7 @@ describe('media/VideoSocket: subscriptions through forwarding ports', function (
       // The learned host may report from another port (RTCP on port + 1): that is read.
       neighbour.send(subs, control.port.localPort(), '127.0.0.1');
       await until(() => subscriptions().length === 2, 'the same host\'s subscription');
-      assert.deepStrictEqual(subscriptions(), ['1001', '4242']);
+      assert.deepStrictEqual(subscriptions(), [1001, 4242]);
       assert.strictEqual(control.port.stats().datagramsRefused, 1);
     } finally {
       stranger.close();

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'events';
-import { ForwardedCodecName, NativeForwarder, NativeForwarderStats, NativeWebRtcTransport, native } from '../../media/native';
+import { ForwardedCodecName, NativeForwarder, NativeForwarderEvent, NativeForwarderStats, NativeWebRtcTransport, native } from '../../media/native';
 
 /** A forwarder on one m-line of a bot's WebRTC transport, instead of a plain port of its own. */
 export interface ForwardingPortBundle {
@@ -20,8 +20,8 @@ export interface ForwardingPortBundle {
  * consumers. A consumer is a forwarding point on one m-line of a bot's WebRTC transport: what
  * it is given goes into that m-line (video under an SSRC of its own, the source in the CSRC),
  * and what the bot sends there arrives at it. For video, a new target starts at a key frame.
- * Events: 'subscription' ({ sourceId, width, height }) and 'keyFrameRequested' from the RTCP a
- * bot socket sends.
+ * Events: 'subscription' ({ sourceId, width, height }) and 'keyFrameRequested' ({ mediaSsrc })
+ * from the RTCP a bot socket (or a browser) sends, typed as the addon reports them.
  */
 export class ForwardingPort extends EventEmitter {
   /** On a peer's WebRTC transport (a consumer when fed), rather than a plain port of its own. */
@@ -138,12 +138,11 @@ export class ForwardingPort extends EventEmitter {
   }
 
   private onEvent(event: string, payload: unknown): void {
-    if (event === 'subscription') {
-      const { code, message } = payload as { code: string; message: string };
-      const [width, height] = message.split('x').map(Number);
-      this.emit('subscription', { sourceId: Number(code), width, height });
-    } else if (event === 'keyFrameRequested') {
-      this.emit('keyFrameRequested');
+    if (event === 'events') {
+      for (const e of payload as NativeForwarderEvent[]) {
+        if (e.type === 'subscription') this.emit('subscription', { sourceId: e.sourceId, width: e.width, height: e.height });
+        else this.emit('keyFrameRequested', { mediaSsrc: e.mediaSsrc });
+      }
     } else if (event === 'closed') {
       this.emit('closed');
     }
