@@ -26,11 +26,16 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     size_t length;
     FUZZ_CHECK(q.GetExtension(4, &value, &length) && length == sizeof(mid) && std::memcmp(value, mid, length) == 0);
   }
-  const size_t m = p.CopyAsForwarded(0xABCDEF, 7, p.ssrc, out, sizeof(out));
-  if (m > 0) {
+  for (const bool withSource : {true, false}) {
+    const callmedia::RtpPacket::ForwardedHeader header{0xABCDEF, 7, 96, withSource, p.ssrc};
+    const size_t m = p.CopyAsForwarded(header, out, sizeof(out));
+    if (m == 0) continue;
     callmedia::RtpPacket q;
     FUZZ_CHECK(callmedia::RtpPacket::Parse(out, m, &q));
-    FUZZ_CHECK(q.sourceId() == p.ssrc && q.ssrc == 0xABCDEF && q.payloadSize == p.payloadSize);
+    FUZZ_CHECK(q.ssrc == 0xABCDEF && q.sequenceNumber == 7 && q.payloadType == 96);
+    FUZZ_CHECK(q.csrcCount == (withSource ? 1 : 0) && (!withSource || q.csrc(0) == p.ssrc));
+    FUZZ_CHECK(q.extension == nullptr && q.paddingSize == p.paddingSize && q.timestamp == p.timestamp && q.marker == p.marker);
+    FUZZ_CHECK(q.payloadSize == p.payloadSize && std::memcmp(q.payload, p.payload, p.payloadSize) == 0);
   }
   return 0;
 }

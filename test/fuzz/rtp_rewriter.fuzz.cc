@@ -1,6 +1,6 @@
 // RtpRewriter (the forwarder's consumer): packets of several SSRCs from several producers, with
 // any CSRCs, extensions and padding the fuzzer writes. Every packet that fits comes out as one
-// valid RTP packet under the consumer's SSRC, with the source's id as its only CSRC and the
+// valid RTP packet under the consumer's SSRC, with the source it is given as its only CSRC, under the payload type it is given and the
 // payload bytes unchanged; a new incoming stream always starts at the sequence number after
 // the newest one sent.
 #include <cstring>
@@ -22,14 +22,16 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     const uint16_t startIfNew = rewriter.nextSeq();
     const uint64_t switches = rewriter.switches();
     const size_t capacity = in.ConsumeBool() ? sizeof(out) : in.ConsumeIntegralInRange<size_t>(0, sizeof(out));
-    const size_t n = rewriter.Rewrite(packet, producer, out, capacity);
+    const uint32_t source = in.ConsumeBool() ? packet.sourceId() : in.ConsumeIntegral<uint32_t>();
+    const uint8_t payloadType = in.ConsumeIntegralInRange<uint8_t>(0, 127);
+    const size_t n = rewriter.Rewrite(packet, producer, source, payloadType, out, capacity);
     FUZZ_CHECK(n <= capacity);
     if (n == 0) continue;
     callmedia::RtpPacket written;
     FUZZ_CHECK(callmedia::RtpPacket::Parse(out, n, &written));
     FUZZ_CHECK(written.ssrc == rewriter.ssrc());
-    FUZZ_CHECK(written.csrcCount == 1 && written.csrc(0) == packet.sourceId());
-    FUZZ_CHECK(written.payloadType == packet.payloadType && written.marker == packet.marker);
+    FUZZ_CHECK(written.csrcCount == 1 && written.csrc(0) == source);
+    FUZZ_CHECK(written.payloadType == payloadType && written.marker == packet.marker);
     FUZZ_CHECK(written.timestamp == packet.timestamp);
     FUZZ_CHECK(written.payloadSize == packet.payloadSize);
     FUZZ_CHECK(packet.payloadSize == 0 || std::memcmp(written.payload, packet.payload, packet.payloadSize) == 0);
