@@ -1,8 +1,8 @@
 // RtpRewriter (the forwarder's consumer): packets of several SSRCs from several producers, with
 // any CSRCs, extensions and padding the fuzzer writes. Every packet that fits comes out as one
-// valid RTP packet under the consumer's SSRC, with the source it is given as its only CSRC, under the payload type it is given and the
-// payload bytes unchanged; a new incoming stream always starts at the sequence number after
-// the newest one sent.
+// valid RTP packet under the consumer's SSRC, with the source it is given as its only CSRC, the
+// payload type it is given and the payload bytes unchanged; a new incoming stream always starts
+// at the sequence number after the newest one sent.
 #include <cstring>
 
 #include "FuzzRtp.h"

@@ -29,8 +29,8 @@ describe('media/VideoSocket: lost packets are asked for again and repaired (NACK
   const cases = [
     { loss: 0.01, seed: 21, jitterMs: 0 },
     { loss: 0.05, seed: 22, jitterMs: 0 },
-    // Every packet waits 0–30 ms: they arrive out of order all the time, and a hole may be a
-    // packet that is only late. The assembler waits for it rather than asking at once.
+    // Every packet waits 0–30 ms: they arrive out of order all the time, and most holes are
+    // packets that are only late, which the assembler waits for.
     { loss: 0.01, seed: 23, jitterMs: 30 },
     { loss: 0.05, seed: 24, jitterMs: 30 },
   ];
