@@ -3,7 +3,7 @@ import type { CallRuntime } from './CallRuntime';
 import { targetDisplayName } from './Directory';
 import { GraphHttpError } from './http/GraphHttpError';
 import * as v from './http/validate';
-import { ServiceCall, type CallKind } from './model/ServiceCall';
+import { ServiceCall, type CallKind, type MediaConfigJson } from './model/ServiceCall';
 import { participantToGraph } from './model/ServiceParticipant';
 import type { RemoteParties } from './RemoteParties';
 
@@ -12,6 +12,9 @@ import type { RemoteParties } from './RemoteParties';
  * and how a call becomes established once media is set up.
  */
 export class CallActions {
+  /** The call chain of each meeting bots have joined (by thread or meeting id), newest last, bounded. */
+  private readonly meetingChains = new Map<string, string>();
+
   constructor(
     private readonly rt: CallRuntime,
     private readonly parties: RemoteParties,
@@ -23,16 +26,17 @@ export class CallActions {
    * token when the body does not name the bot in `source`.
    */
   createCall(body: Record<string, unknown>, appIdHint?: string): ServiceCall {
+    v.odataType(body, '', 'call');
     const callbackUri = v.requireCallbackUri(body);
     const requestedModalities = v.requireModalities(body, 'requestedModalities');
     const mediaConfig = v.requireMediaConfig(body);
-    const source = v.object(body, 'source') as ParticipantInfo | undefined;
+    const source = v.object(body, 'source', 'participantInfo') as ParticipantInfo | undefined;
     const appId = (source?.identity?.application?.id ?? appIdHint) || undefined;
     if (!appId) {
       throw GraphHttpError.badRequest(`'source.identity.application.id' is required (the application id of the calling bot)`);
     }
-    const chatInfo = v.object(body, 'chatInfo');
-    const meetingInfo = v.object(body, 'meetingInfo');
+    const chatInfo = v.object(body, 'chatInfo', 'chatInfo');
+    const meetingInfo = v.object(body, 'meetingInfo', 'organizerMeetingInfo', 'joinMeetingIdMeetingInfo', 'tokenMeetingInfo', 'meetingInfo');
     let kind: CallKind;
     let targets: InvitationParticipantInfo[] = [];
     if (chatInfo || meetingInfo) {
@@ -49,6 +53,9 @@ export class CallActions {
       kind = targets.length > 1 ? 'group' : 'peerToPeer';
     }
     const displayName = source?.identity?.application?.displayName ?? undefined;
+    this.checkMedia(mediaConfig);
+    const meetingKey = kind === 'meeting' ? meetingKeyOf(chatInfo, meetingInfo) : undefined;
+    const callChainId = v.optionalGuid(body, 'callChainId') ?? (meetingKey ? this.chainOfMeeting(meetingKey) : undefined);
     const call = new ServiceCall({
       appId,
       appDisplayName: displayName,
@@ -63,9 +70,11 @@ export class CallActions {
       subject: v.optionalString(body, 'subject'),
       chatInfo: chatInfo as ServiceCall['chatInfo'],
       meetingInfo: meetingInfo as ServiceCall['meetingInfo'],
-      callOptions: v.object(body, 'callOptions') as ServiceCall['callOptions'],
+      callOptions: v.object(body, 'callOptions', 'outgoingCallOptions', 'callOptions') as ServiceCall['callOptions'],
       mediaConfig,
+      callChainId,
     });
+    if (meetingKey) this.meetingChains.set(meetingKey, call.callChainId);
     call.acceptedModalities = requestedModalities;
     this.rt.directory.rememberBot(appId, callbackUri, displayName);
     this.rt.track(call);
@@ -93,8 +102,9 @@ export class CallActions {
     const callbackUri = v.optionalCallbackUri(body);
     const accepted = v.requireModalities(body, 'acceptedModalities');
     const mediaConfig = v.requireMediaConfig(body);
-    v.object(body, 'callOptions');
+    v.object(body, 'callOptions', 'incomingCallOptions', 'callOptions');
     v.optionalInt(body, 'participantCapacity', 1, 10_000);
+    this.checkMedia(mediaConfig);
     if (callbackUri) call.callbackUri = callbackUri;
     call.acceptedModalities = accepted;
     call.mediaConfig = mediaConfig;
@@ -106,6 +116,19 @@ export class CallActions {
     this.rt.later(call, 0, async () => {
       if (await this.mediaAnswered(call)) this.markEstablished(call);
     });
+  }
+
+  /**
+   * A media configuration the bridge cannot use is refused with the request (400), as Graph
+   * refuses a blob it cannot read, rather than accepted and then ended with 500.
+   */
+  private checkMedia(config: MediaConfigJson): void {
+    if (!this.rt.bridge.checkMediaConfig) return;
+    try {
+      this.rt.bridge.checkMediaConfig(config);
+    } catch (err) {
+      throw GraphHttpError.badRequest(`'mediaConfig' cannot be used: ${(err as Error).message}`);
+    }
   }
 
   /** Runs the bridge's answer hook; false (and the call ended) when media could not be set up. */
@@ -181,7 +204,7 @@ export class CallActions {
   transfer(callId: string, body: Record<string, unknown>): void {
     const call = this.rt.guarded(callId, 'transfer');
     const target = v.invitationTarget(body.transferTarget, 'transferTarget');
-    const transferee = v.object(body, 'transferee') as ParticipantInfo | undefined;
+    const transferee = v.object(body, 'transferee', 'participantInfo') as ParticipantInfo | undefined;
     if (transferee) v.identitySet(transferee.identity, 'transferee.identity');
     if (call.remoteParticipants.length === 0) throw GraphHttpError.conflict('transfer needs another party in the call');
     call.transition('transferring');
@@ -213,9 +236,29 @@ export class CallActions {
     this.rt.startKeepAliveTimer(call);
   }
 
+  /** The chain a meeting's calls share: the one of an earlier join, or none yet. */
+  private chainOfMeeting(key: string): string | undefined {
+    const chain = this.meetingChains.get(key);
+    if (chain !== undefined) {
+      this.meetingChains.delete(key); // re-inserted by the caller: newest last
+      return chain;
+    }
+    if (this.meetingChains.size >= MEETING_CHAINS_KEPT) this.meetingChains.delete(this.meetingChains.keys().next().value as string);
+    return undefined;
+  }
+
   /** DELETE /communications/calls/{id}: the bot hangs up. */
   hangUp(callId: string): void {
     const call = this.rt.guarded(callId, 'delete');
     this.rt.terminate(call, { code: 0, subcode: 0, message: 'The call was ended by the application.' }, true);
   }
+}
+
+const MEETING_CHAINS_KEPT = 1000;
+
+/** What names a meeting in a join request: its chat thread, or the meeting id typed in. */
+function meetingKeyOf(chatInfo: Record<string, unknown> | undefined, meetingInfo: Record<string, unknown> | undefined): string | undefined {
+  if (typeof chatInfo?.threadId === 'string' && chatInfo.threadId) return `thread:${chatInfo.threadId}`;
+  if (typeof meetingInfo?.joinMeetingId === 'string' && meetingInfo.joinMeetingId) return `id:${meetingInfo.joinMeetingId}`;
+  return undefined;
 }

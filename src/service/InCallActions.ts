@@ -41,8 +41,12 @@ export class InCallActions {
   changeScreenSharingRole(callId: string, body: Record<string, unknown>): void {
     const call = this.rt.guarded(callId, 'changeScreenSharingRole');
     const role = v.enumValue(body, 'role', ['viewer', 'sharer'] as const, true);
+    // Graph shares a bot's screen only into group calls and meetings, and only from media the bot hosts.
     if (call.mediaHosting !== 'app') {
       throw GraphHttpError.badRequest('changeScreenSharingRole is supported only for calls with app-hosted media');
+    }
+    if (call.kind === 'peerToPeer') {
+      throw GraphHttpError.badRequest('changeScreenSharingRole is supported only for group calls and meetings, not peer-to-peer calls');
     }
     call.screenSharingRole = role;
     const bot = this.rt.addBotParticipant(call);

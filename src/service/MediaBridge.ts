@@ -49,6 +49,12 @@ export interface MediaBridge {
    * resource carries it from then on, so the bot's media session can finish its negotiation.
    */
   onCallAnswered?(call: Call, mediaConfig: MediaConfigJson): Promise<MediaConfigJson | void> | MediaConfigJson | void;
+  /**
+   * Checks a bot's media configuration when the request that carries it (answer, create call)
+   * arrives: throwing refuses the request with a 400 whose message is the error's, and nothing
+   * changes. Without it every configuration is taken, and a bad one fails in onCallAnswered.
+   */
+  checkMediaConfig?(mediaConfig: MediaConfigJson): void;
   onCallEstablished?(call: Call): void;
   onCallTerminated?(call: Call): void;
   onHoldChanged?(call: Call, held: boolean): void;

@@ -173,6 +173,8 @@ export class RemoteParties {
       tenantId: from.tenantId,
       callRoutes: extra.callRoutes,
       incomingContext: extra.incomingContext,
+      // A redirected or transferred call is the same conversation.
+      callChainId: from.callChainId,
     });
     call.targets = [{ '@odata.type': '#microsoft.graph.invitationParticipantInfo', identity: call.botIdentity } as InvitationParticipantInfo];
     this.rt.addParty(call, source.identity ?? {}, identityDisplayName(source.identity) ?? 'caller', from.requestedModalities, undefined, false, source);

@@ -122,6 +122,11 @@ export class Call extends EventEmitter {
     return this.data.source ?? undefined;
   }
 
+  /** The conversation this call is a leg of: kept across a redirect or transfer, shared by the bots in one meeting. */
+  get callChainId(): string | undefined {
+    return this.data.callChainId ?? undefined;
+  }
+
   get targets(): InvitationParticipantInfo[] {
     return this.data.targets ?? [];
   }

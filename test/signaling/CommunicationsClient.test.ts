@@ -193,8 +193,12 @@ describe('CommunicationsClient against the local service', () => {
     assert.equal((await call2.listParticipants()).length, 3);
   });
 
-  it('changes the screen sharing role and shows it in the roster', async () => {
+  it('changes the screen sharing role in a group call and shows it in the roster; refuses it in a peer-to-peer or service-hosted call', async () => {
     const call = await answeredCall();
+    await assert.rejects(call.changeScreenSharingRole('sharer'), (err: CommunicationsError) => err.statusCode === 400 && /peer-to-peer/.test(err.message));
+    assert.equal(call.me?.mediaStreams.find((s) => s.mediaType === 'videoBasedScreenSharing')?.direction ?? 'none', 'none', 'a refused change changes nothing');
+    await call.invite([user('Bob')]);
+    await eventually(() => call.participants.size === 3, 'Bob in the roster: a group call');
     await call.changeScreenSharingRole('sharer');
     const vbss = () => call.me?.mediaStreams.find((s) => s.mediaType === 'videoBasedScreenSharing');
     assert.equal(vbss()?.direction, 'sendOnly');

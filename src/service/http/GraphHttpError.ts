@@ -8,6 +8,7 @@ import { randomUUID } from 'crypto';
 export type GraphErrorCode =
   | 'malformedRequest' // body is not JSON
   | 'invalidRequest' // JSON, but a field is missing or wrong
+  | 'BadRequest' // refused before the body is read as a resource: Content-Type, @odata.type (Graph's OData layer names it so)
   | 'InvalidAuthenticationToken'
   | 'itemNotFound'
   | 'notAllowed' // the call's state forbids the action

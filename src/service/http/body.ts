@@ -36,10 +36,11 @@ export function readBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<
  * Reads a JSON object body. An empty body is `{}` (Graph's parameterless actions such as
  * keepAlive are posted without one); anything that is not a JSON object is a 400.
  */
-export async function readJsonObject(req: IncomingMessage): Promise<Record<string, unknown>> {
+export async function readJsonObject(req: IncomingMessage, options: { jsonContentType?: boolean } = {}): Promise<Record<string, unknown>> {
   const raw = await readBody(req);
   const text = raw.toString('utf8').trim();
   if (text === '') return {};
+  if (options.jsonContentType) checkJsonContentType(req.headers['content-type']);
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -50,4 +51,19 @@ export async function readJsonObject(req: IncomingMessage): Promise<Record<strin
     throw GraphHttpError.badRequest('request body must be a JSON object');
   }
   return value as Record<string, unknown>;
+}
+
+/**
+ * Graph reads a request body only when it is declared JSON: no Content-Type, or another one
+ * (form data, text/plain, JSON sent as text), is refused before the body is looked at, with
+ * Graph's own messages.
+ */
+function checkJsonContentType(header: string | undefined): void {
+  if (header === undefined || header.trim() === '') {
+    throw new GraphHttpError(400, 'BadRequest', 'Write requests (excluding DELETE) must contain the Content-Type header declaration.');
+  }
+  const mediaType = header.split(';')[0].trim().toLowerCase();
+  if (mediaType !== 'application/json') {
+    throw new GraphHttpError(400, 'BadRequest', `Entity only allows writes with a JSON Content-Type header (got '${mediaType}').`);
+  }
 }

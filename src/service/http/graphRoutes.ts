@@ -15,7 +15,7 @@ export function graphRoutes(service: CommunicationsService): Router {
   const calls = '/communications/calls';
   const call = `${calls}/{id}`;
 
-  const body = (ctx: RouteContext) => readJsonObject(ctx.req);
+  const body = (ctx: RouteContext) => readJsonObject(ctx.req, { jsonContentType: true });
   const accepted = (ctx: RouteContext) => sendEmpty(ctx.res, 202);
   const operation = (ctx: RouteContext, op: ServiceOperation, status = 200) => {
     const location = `${service.baseUrl}/${ctx.version}/communications/calls/${ctx.params.id}/operations/${op.id}`;

@@ -63,6 +63,13 @@ export function enumValue<T extends string>(body: Body, field: string, values: r
   return match;
 }
 
+/** Hosts a callback may reach over plain http: this machine only. */
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/**
+ * Graph takes only https callbacks. The one local convenience: http to this machine
+ * (`localhost`, `127.0.0.1`, `[::1]`), so a bot on a laptop needs no certificate.
+ */
 export function optionalCallbackUri(body: Body, field = 'callbackUri'): string | undefined {
   const v = optionalString(body, field);
   if (v === undefined) return undefined;
@@ -72,9 +79,32 @@ export function optionalCallbackUri(body: Body, field = 'callbackUri'): string |
   } catch {
     throw bad(`'${field}' must be an absolute URL`);
   }
-  // Graph insists on https; the local service also takes http so a bot on a laptop needs no TLS.
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw bad(`'${field}' must be an http(s) URL`);
+  if (url.protocol === 'https:') return v;
+  if (url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname.toLowerCase())) return v;
+  throw bad(`'${field}' must be an https URL (http is taken only for localhost, 127.0.0.1 and [::1]): ${url.protocol}//${url.host}`);
+}
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export function optionalGuid(body: Body, field: string): string | undefined {
+  const v = optionalString(body, field);
+  if (v !== undefined && !GUID.test(v)) throw bad(`'${field}' must be a GUID`);
   return v;
+}
+
+/**
+ * An object's `@odata.type`, when it has one, must name one of the resources the field takes
+ * (`microsoft.graph.<name>`, with or without '#', in any case): Graph refuses a body that says
+ * it is something else. `field` is '' for the body itself.
+ */
+export function odataType(value: unknown, field: string, ...names: string[]): void {
+  if (!isObject(value)) return;
+  const t = value['@odata.type'];
+  if (t === undefined || t === null) return;
+  const given = typeof t === 'string' ? t.replace(/^#/, '').toLowerCase() : '';
+  if (names.some((n) => given === `microsoft.graph.${n.toLowerCase()}`)) return;
+  const where = field ? `'${field}'` : 'the request body';
+  throw new GraphHttpError(400, 'BadRequest', `${where} has '@odata.type' ${JSON.stringify(t)}; expected ${names.map((n) => `'#microsoft.graph.${n}'`).join(' or ')}`);
 }
 
 export function requireCallbackUri(body: Body): string {
@@ -113,6 +143,7 @@ export function requireMediaConfig(body: Body, field = 'mediaConfig'): MediaConf
 
 export function identitySet(value: unknown, field: string): IdentitySet {
   if (!isObject(value)) throw bad(`'${field}' is required: an identitySet`);
+  odataType(value, field, 'identitySet', 'communicationsIdentitySet');
   const entries = Object.entries(value).filter(([k]) => !k.startsWith('@'));
   const ids = entries.filter(([, v]) => isObject(v) && typeof v.id === 'string' && v.id.length > 0);
   if (ids.length === 0) throw bad(`'${field}' must name at least one identity (user, application, phone, …) with an 'id'`);
@@ -127,6 +158,7 @@ export function invitationTargets(value: unknown, field: string, max: number): I
 
 export function invitationTarget(value: unknown, field: string): InvitationParticipantInfo {
   if (!isObject(value)) throw bad(`'${field}' must be an invitationParticipantInfo`);
+  odataType(value, field, 'invitationParticipantInfo');
   identitySet(value.identity, `${field}.identity`);
   return value as InvitationParticipantInfo;
 }
@@ -139,7 +171,9 @@ export function prompts(value: unknown, field: string, options: { required: bool
   if (!Array.isArray(value) || (options.required && value.length === 0)) throw bad(`'${field}' must be a non-empty array of mediaPrompt`);
   if (options.max !== undefined && value.length > options.max) throw bad(`'${field}' takes at most ${options.max} prompts`);
   return value.map((p, i) => {
+    odataType(p, `${field}[${i}]`, 'mediaPrompt');
     const info = isObject(p) ? p.mediaInfo : undefined;
+    odataType(info, `${field}[${i}].mediaInfo`, 'mediaInfo');
     if (!isObject(info) || typeof info.uri !== 'string' || info.uri.length === 0) {
       throw bad(`'${field}[${i}].mediaInfo.uri' is required`);
     }
@@ -154,9 +188,11 @@ export function stringArray(body: Body, field: string): string[] | undefined {
   return v as string[];
 }
 
-export function object(body: Body, field: string): Body | undefined {
+/** An optional object; `types`, when given, are the resources its `@odata.type` may name. */
+export function object(body: Body, field: string, ...types: string[]): Body | undefined {
   const v = body[field];
   if (v === undefined || v === null) return undefined;
   if (!isObject(v)) throw bad(`'${field}' must be an object`);
+  if (types.length > 0) odataType(v, field, ...types);
   return v;
 }

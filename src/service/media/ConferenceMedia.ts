@@ -1,5 +1,5 @@
 import type { Call, MediaPrompt, Modality, Participant } from '@microsoft/microsoft-graph-types';
-import { AudioSocket, MediaPlatform } from '../../media';
+import { AudioSocket, MediaPlatform, parseDescription, parseMediaConfiguration } from '../../media';
 import type { CommunicationsService } from '../CommunicationsService';
 import type { BrowserAnswer, CallSpeakers, MediaBridge, RecordOptions, RecordResult } from '../MediaBridge';
 import type { MediaConfigJson } from '../model/ServiceCall';
@@ -94,6 +94,13 @@ export class ConferenceMedia implements MediaBridge {
   }
 
   /** Wires the bot's media; returns the blob completed with the service's answer when it offered WebRTC. */
+  /** An app-hosted configuration must be a media session's, with an offer that has media in it. */
+  checkMediaConfig(mediaConfig: MediaConfigJson): void {
+    if (typeof mediaConfig.blob !== 'string') return;
+    const offer = parseDescription(parseMediaConfiguration(mediaConfig.blob).sdp);
+    if (!offer.media.some((m) => m.port !== 0)) throw new Error('its offer has no media line with a port');
+  }
+
   onCallAnswered(call: Call, mediaConfig: MediaConfigJson): MediaConfigJson | void {
     if (!call.id || typeof mediaConfig.blob !== 'string') return; // service-hosted media: nothing to wire
     const bot = openBotLeg(mediaConfig.blob, () => this.servicePlatform());

@@ -51,6 +51,8 @@ export interface ServiceCallInit {
   mediaConfig?: MediaConfigJson;
   incomingContext?: IncomingContext;
   callRoutes?: CallRoute[];
+  /** Shared by every call leg of one conversation: a redirect or a transfer keeps it, and the bots in one meeting share it. New when not given. */
+  callChainId?: string;
 }
 
 /** One call as the service keeps it, from the bot's point of view (the bot is `myParticipantId`). */
@@ -58,6 +60,7 @@ export class ServiceCall {
   readonly id = randomUUID();
   readonly myParticipantId = randomUUID();
   readonly appId: string;
+  readonly callChainId: string;
   readonly botIdentity: IdentitySet;
   readonly direction: CallDirection;
   readonly createdAt = Date.now();
@@ -91,6 +94,7 @@ export class ServiceCall {
 
   constructor(init: ServiceCallInit) {
     this.appId = init.appId;
+    this.callChainId = init.callChainId ?? randomUUID();
     this.botIdentity = { application: { id: init.appId, displayName: init.appDisplayName ?? null } };
     this.direction = init.direction;
     this.state = init.state;
@@ -162,6 +166,7 @@ export class ServiceCall {
       targets: this.targets,
       requestedModalities: this.requestedModalities,
       myParticipantId: this.myParticipantId,
+      callChainId: this.callChainId,
       tenantId: this.tenantId ?? null,
       subject: this.subject ?? null,
       chatInfo: this.chatInfo ?? null,
@@ -170,6 +175,11 @@ export class ServiceCall {
       incomingContext: this.incomingContext ?? null,
       callRoutes: this.callRoutes ?? [],
       resultInfo: this.resultInfo ? ({ '@odata.type': '#microsoft.graph.resultInfo', ...this.resultInfo } as ResultInfo) : null,
+      // Present and null, as Graph returns them: DTMF arrives as toneInfo in an 'updated'
+      // notification, and the service neither transcribes nor reports a media state.
+      toneInfo: null,
+      mediaState: null,
+      transcription: null,
     };
     if (this.mediaConfig) call.mediaConfig = this.mediaConfig;
     if (this.answeredBy) call.answeredBy = this.answeredBy;
