@@ -18,6 +18,8 @@ export interface SampleBotOptions {
   videoSockets?: number;
   /** The first video socket also sends the bot's camera at this size (what the bot's code sends on it). */
   camera?: { width: number; height: number; fps: number };
+  /** Post each call's per-socket figures to the service's console once a second (MediaSession.reportTo). */
+  reportStats?: boolean;
   log?: (line: string) => void;
 }
 
@@ -80,6 +82,7 @@ export async function startSampleBot(options: SampleBotOptions): Promise<SampleB
     });
 
     await call.answer({ mediaConfig: appHostedMediaConfig(session.mediaConfiguration), acceptedModalities: ['audio', 'video'] });
+    if (options.reportStats) session.reportTo(options.serviceUrl, { callId: call.id });
     log(`answered call ${call.id} from ${call.source?.identity?.user?.displayName ?? 'someone'}`);
     watchEveryone(call, session, log);
     await call.subscribeToTone();

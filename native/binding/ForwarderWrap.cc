@@ -67,6 +67,7 @@ Napi::Value ForwarderWrap::Stats(const Napi::CallbackInfo& info) {
   const ForwarderStats s = channel_->Stats();
   SetTransportStats(env, o, s.transport);
   o.Set("packetsIn", Napi::Number::New(env, s.packetsIn));
+  o.Set("bytesIn", Napi::Number::New(env, static_cast<double>(s.bytesIn)));
   o.Set("packetsForwarded", Napi::Number::New(env, s.packetsForwarded));
   o.Set("packetsGated", Napi::Number::New(env, s.packetsGated));
   o.Set("packetsConsumed", Napi::Number::New(env, s.packetsConsumed));

@@ -155,6 +155,7 @@ void ForwarderChannel::SetSourceId(uint32_t sourceId) {
 
 bool ForwarderChannel::OnRtpPacket(const uint8_t* data, size_t size, const RtpPacket& packet, uint64_t) {
   packetsIn_.fetch_add(1, std::memory_order_relaxed);
+  bytesIn_.fetch_add(size, std::memory_order_relaxed);
   lastSsrc_ = packet.ssrc;
   lastSsrcSeen_.store(packet.ssrc, std::memory_order_relaxed);
   SimulcastStreams::Stream& stream = streams_.Of(packet);
@@ -205,6 +206,7 @@ ForwarderStats ForwarderChannel::Stats() const {
   ForwarderStats s{};
   s.transport = TransportStats();
   s.packetsIn = packetsIn_.load(std::memory_order_relaxed);
+  s.bytesIn = bytesIn_.load(std::memory_order_relaxed);
   s.packetsForwarded = packetsForwarded_.load(std::memory_order_relaxed);
   s.packetsGated = packetsGated_.load(std::memory_order_relaxed);
   s.packetsConsumed = packetsConsumed_.load(std::memory_order_relaxed);

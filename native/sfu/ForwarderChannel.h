@@ -41,6 +41,7 @@ struct ForwarderOptions {
 struct ForwarderStats {
   RtpChannelStats transport;
   uint64_t packetsIn, packetsForwarded, packetsGated, packetsConsumed;
+  uint64_t bytesIn;  // RTP bytes of packetsIn (as received, SRTP removed on a transport)
   uint64_t packetsOtherLayer;  // not sent to a target because it wants another layer
   uint64_t packetsNoCodec;     // not sent by a consumer: its session did not negotiate the codec
   std::vector<SimulcastStreams::Seen> streams;  // what arrives, each with its stream id
@@ -107,6 +108,7 @@ class ForwarderChannel : public RtpChannel {
   RtpRewriter rewriter_;  // as a rewriting consumer (media thread)
   static constexpr size_t kMaxPacket = 1600;  // a forwarded packet and its CSRC
   uint8_t buffer_[kMaxPacket];
+  std::atomic<uint64_t> bytesIn_{0};
   std::atomic<uint64_t> packetsIn_{0}, packetsForwarded_{0}, packetsGated_{0}, packetsConsumed_{0}, packetsOtherLayer_{0},
       packetsNoCodec_{0};
   std::atomic<size_t> targetCount_{0};

@@ -7,6 +7,7 @@ import type { MediaPlatform } from './MediaPlatform';
 import { MAX_VIDEO_SOCKETS } from './MediaPlatform';
 import { NativeTransportStats, NativeWebRtcTransport, native } from './native';
 import { LocalTrack, Negotiation, OFFERED_AUDIO, OFFERED_VIDEO, answerOffer, createOffer, createPlainOffer, readAnswer } from './sdp/negotiation';
+import { StatsReporter, type StatsReporterOptions } from './StatsReporter';
 import { VbssSocket } from './VbssSocket';
 import { RosterParticipant, VideoResolution, VideoSocket, VideoSocketOptions, VideoSocketStats } from './VideoSocket';
 
@@ -83,6 +84,7 @@ export class MediaSession extends EventEmitter {
   readonly audioSocket?: AudioSocket;
   readonly videoSockets: readonly VideoSocket[];
   readonly vbssSocket?: VbssSocket;
+  private readonly reporters = new Set<StatsReporter>();
   private closeCalled = false;
   private readonly sources = new Map<number, { participantId: string; mediaType: string }>();
   /** Sockets following the dominant speaker: re-evaluated when the speaker or the roster changes. */
@@ -296,8 +298,25 @@ export class MediaSession extends EventEmitter {
     return this.closeCalled || this.sockets.every((s) => s.isClosed);
   }
 
+  /**
+   * Posts this session's per-socket figures (fps, bitrate, loss, RTT, latency p50/p99) to a
+   * communications service's console once a second, filed under `callId`, until the session
+   * closes or the reporter is stopped. Off the media path: it reads stats() on an unref'd timer.
+   */
+  reportTo(serviceUrl: string, options: StatsReporterOptions): StatsReporter {
+    const reporter = new StatsReporter(
+      () => (this.isClosed ? undefined : { stats: this.stats(), subscriptions: this.videoSockets.map((s) => s.subscription) }),
+      serviceUrl,
+      options,
+    );
+    this.reporters.add(reporter);
+    return reporter;
+  }
+
   async close(): Promise<void> {
     this.closeCalled = true;
+    for (const r of this.reporters) r.stop();
+    this.reporters.clear();
     await Promise.all(this.sockets.map((s) => s.close()));
     // Close the handle even when the peer already closed DTLS: that ended the media, not the transport.
     if (this.transport && !this.finalTransportStats) {

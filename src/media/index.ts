@@ -23,6 +23,7 @@ export { BundleSlot } from './MediaSocket';
 export { ServerSection, ServerSession, ServerSessionOptions } from './ServerSession';
 export { SessionDescriptionModel, SdpMediaSection, parseDescription, writeDescription } from './sdp/SessionDescription';
 export { QualityChange, QualityLevel, VideoQoe, qualityLevel } from './quality';
+export { SocketReport, StatsReport, StatsReporter, StatsReporterOptions } from './StatsReporter';
 export { EngineLoad, EngineMemory, engineMemory, monotonicNowMs } from './native';
 export { VbssSocket, VBSS_MAX_FPS, VBSS_MAX_HEIGHT, VBSS_MAX_WIDTH } from './VbssSocket';
 export { VideoFormat, RawVideoFormat, VideoFrame, FrameStamps, frameSize, VIDEO_FORMATS } from './VideoFrame';

@@ -246,6 +246,8 @@ export interface NativeForwarderStats {
   /** RTCP from another host than the port's remote: not read (no one else may subscribe it). */
   datagramsRefused: number;
   packetsIn: number;
+  /** RTP bytes of packetsIn, on a port of its own or on a shared transport alike. */
+  bytesIn: number;
   packetsForwarded: number;
   packetsGated: number;
   /** Packets other forwarders handed it to send (as a consumer on a bot's transport). */

@@ -1,3 +1,5 @@
+import { CallStats, type CallStatsSeries } from './console/CallStats';
+import { GraphHttpError } from './http/GraphHttpError';
 import { CallTimeline } from './console/CallTimeline';
 import type { Participant } from '@microsoft/microsoft-graph-types';
 import { EventEmitter } from 'events';
@@ -51,6 +53,8 @@ export class CommunicationsService extends EventEmitter {
   readonly dispatcher: NotificationDispatcher;
   /** Every notification of every call as it went out (the console's timeline). */
   readonly timeline: CallTimeline;
+  /** A minute of each call's figures: the bot's sockets (reported) and the participants' media (sampled). */
+  readonly stats = new CallStats();
   private readonly rt: CallRuntime;
   private readonly calls: CallActions;
   private readonly inCall: InCallActions;
@@ -147,6 +151,19 @@ export class CommunicationsService extends EventEmitter {
   speakers = (callId: string): CallSpeakers | undefined => {
     const call = this.findCall(callId);
     return call ? this.rt.bridge.speakers?.(call.toGraph()) : undefined;
+  };
+  /** The console's plots of a call: participants sampled now, with the bot's reports so far. */
+  callStats = (callId: string): CallStatsSeries => {
+    const call = this.findCall(callId);
+    if (!call) throw GraphHttpError.notFound(`call '${callId}' was not found`);
+    if (call.isLive) this.stats.sampleParticipants(call.id, this.rt.bridge.participantCounters?.(call.toGraph()));
+    return this.stats.of(call.id);
+  };
+  /** A bot's per-socket figures for a call (MediaSession.reportTo); a malformed report is a 400. */
+  reportBotStats = (callId: string, body: Body): void => {
+    const call = this.findCall(callId);
+    if (!call) throw GraphHttpError.notFound(`call '${callId}' was not found`);
+    this.stats.addBotReport(call.id, body);
   };
   /** A person joins a call in progress from a browser; returns the participant and the answer to its offer. */
   joinFromBrowser = (callId: string, displayName: string, offerSdp: string): { participant: ServiceParticipant; sdp: string } =>

@@ -81,6 +81,8 @@ export interface MediaBridge {
   abandonBrowser?(call: Call, participantId: string): void;
   /** Who is speaking in the call's media now, as the service hears it (the admin API shows it). */
   speakers?(call: Call): CallSpeakers | undefined;
+  /** Bytes each participant's audio and video have carried into the service so far (the console's plots). */
+  participantCounters?(call: Call): Record<string, ParticipantCounters> | undefined;
 }
 
 /** What the service hears in a call: the dominant speaker and the loudest voices' levels. */
@@ -107,3 +109,9 @@ export const TONE_BY_DIGIT: Readonly<Record<string, Tone>> = {
   '5': 'tone5', '6': 'tone6', '7': 'tone7', '8': 'tone8', '9': 'tone9',
   '*': 'star', '#': 'pound', A: 'a', B: 'b', C: 'c', D: 'd', a: 'a', b: 'b', c: 'c', d: 'd',
 };
+
+/** What a participant's media has carried into the service so far, in bytes. */
+export interface ParticipantCounters {
+  audioBytes: number;
+  videoBytes: number;
+}

@@ -9,6 +9,7 @@ const ASSETS: Record<string, string> = {
   'console.js': 'text/javascript; charset=utf-8',
   'media.js': 'text/javascript; charset=utf-8',
   'prompt.js': 'text/javascript; charset=utf-8',
+  'plots.js': 'text/javascript; charset=utf-8',
   'console.css': 'text/css; charset=utf-8',
 };
 

@@ -69,6 +69,12 @@ export function adminRoutes(service: CommunicationsService): Router {
     sendJson(ctx.res, 200, { stateHistory: call.stateHistory, value: service.timeline.of(call.id) });
   });
 
+  r.add('GET', '/admin/calls/{id}/stats', (ctx) => sendJson(ctx.res, 200, service.callStats(ctx.params.id)));
+  r.add('POST', '/admin/calls/{id}/botStats', async (ctx) => {
+    service.reportBotStats(ctx.params.id, await readJsonObject(ctx.req));
+    sendEmpty(ctx.res, 204);
+  });
+
   r.add('POST', '/admin/calls/{id}/participants', async (ctx) => {
     const p = service.addParticipant(ctx.params.id, party(await readJsonObject(ctx.req), 'body'));
     sendJson(ctx.res, 201, participantToGraph(p));

@@ -1,7 +1,7 @@
 import type { Call, MediaPrompt, Modality, Participant } from '@microsoft/microsoft-graph-types';
 import { AudioSocket, MediaPlatform, parseDescription, parseMediaConfiguration } from '../../media';
 import type { CommunicationsService } from '../CommunicationsService';
-import type { BrowserAnswer, CallSpeakers, MediaBridge, RecordOptions, RecordResult } from '../MediaBridge';
+import type { BrowserAnswer, CallSpeakers, MediaBridge, ParticipantCounters, RecordOptions, RecordResult } from '../MediaBridge';
 import type { MediaConfigJson } from '../model/ServiceCall';
 import { BotLeg, openBotLeg } from './BotLeg';
 import { BrowserLeg } from './BrowserLeg';
@@ -211,6 +211,19 @@ export class ConferenceMedia implements MediaBridge {
     }
     const dominant = media.listener.dominantSpeaker;
     return { dominantSpeaker: dominant !== null ? (bySource.get(dominant) ?? null) : null, levels };
+  }
+
+  /** Bytes into the service from each participant so far: its voice, and its camera and screen share. */
+  participantCounters(call: Call): Record<string, ParticipantCounters> | undefined {
+    const media = call.id ? this.calls.get(call.id) : undefined;
+    if (!media) return undefined;
+    const out: Record<string, ParticipantCounters> = {};
+    for (const [id, p] of media.participants) {
+      let videoBytes = 0;
+      for (const ingest of p.sources.values()) if (ingest !== p.audio) videoBytes += ingest.stats().bytesIn;
+      out[id] = { audioBytes: p.audio?.stats().bytesIn ?? 0, videoBytes };
+    }
+    return out;
   }
 
   /** The bot hears this voice, and so does the service's listener. */

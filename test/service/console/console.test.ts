@@ -18,7 +18,8 @@ type ConsoleWindow = {
     frames(): { camera: number; screen: number };
     videoSize(which: string): { width: number; height: number } | undefined;
     toneLead(frequency: number): number;
-    tiles(): { name: string; frames: number; variance: number; speaking: boolean }[];
+    tiles(): { name: string; watchedBy: string[]; frames: number; variance: number; speaking: boolean }[];
+    plots(): { owner: string; figure: string; points: number; text: string; drawn: boolean }[];
   };
 };
 
@@ -36,7 +37,7 @@ describe('service/console: the call console joins the bot\'s call from headless 
     media = new ConferenceMedia({ consentTimeoutMs: 8000 });
     running = await startService({ port: 0, mediaBridge: media });
     media.attach(running.service);
-    bot = await startSampleBot({ serviceUrl: running.url, appId: 'console-bot', log: () => undefined, camera: { width: 320, height: 240, fps: 30 } });
+    bot = await startSampleBot({ serviceUrl: running.url, appId: 'console-bot', log: () => undefined, camera: { width: 320, height: 240, fps: 30 }, reportStats: true });
     running.service.directory.registerBot({ appId: 'console-bot', callbackUri: bot.callbackUri, displayName: 'Console bot' });
   });
 
@@ -118,6 +119,30 @@ describe('service/console: the call console joins the bot\'s call from headless 
     const speaking = (await tiles()).find((t) => t.speaking)?.name;
     const dominant = svc.speakers(call.id)?.dominantSpeaker;
     assert.ok(dominant && ['Alice', 'Bob', 'Carol'].includes(speaking ?? ''), `the dominant speaker's tile: ${speaking}`);
+
+    // Live figures: the bot's socket that watches the person plots the rate it receives her at,
+    // each participant's media into the service plots its bitrate, and the tile says which bot
+    // socket watches it.
+    const plots = async () => p.evaluate(() => (globalThis as unknown as ConsoleWindow).callmediaConsole.plots());
+    const watcher = Object.entries(svc.stats.of(call.id).bot).find(([, x]) => x.sourceId === videoId)?.[0];
+    assert.ok(watcher, 'the bot reports the socket that watches the person');
+    const figure = (all: Awaited<ReturnType<typeof plots>>, owner: string, name: string) => all.find((x) => x.owner === owner && x.figure === name);
+    const number = (text: string | undefined, label = '') => Number(new RegExp(`${label}\\s*(\\d+(?:\\.\\d+)?)`).exec(text ?? '')?.[1] ?? NaN);
+    await until(async () => {
+      const fps = figure(await plots(), `bot:${watcher}`, 'fps');
+      return !!fps && fps.points >= 3 && number(fps.text) >= 5;
+    }, `the bot's ${watcher} plotted at 5 fps or more over 3 s`, 20_000);
+    const all = await plots();
+    for (const name of ['fps', 'kbit/s', 'loss %', 'RTT ms', 'latency ms']) {
+      const f = figure(all, `bot:${watcher}`, name);
+      assert.ok(f?.drawn, `the bot's ${watcher} ${name} plot is drawn: ${JSON.stringify(f)}`);
+    }
+    assert.ok(number(figure(all, `bot:${watcher}`, 'latency ms')?.text, 'p99') > 0, 'the latency plot says its p99');
+    const people = all.filter((x) => x.owner.startsWith('participant:') && x.drawn && number(x.text, 'video') > 10);
+    assert.ok(people.length >= 3, `the participants' media plotted: ${JSON.stringify(all.filter((x) => x.owner.startsWith('participant:')))}`);
+    // The bot watches everyone on a socket each: the three tiles each name the socket that watches them.
+    await until(async () => (await tiles()).filter((t) => t.name && t.watchedBy.some((w) => /^video-\d$/.test(w))).length === 3, 'three tiles marked with the bot socket watching each', 10_000);
+    assert.strictEqual(new Set((await tiles()).flatMap((t) => t.watchedBy)).size, 3, 'a socket of its own for each');
 
     // A prompt from an MP3 the person picks: converted in the page, played into the call, heard by the bot.
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'callmedia-console-prompt-'));

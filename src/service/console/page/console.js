@@ -1,11 +1,12 @@
 // The call console: calls and their timelines from the admin API, and a person's seat in a
 // call. Plain ES modules, no build: every file comes from the service that serves the page.
 import { joinCall } from './media.js';
+import { BOT_FIGURES, PARTICIPANT_FIGURES, drawFigure } from './plots.js';
 
 const $ = (id) => document.getElementById(id);
 const KEYS = ['1', '2', '3', '4', '5', '6', '7', '8', '9', '*', '0', '#'];
 
-const state = { calls: [], selected: undefined, detail: undefined, timeline: undefined, joined: undefined, frames: { camera: 0, screen: 0 }, tiles: [] };
+const state = { calls: [], selected: undefined, detail: undefined, timeline: undefined, stats: undefined, joined: undefined, frames: { camera: 0, screen: 0 }, tiles: [] };
 // What a test (or a curious developer) reads from the console: window.callmediaConsole.
 window.callmediaConsole = {
   get joined() { return state.joined ? { callId: state.joined.callId, participantId: state.joined.participant.id } : undefined; },
@@ -13,9 +14,18 @@ window.callmediaConsole = {
   videoSize: (which) => { const v = document.querySelector(`video[data-remote="${which}"]`); return v ? { width: v.videoWidth, height: v.videoHeight } : undefined; },
   toneLead: (f) => state.joined?.toneLead(f) ?? -Infinity,
   /** Each participant tile: who it shows, frames shown, and the variance of its picture's pixels. */
-  tiles: () => state.tiles.map((t) => ({ name: t.label.textContent, frames: t.frames, variance: pictureVariance(t.video), speaking: !t.badge.hidden })),
+  tiles: () => state.tiles.map((t) => ({ name: t.name ?? '', watchedBy: t.box.dataset.watchedBy ? t.box.dataset.watchedBy.split(' ') : [], frames: t.frames, variance: pictureVariance(t.video), speaking: !t.badge.hidden })),
   select: (id) => select(id),
+  /** Each live plot: whose figures, which, how many points, what it says, and whether anything is drawn. */
+  plots: () => [...document.querySelectorAll('#plots canvas')].map((c) => ({ owner: c.dataset.owner, figure: c.dataset.figure, points: Number(c.dataset.points), text: c.getAttribute('aria-label'), drawn: canvasDrawn(c) })),
 };
+
+/** True when a canvas has any pixel that is not transparent. */
+function canvasDrawn(canvas) {
+  const { data } = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height);
+  for (let i = 3; i < data.length; i += 4) if (data[i] !== 0) return true;
+  return false;
+}
 
 async function getJson(url) {
   const res = await fetch(url);
@@ -86,7 +96,10 @@ function labelTiles() {
   for (const t of state.tiles) {
     const source = state.joined?.tileSource(t.index);
     const p = source !== undefined ? participantBySource(source) : undefined;
-    t.label.textContent = p ? nameOf(p) : '';
+    const watchers = p ? botSocketsWatching(p) : [];
+    t.name = p ? nameOf(p) : '';
+    t.label.textContent = p ? t.name + (watchers.length ? ` · bot ${watchers.join(', ')}` : '') : '';
+    t.box.dataset.watchedBy = watchers.join(' ');
     t.box.hidden = !p;
     t.box.dataset.participant = p?.id ?? '';
     t.badge.hidden = !p || speakers?.dominantSpeaker !== p.id;
@@ -140,12 +153,14 @@ async function refreshCall() {
   try {
     state.detail = await getJson(`/admin/calls/${encodeURIComponent(state.selected)}`);
     state.timeline = await getJson(`/admin/calls/${encodeURIComponent(state.selected)}/timeline`);
+    state.stats = await getJson(`/admin/calls/${encodeURIComponent(state.selected)}/stats`);
   } catch (err) {
     state.detail = undefined;
     showError(err);
   }
   renderCall();
   labelTiles();
+  renderPlots();
 }
 
 /** The variance of a video's current picture (0 for a black or missing one), drawn small to a canvas. */
@@ -166,6 +181,40 @@ function pictureVariance(video) {
     squares += y * y;
   }
   return squares / n - (sum / n) ** 2;
+}
+
+/** The bot's video sockets (as it reports them) subscribed to one of this participant's sources. */
+function botSocketsWatching(p) {
+  const sources = new Set((p.mediaStreams ?? []).map((s) => Number(s.sourceId)));
+  return Object.entries(state.stats?.bot ?? {}).filter(([, s]) => s.kind !== 'audio' && s.sourceId !== null && sources.has(s.sourceId)).map(([name]) => name);
+}
+
+/** A row of plots: a heading, then one canvas per figure. */
+function plotRow(owner, heading, figures, points) {
+  const canvases = figures.map((f) => {
+    const c = el('canvas', { role: 'img', dataset: { owner, figure: f.title, points: String(points.length) } });
+    drawFigure(c, f, points);
+    return el('figure', { className: 'plot' }, c, el('figcaption', { textContent: f.title }));
+  });
+  return el('div', { className: 'plot-row', dataset: { owner } }, el('h4', { textContent: heading }), ...canvases);
+}
+
+/** The last minute: the bot's sockets (when the bot reports them) and each participant's media into the service. */
+function renderPlots() {
+  const s = state.stats;
+  const rows = [];
+  for (const [socket, series] of Object.entries(s?.bot ?? {})) {
+    if (!series.points.length) continue;
+    const p = series.sourceId !== null ? participantBySource(series.sourceId) : undefined;
+    rows.push(plotRow(`bot:${socket}`, `Bot ${socket}${p ? ` ← ${nameOf(p)}` : ''}`, BOT_FIGURES, series.points));
+  }
+  for (const [id, points] of Object.entries(s?.participants ?? {})) {
+    if (!points.length) continue;
+    const p = state.detail?.participants.find((x) => x.id === id);
+    rows.push(plotRow(`participant:${id}`, p ? nameOf(p) : id, PARTICIPANT_FIGURES, points));
+  }
+  $('plots').replaceChildren(...rows);
+  $('no-plots').hidden = rows.length > 0;
 }
 
 /** Who a source id belongs to in the roster shown. */
