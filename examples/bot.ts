@@ -18,6 +18,8 @@ export interface SampleBotOptions {
   videoSockets?: number;
   /** The first video socket also sends the bot's camera at this size (what the bot's code sends on it). */
   camera?: { width: number; height: number; fps: number };
+  /** The media transport: WebRTC (ICE-lite, DTLS-SRTP; the default) or plain RTP, a port per socket. */
+  transport?: 'webrtc' | 'rtp';
   /** Post each call's per-socket figures to the service's console once a second (MediaSession.reportTo). */
   reportStats?: boolean;
   log?: (line: string) => void;
@@ -50,13 +52,13 @@ export async function startSampleBot(options: SampleBotOptions): Promise<SampleB
 
   async function answer(call: Call): Promise<void> {
     const video = Array.from({ length: options.videoSockets ?? 4 }, (_, i) => (i === 0 && options.camera ? { send: options.camera } : {}));
-    const session = platform.createMediaSession({ audio: { unmixed: 4, send: {} }, video, vbss: {} });
+    const session = platform.createMediaSession({ audio: { unmixed: 4, send: {} }, video, vbss: {}, transport: options.transport });
     sessions.set(call.id, session);
-    // The service answers the session's offer in the call's media configuration: apply it
-    // when it comes, and ICE, DTLS and SRTP finish.
+    // The service answers a WebRTC session's offer in the call's media configuration: apply it
+    // when it comes, and ICE, DTLS and SRTP finish. (Plain RTP has nothing to negotiate.)
     call.on('updated', (resource: { mediaConfig?: { blob?: string } | null }) => {
       const blob = resource.mediaConfig?.blob;
-      if (blob) session.applyMediaConfiguration(blob).catch((err) => log(`call ${call.id}: ${(err as Error).message}`));
+      if (blob && options.transport !== 'rtp') session.applyMediaConfiguration(blob).catch((err) => log(`call ${call.id}: ${(err as Error).message}`));
     });
     session.on('transportStateChanged', (e) => {
       if (e.state === 'failed' || e.state === 'disconnected') log(`call ${call.id}: media ${e.state}: ${e.reason ?? e.code}`);

@@ -88,16 +88,20 @@ Napi::Value ForwarderWrap::Stats(const Napi::CallbackInfo& info) {
   return o;
 }
 
+// addTarget(address, port, layer?, payloadTypes?): payloadTypes as for setPayloadTypes, the
+// numbers the plain port expects.
 void ForwarderWrap::AddTarget(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (info.Length() < 2 || !info[0].IsString() || !info[1].IsNumber()) {
-    ThrowCodedError(env, "INVALID_ARGUMENT", "addTarget(address, port, layer?)");
+    ThrowCodedError(env, "INVALID_ARGUMENT", "addTarget(address, port, layer?, payloadTypes?)");
     return;
   }
+  PayloadTypeMap receives;
+  if (info.Length() >= 4 && info[3].IsArray() && !ReadPayloadTypes(env, info[3].As<Napi::Array>(), "addTarget", &receives)) return;
   if (closed_) return;
   std::string error;
   const std::string layer = info.Length() >= 3 && info[2].IsString() ? info[2].As<Napi::String>().Utf8Value() : "";
-  channel_->AddTarget(info[0].As<Napi::String>().Utf8Value(), info[1].As<Napi::Number>().Int32Value(), layer, &error);
+  channel_->AddTarget(info[0].As<Napi::String>().Utf8Value(), info[1].As<Napi::Number>().Int32Value(), layer, receives, &error);
   if (!error.empty()) ThrowCodedError(env, "INVALID_ARGUMENT", error);
 }
 
@@ -158,8 +162,13 @@ void ForwarderWrap::SetPayloadTypes(const Napi::CallbackInfo& info) {
     ThrowCodedError(env, "INVALID_ARGUMENT", "setPayloadTypes([{ payloadType, codec }])");
     return;
   }
-  Napi::Array list = info[0].As<Napi::Array>();
   PayloadTypeMap map;
+  if (!ReadPayloadTypes(env, info[0].As<Napi::Array>(), "setPayloadTypes", &map)) return;
+  if (!closed_) channel_->SetPayloadTypes(map);
+}
+
+// [{ payloadType, codec }] into a map; false (and a JS error thrown) for an entry that is not one.
+bool ForwarderWrap::ReadPayloadTypes(Napi::Env env, Napi::Array list, const char* method, PayloadTypeMap* map) {
   for (uint32_t i = 0; i < list.Length(); ++i) {
     Napi::Value item = list.Get(i);
     if (!item.IsObject()) continue;
@@ -168,12 +177,12 @@ void ForwarderWrap::SetPayloadTypes(const Napi::CallbackInfo& info) {
     const ForwardedCodec c = codec.IsString() ? ForwardedCodecByName(codec.As<Napi::String>().Utf8Value()) : ForwardedCodec::None;
     const int n = pt.IsNumber() ? pt.As<Napi::Number>().Int32Value() : -1;
     if (c == ForwardedCodec::None || n < 0 || n > 127) {
-      ThrowCodedError(env, "INVALID_ARGUMENT", "setPayloadTypes: entry " + std::to_string(i) + " is not a payload type (0-127) of a codec the forwarder knows");
-      return;
+      ThrowCodedError(env, "INVALID_ARGUMENT", std::string(method) + ": entry " + std::to_string(i) + " is not a payload type (0-127) of a codec the forwarder knows");
+      return false;
     }
-    map.Set(static_cast<uint8_t>(n), c);
+    map->Set(static_cast<uint8_t>(n), c);
   }
-  if (!closed_) channel_->SetPayloadTypes(map);
+  return true;
 }
 
 // setSourceId(id): the roster source id of whoever sends to this point (0: their own SSRC).

@@ -28,6 +28,7 @@ class ForwarderWrap : public Napi::ObjectWrap<ForwarderWrap> {
   void SetStreamIdExtension(const Napi::CallbackInfo& info);
   void SetPayloadTypes(const Napi::CallbackInfo& info);
   void SetSourceId(const Napi::CallbackInfo& info);
+  static bool ReadPayloadTypes(Napi::Env env, Napi::Array list, const char* method, PayloadTypeMap* map);
   // The channel of a Forwarder handle passed from JavaScript (null when it is not one, or closed).
   static std::shared_ptr<ForwarderChannel> ChannelOf(Napi::Env env, const Napi::Value& value);
   void Close(const Napi::CallbackInfo& info);

@@ -36,21 +36,23 @@ std::shared_ptr<ForwarderChannel> ForwarderChannel::Create(const ForwarderOption
   return channel;
 }
 
-void ForwarderChannel::AddTarget(const std::string& address, int port, const std::string& layer, std::string* error) {
+void ForwarderChannel::AddTarget(const std::string& address, int port, const std::string& layer,
+                                 const PayloadTypeMap& receives, std::string* error) {
   sockaddr_storage addr;
   if (!ParseTarget(address, port, &addr)) {
     *error = "bad target address " + address + ":" + std::to_string(port);
     return;
   }
-  PostToMedia([this, addr, layer] {
+  PostToMedia([this, addr, layer, receives] {
     if (Target* t = FindTarget(&addr, nullptr)) {
       if (t->layer != layer) {
         t->layer = layer;
         t->waitingKeyFrame = options_.video;
       }
+      t->receives = receives;
       return;
     }
-    targets_.push_back(Target{addr, {}, false, options_.video, layer});
+    targets_.push_back(Target{addr, {}, false, options_.video, layer, receives});
     targetCount_.store(targets_.size(), std::memory_order_relaxed);
   });
 }
@@ -90,7 +92,7 @@ void ForwarderChannel::AddConsumer(const std::shared_ptr<ForwarderChannel>& cons
       }
       return;
     }
-    targets_.push_back(Target{sockaddr_storage{}, weak, true, options_.video, layer});
+    targets_.push_back(Target{sockaddr_storage{}, weak, true, options_.video, layer, PayloadTypeMap{}});
     targetCount_.store(targets_.size(), std::memory_order_relaxed);
   });
 }
@@ -179,19 +181,28 @@ bool ForwarderChannel::OnRtpPacket(const uint8_t* data, size_t size, const RtpPa
         consumer->Consume(packet, this);
         packetsForwarded_.fetch_add(1, std::memory_order_relaxed);
       }
-    } else if (SendToPlain(data, size, packet, target.address)) {
+    } else if (SendToPlain(data, size, packet, target)) {
       packetsForwarded_.fetch_add(1, std::memory_order_relaxed);
     }
   }
   return true;
 }
 
-bool ForwarderChannel::SendToPlain(const uint8_t* data, size_t size, const RtpPacket& packet, const sockaddr_storage& to) {
-  const auto* address = reinterpret_cast<const sockaddr*>(&to);
-  if (!sourceId_) return transport()->SendTo(data, size, address);
+bool ForwarderChannel::SendToPlain(const uint8_t* data, size_t size, const RtpPacket& packet, const Target& to) {
+  const auto* address = reinterpret_cast<const sockaddr*>(&to.address);
+  // A plain port that said what its numbers mean gets each codec under its own number (a
+  // browser's telephone-event at 110 reaches a listener that takes it at 101); a codec it has
+  // no number for is not sent.
+  const int payloadType = PayloadTypeMap::Translate(packet.payloadType, payloadTypes_, to.receives);
+  if (payloadType < 0) {
+    packetsNoCodec_.fetch_add(1, std::memory_order_relaxed);
+    return false;
+  }
+  if (!sourceId_ && payloadType == packet.payloadType) return transport()->SendTo(data, size, address);
   // A sender with a roster id of its own (a browser) reaches plain ports under that id, as a
   // synthetic participant's packets do: the recorder and the service's listener tell voices apart by SSRC.
-  const size_t n = packet.CopyAsForwarded({sourceId_, packet.sequenceNumber, packet.payloadType, false, 0}, buffer_, sizeof(buffer_));
+  const uint32_t ssrc = sourceId_ ? sourceId_ : packet.ssrc;
+  const size_t n = packet.CopyAsForwarded({ssrc, packet.sequenceNumber, static_cast<uint8_t>(payloadType), false, 0}, buffer_, sizeof(buffer_));
   return n > 0 && transport()->SendTo(buffer_, n, address);
 }
 

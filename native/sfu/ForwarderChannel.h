@@ -59,7 +59,10 @@ class ForwarderChannel : public RtpChannel {
   // Node thread: posted to the media thread. `layer` is the stream id of the simulcast layer a
   // target takes ("": every packet, as it comes); adding a target again changes its layer, and
   // it starts the new one at a key frame.
-  void AddTarget(const std::string& address, int port, const std::string& layer, std::string* error);
+  // `receives`: the payload types the plain port expects; packets are renumbered into them
+  // (empty: numbers pass as they come).
+  void AddTarget(const std::string& address, int port, const std::string& layer, const PayloadTypeMap& receives,
+                 std::string* error);
   void RemoveTarget(const std::string& address, int port);
   void AddConsumer(const std::shared_ptr<ForwarderChannel>& consumer, const std::string& layer);
   void RemoveConsumer(const std::shared_ptr<ForwarderChannel>& consumer);
@@ -84,6 +87,7 @@ class ForwarderChannel : public RtpChannel {
     bool toConsumer;
     bool waitingKeyFrame;
     std::string layer;  // "" : any
+    PayloadTypeMap receives;  // a plain port's numbering (empty: as they come)
   };
   Target* FindTarget(const sockaddr_storage* address, const std::shared_ptr<ForwarderChannel>& consumer);
   ForwarderChannel(const ForwarderOptions& options, std::shared_ptr<Transport> transport, TransportCloser closeTransport,
@@ -94,7 +98,7 @@ class ForwarderChannel : public RtpChannel {
   void OnTick(uint64_t) override {}
   void Finish(std::function<void()> done) override { done(); }
   // Media thread: a packet to a plain target, under the roster's source id when it has one.
-  bool SendToPlain(const uint8_t* data, size_t size, const RtpPacket& packet, const sockaddr_storage& to);
+  bool SendToPlain(const uint8_t* data, size_t size, const RtpPacket& packet, const Target& to);
   // Media thread: a packet another forwarder (`from`) hands this consumer to send.
   void Consume(const RtpPacket& packet, const ForwarderChannel* from);
 

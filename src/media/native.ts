@@ -268,7 +268,8 @@ export interface NativeForwarder {
   localPort(): number;
   stats(): NativeForwarderStats;
   /** `layer`: the stream id of the simulcast layer the target takes (default: every packet). */
-  addTarget(address: string, port: number, layer?: string): void;
+  /** `payloadTypes`: the numbers the plain port expects; packets are renumbered into them (none: as they come). */
+  addTarget(address: string, port: number, layer?: string, payloadTypes?: readonly { payloadType: number; codec: ForwardedCodecName }[]): void;
   removeTarget(address: string, port: number): void;
   requestKeyFrame(): void;
   /** Sends an empty RTCP report from this port: a socket at that address learns where to send. */

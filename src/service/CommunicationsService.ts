@@ -45,7 +45,7 @@ type Body = Record<string, unknown>;
  * Methods throw GraphHttpError for what Graph answers with an error (400/404/409).
  *
  * Events: 'warning' (Error from a media hook or a timer), 'callTerminated' (ServiceCall),
- * 'tone' ({ callId, digit, tone }), and the dispatcher's as 'notificationDelivered',
+ * 'tone' ({ callId, digit, tone, heardInMedia }), and the dispatcher's as 'notificationDelivered',
  * 'notificationAttemptFailed', 'notificationDropped', 'notificationRedirected'.
  */
 export class CommunicationsService extends EventEmitter {
@@ -172,6 +172,8 @@ export class CommunicationsService extends EventEmitter {
   dropParticipant = (callId: string, participantId: string): void => this.parties.dropParticipant(callId, participantId);
   /** DTMF from a party (RFC 4733 in the media, or the admin API). */
   sendTones = (callId: string, digits: string): void => this.parties.sendTones(callId, digits);
+  /** DTMF the call's media carried (RFC 4733 from a participant), as the bridge heard it: toneInfo and stop tones, not played again. */
+  tonesHeard = (callId: string, digits: string): void => this.parties.sendTones(callId, digits, true);
   /** The other party holds or resumes the call. */
   setHold = (callId: string, held: boolean): void => this.parties.setHold(callId, held);
   /** The other side ends the call. */

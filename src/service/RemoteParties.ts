@@ -118,8 +118,12 @@ export class RemoteParties {
     this.rt.partyLeft(call, participantId);
   }
 
-  /** DTMF from a party: toneInfo notifications if the bot subscribed; stop tones end recordings. */
-  sendTones(callId: string, digits: string): void {
+  /**
+   * DTMF from a party: toneInfo notifications if the bot subscribed; stop tones end recordings.
+   * `heardInMedia`: the tones were already in the call's audio (a browser's RFC 4733), so the
+   * media bridge is not to play them to the bot again (the 'tone' event says so).
+   */
+  sendTones(callId: string, digits: string, heardInMedia = false): void {
     const call = this.rt.guarded(callId, 'subscribeToTone');
     const tones = [...digits].map((d) => {
       const tone = TONE_BY_DIGIT[d];
@@ -127,7 +131,7 @@ export class RemoteParties {
       return { digit: d, tone };
     });
     for (const { digit, tone } of tones) {
-      this.rt.events.emit('tone', { callId, digit, tone });
+      this.rt.events.emit('tone', { callId, digit, tone, heardInMedia });
       this.media.toneHeard(callId, digit);
       if (call.toneSubscribed) {
         this.rt.notifyCall(call, 'updated', {

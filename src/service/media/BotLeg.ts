@@ -1,5 +1,6 @@
 import { AudioSocket, MediaPlatform, ServerSession, parseDescription, parseMediaConfiguration } from '../../media';
-import { ForwardingPort } from './ForwardingPort';
+import { ForwardingPort, payloadTypesOfSection } from './ForwardingPort';
+import type { ForwardedCodecName } from '../../media/native';
 
 /**
  * The service's end of a bot's media session: where the participants' media goes in, where the
@@ -57,12 +58,15 @@ class PlainBotLeg implements BotLeg {
   readonly videoSockets = new Map<string, ForwardingPort>();
   private readonly address: string;
   private readonly audioPort?: number;
+  /** What the bot's plain ports take, by port: voices and cameras reach them in the bot's own numbers. */
+  private readonly payloadTypes = new Map<number, { payloadType: number; codec: ForwardedCodecName }[]>();
 
   constructor(blob: string) {
     const offer = parseDescription(parseMediaConfiguration(blob).sdp);
     this.address = offer.address ?? offer.media.find((m) => m.address)?.address ?? '127.0.0.1';
     for (const m of offer.media) {
       if (m.port === 0) continue;
+      this.payloadTypes.set(m.port, payloadTypesOfSection(m.codecs));
       if (m.kind === 'audio') {
         this.audioPort = m.port;
         this.audioIn = new ForwardingPort('audio');
@@ -78,7 +82,7 @@ class PlainBotLeg implements BotLeg {
   }
 
   hear(ingest: ForwardingPort): void {
-    if (this.audioPort) ingest.forwardTo(this.audioPort, this.address);
+    if (this.audioPort) ingest.forwardTo(this.audioPort, this.address, undefined, this.payloadTypes.get(this.audioPort));
   }
 
   unhear(ingest: ForwardingPort): void {
@@ -86,7 +90,7 @@ class PlainBotLeg implements BotLeg {
   }
 
   show(socket: string, ingest: ForwardingPort): void {
-    ingest.forwardTo(Number(socket), this.address);
+    ingest.forwardTo(Number(socket), this.address, undefined, this.payloadTypes.get(Number(socket)));
   }
 
   unshow(socket: string, ingest: ForwardingPort): void {

@@ -5,7 +5,7 @@ import type { BrowserAnswer, CallSpeakers, MediaBridge, ParticipantCounters, Rec
 import type { MediaConfigJson } from '../model/ServiceCall';
 import { BotLeg, openBotLeg } from './BotLeg';
 import { BrowserLeg } from './BrowserLeg';
-import { ForwardingPort } from './ForwardingPort';
+import { AUDIO_SOCKET_PAYLOAD_TYPES, ForwardingPort } from './ForwardingPort';
 import { ServiceHostedMedia } from './ServiceHostedMedia';
 import { SYNTHETIC_PAYLOAD_TYPES, SyntheticParticipant } from './SyntheticParticipant';
 
@@ -76,7 +76,8 @@ export class ConferenceMedia implements MediaBridge {
   /** Lets DTMF pressed through the service (admin API) reach the bot's audio as RFC 4733 too. */
   attach(service: CommunicationsService): void {
     this.service = service;
-    service.on('tone', ({ callId, digit }: { callId: string; digit: string }) => {
+    service.on('tone', ({ callId, digit, heardInMedia }: { callId: string; digit: string; heardInMedia: boolean }) => {
+      if (heardInMedia) return; // already in the audio the bot gets
       const media = this.calls.get(callId);
       if (media?.toneSocket && !media.toneSocket.isClosed) media.toneSocket.sendTone(digit, 120);
     });
@@ -111,6 +112,16 @@ export class ConferenceMedia implements MediaBridge {
     listener.on('audio', (frame) => {
       const at = Date.now();
       for (const u of frame.unmixed) levels.set(u.sourceId, { level: u.level, at });
+    });
+    // A participant's own RFC 4733 (a browser's keypad) reaches the bot in-band as it is; the
+    // service hears it too, as Graph does, for toneInfo notifications and recordings' stop tones.
+    listener.on('toneReceived', (t) => {
+      if (!call.id || !participantOfSource(participants, t.sourceId)) return;
+      try {
+        this.service?.tonesHeard(call.id, t.tone);
+      } catch {
+        // The call ended, or a tone Graph has no name for: nothing to tell the bot.
+      }
     });
     const media: CallMedia = { bot, hosted: new ServiceHostedMedia(bot, voices), participants, browsers: new Map(), routes: new Map(), listener, levels };
     media.toneSocket = bot.audioSender();
@@ -229,7 +240,7 @@ export class ConferenceMedia implements MediaBridge {
   /** The bot hears this voice, and so does the service's listener. */
   private hear(media: CallMedia, voice: ForwardingPort): void {
     media.bot.hear(voice);
-    voice.forwardTo(media.listener.port);
+    voice.forwardTo(media.listener.port, '127.0.0.1', undefined, AUDIO_SOCKET_PAYLOAD_TYPES);
   }
 
   private unhear(media: CallMedia, voice: ForwardingPort): void {
@@ -399,4 +410,9 @@ export class ConferenceMedia implements MediaBridge {
     }
     return layer.port;
   }
+}
+
+function participantOfSource(participants: Map<string, ParticipantMedia>, sourceId: number): string | undefined {
+  for (const [id, p] of participants) if (p.sources.has(sourceId)) return id;
+  return undefined;
 }

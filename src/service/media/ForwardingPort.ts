@@ -85,10 +85,12 @@ export class ForwardingPort extends EventEmitter {
   /**
    * What arrives here also goes to that plain port. `layer`: of a simulcast sender, only the
    * layer with this RFC 8852 stream id (calling again with another switches it, at a key frame).
+   * `payloadTypes`: what the port's numbers mean; each packet goes under the number its codec
+   * has there (one it has no number for is not sent). Without them, numbers pass as they come.
    */
-  forwardTo(port: number, address = '127.0.0.1', layer?: string): void {
+  forwardTo(port: number, address = '127.0.0.1', layer?: string, payloadTypes?: readonly { payloadType: number; codec: ForwardedCodecName }[]): void {
     this.targets.add(`${address}:${port}`);
-    this.port.addTarget(address, port, layer ?? '');
+    this.port.addTarget(address, port, layer ?? '', payloadTypes ?? []);
   }
 
   stopForwardingTo(port: number, address = '127.0.0.1'): void {
@@ -147,4 +149,30 @@ export class ForwardingPort extends EventEmitter {
       this.emit('closed');
     }
   }
+}
+
+/** The numbers an AudioSocket with default payload types takes (the service's listener, its recorders). */
+export const AUDIO_SOCKET_PAYLOAD_TYPES: readonly { payloadType: number; codec: ForwardedCodecName }[] = [
+  { payloadType: 111, codec: 'opus' },
+  { payloadType: 0, codec: 'pcmu' },
+  { payloadType: 8, codec: 'pcma' },
+  { payloadType: 101, codec: 'telephone-event/48000' },
+];
+
+/** What an SDP media section's numbers mean, for the codecs the forwarder carries. */
+export function payloadTypesOfSection(codecs: readonly { payloadType: number; name: string; clockRate: number }[]): { payloadType: number; codec: ForwardedCodecName }[] {
+  const out: { payloadType: number; codec: ForwardedCodecName }[] = [];
+  for (const c of codecs) {
+    const name = c.name.toLowerCase();
+    const codec: ForwardedCodecName | undefined =
+      name === 'opus' ? 'opus'
+      : name === 'pcmu' ? 'pcmu'
+      : name === 'pcma' ? 'pcma'
+      : name === 'telephone-event' ? (c.clockRate === 8000 ? 'telephone-event/8000' : 'telephone-event/48000')
+      : name === 'h264' ? 'h264'
+      : name === 'vp8' ? 'vp8'
+      : undefined;
+    if (codec) out.push({ payloadType: c.payloadType, codec });
+  }
+  return out;
 }

@@ -2,7 +2,7 @@ import type { MediaPrompt } from '@microsoft/microsoft-graph-types';
 import { AudioFrame, AudioSocket, playAudio, wavFile } from '../../media';
 import type { RecordOptions, RecordResult } from '../MediaBridge';
 import type { BotLeg } from './BotLeg';
-import type { ForwardingPort } from './ForwardingPort';
+import { AUDIO_SOCKET_PAYLOAD_TYPES, type ForwardingPort } from './ForwardingPort';
 
 /**
  * The media the service itself hosts in a call, as Graph's service-hosted media does: prompts
@@ -42,7 +42,7 @@ export class ServiceHostedMedia {
     if (options.playBeep && !signal.aborted) await this.beep(signal);
     const recorder = new AudioSocket().unref();
     const ingests = this.voices();
-    for (const ingest of ingests) ingest.forwardTo(recorder.port);
+    for (const ingest of ingests) ingest.forwardTo(recorder.port, '127.0.0.1', undefined, AUDIO_SOCKET_PAYLOAD_TYPES);
     try {
       const { reason, pcm } = await record(recorder, options, signal);
       return { completionReason: reason, recording: pcm.length ? { contentType: 'audio/wav', data: wavFile(pcm) } : undefined };

@@ -60,6 +60,9 @@ describe('service/console: the call console joins the bot\'s call from headless 
     svc.addParticipant(call.id, { displayName: 'Carol', modalities: ['audio', 'video'] });
     const tones: string[] = [];
     session.audioSocket.on('toneReceived', (t) => tones.push(t.tone));
+    // The sample bot subscribed to tones: what the service hears in the call comes as toneInfo too.
+    const toneInfos: string[] = [];
+    bot.client.calls.get(call.id)?.on('toneReceived', (t: { tone?: string | null }) => toneInfos.push(String(t.tone)));
 
     page = await browser.newPage({ viewport: { width: 1200, height: 800 } });
     const errors: string[] = [];
@@ -106,8 +109,10 @@ describe('service/console: the call console joins the bot\'s call from headless 
     await until(() => tones.length === 1, 'the first tone at the bot', 10_000);
     await p.keyboard.press('#');
     await until(() => tones.length === 2, 'the second tone at the bot', 10_000);
+    await until(() => toneInfos.length >= 2, 'the service to hear the tones and notify the bot', 10_000);
     await new Promise((r) => setTimeout(r, 500));
-    assert.deepStrictEqual(tones, ['1', '#']);
+    assert.deepStrictEqual(tones, ['1', '#'], 'in-band, once each');
+    assert.deepStrictEqual(toneInfos, ['tone1', 'pound'], 'as toneInfo notifications, once each');
 
     // A tile per participant, each with a live picture: checked by who it names, the frames it
     // showed and the variance of its pixels (a test pattern, not a black or frozen tile).
