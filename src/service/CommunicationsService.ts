@@ -174,6 +174,8 @@ export class CommunicationsService extends EventEmitter {
   sendTones = (callId: string, digits: string): void => this.parties.sendTones(callId, digits);
   /** DTMF the call's media carried (RFC 4733 from a participant), as the bridge heard it: toneInfo and stop tones, not played again. */
   tonesHeard = (callId: string, digits: string): void => this.parties.sendTones(callId, digits, true);
+  /** A participant mutes or unmutes itself. */
+  setParticipantMuted = (callId: string, participantId: string, muted: boolean): void => this.parties.setMuted(callId, participantId, muted);
   /** The other party holds or resumes the call. */
   setHold = (callId: string, held: boolean): void => this.parties.setHold(callId, held);
   /** The other side ends the call. */

@@ -141,6 +141,25 @@ export class RemoteParties {
     }
   }
 
+  /**
+   * A participant mutes or unmutes itself (the console's roster buttons). Unmuting also lifts
+   * a mute the bot put on it, as a Teams participant may; the roster shows the change and the
+   * media bridge stops or starts hearing it.
+   */
+  setMuted(callId: string, participantId: string, muted: boolean): void {
+    const call = this.rt.call(callId);
+    if (participantId === call.myParticipantId) throw GraphHttpError.badRequest('the bot mutes itself through POST /communications/calls/{id}/mute');
+    const p = this.rt.participant(call, participantId);
+    if (p.isMuted === muted) return;
+    p.isMuted = muted;
+    if (!muted) {
+      p.serverMuted = false;
+      for (const s of p.mediaStreams) if (s.mediaType === 'audio') s.serverMuted = false;
+    }
+    this.rt.notifyRoster(call);
+    this.rt.hook('onMuteChanged', call.toGraph(), participantToGraph(p), muted);
+  }
+
   /** The other party puts the call on hold or resumes it. */
   setHold(callId: string, held: boolean): void {
     const call = this.rt.call(callId);

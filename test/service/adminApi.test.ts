@@ -92,6 +92,33 @@ describe('service: admin API (the other side of calls)', () => {
     assert.equal((await admin.post(`/admin/calls/${id}/tones`, { tones: '1' })).status, 404, 'the call is over');
   });
 
+  it('lets a participant mute and unmute itself: the roster says so, and a bot mute is lifted by unmuting', async () => {
+    const id = await established();
+    const bob = (await admin.post(`/admin/calls/${id}/participants`, { displayName: 'Bob', modalities: ['audio'] })).body;
+    const call = (await admin.call(id)).call;
+    const roster = async () => (await jsonFetch('GET', `${svc.url}/v1.0/communications/calls/${id}/participants/${bob.id}`)).body;
+    assert.equal((await admin.post(`/admin/calls/${id}/participants/${bob.id}/mute`, {})).status, 400, "'muted' is required");
+    assert.equal((await admin.post(`/admin/calls/${id}/participants/${bob.id}/mute`, { muted: 'yes' })).status, 400);
+    assert.equal((await admin.post(`/admin/calls/${id}/participants/nobody/mute`, { muted: true })).status, 404);
+    assert.equal((await admin.post(`/admin/calls/${id}/participants/${call.myParticipantId}/mute`, { muted: true })).status, 400, 'the bot mutes itself through Graph');
+    assert.equal((await roster()).isMuted, false, 'refusals changed nothing');
+
+    assert.equal((await admin.post(`/admin/calls/${id}/participants/${bob.id}/mute`, { muted: true })).status, 202);
+    assert.equal((await roster()).isMuted, true);
+    assert.equal((await admin.post(`/admin/calls/${id}/participants/${bob.id}/mute`, { muted: false })).status, 202);
+    assert.equal((await roster()).isMuted, false);
+    // The bot mutes him; he unmutes himself, as a Teams participant may.
+    await jsonFetch('POST', `${svc.url}/v1.0/communications/calls/${id}/participants/${bob.id}/mute`, {});
+    assert.equal((await roster()).isMuted, true);
+    assert.equal((await admin.post(`/admin/calls/${id}/participants/${bob.id}/mute`, { muted: false })).status, 202);
+    const after = await roster();
+    assert.equal(after.isMuted, false);
+    assert.ok(after.mediaStreams.every((s: any) => s.serverMuted === false), 'the bot\'s mute is lifted');
+    await svc.service.dispatcher.idle(id);
+    const rosters = rec.notifications().filter((n) => n?.resourceUrl?.endsWith('/participants')).map((n) => n.resourceData.find((p: any) => p.id === bob.id)?.isMuted);
+    assert.deepEqual(rosters.slice(-4), [true, false, true, false], 'each change in a roster notification');
+  });
+
   it('ends a peer-to-peer call when the caller leaves, and a ringing call when the caller gives up', async () => {
     const id = await established();
     const caller = (await admin.call(id)).participants.find((p: any) => p.info.identity.user?.displayName === 'Alice');

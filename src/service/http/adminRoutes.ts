@@ -106,6 +106,14 @@ export function adminRoutes(service: CommunicationsService): Router {
     sendEmpty(ctx.res, 202);
   });
 
+  r.add('POST', '/admin/calls/{id}/participants/{participantId}/mute', async (ctx) => {
+    const body = await readJsonObject(ctx.req);
+    const muted = v.optionalBoolean(body, 'muted');
+    if (muted === undefined) throw GraphHttpError.badRequest(`'muted' is required and must be a boolean`);
+    service.setParticipantMuted(ctx.params.id, ctx.params.participantId, muted);
+    sendEmpty(ctx.res, 202);
+  });
+
   r.add('POST', '/admin/calls/{id}/hold', async (ctx) => {
     const body = await readJsonObject(ctx.req);
     const held = v.optionalBoolean(body, 'held');

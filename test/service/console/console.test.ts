@@ -56,8 +56,8 @@ describe('service/console: the call console joins the bot\'s call from headless 
     await until(() => svc.findCall(call.id)?.state === 'established' && bot.sessions.get(call.id)?.transportState === 'connected', 'the bot to answer', 15_000);
     const session = bot.sessions.get(call.id);
     assert.ok(session?.audioSocket);
-    svc.addParticipant(call.id, { displayName: 'Bob', modalities: ['audio', 'video'] });
-    svc.addParticipant(call.id, { displayName: 'Carol', modalities: ['audio', 'video'] });
+    const bob = svc.addParticipant(call.id, { displayName: 'Bob', modalities: ['audio', 'video'] });
+    const carol = svc.addParticipant(call.id, { displayName: 'Carol', modalities: ['audio', 'video'] });
     const tones: string[] = [];
     session.audioSocket.on('toneReceived', (t) => tones.push(t.tone));
     // The sample bot subscribed to tones: what the service hears in the call comes as toneInfo too.
@@ -172,6 +172,28 @@ describe('service/console: the call console joins the bot\'s call from headless 
     const shot = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'callmedia-console-')), 'console.png');
     await p.screenshot({ path: shot });
     if (process.env.CALLMEDIA_UPDATE_DOCS) fs.copyFileSync(shot, path.resolve(__dirname, '../../../../docs/console.png'));
+
+    // The roster's controls: Bob mutes (the bot's roster says so and it stops hearing him), then
+    // unmutes (he is heard again); Carol is removed (she leaves the roster and her tile goes).
+    const botCall = bot.client.calls.get(call.id);
+    const bobVoice = Number(bob.mediaStreams.find((s) => s.mediaType === 'audio')?.sourceId);
+    const mixAt: AudioFrame[] = [];
+    session.audioSocket.on('audio', (f) => mixAt.push(f));
+    // Heard: his voice among the loudest, above -60 dBov (a source that stopped fades out of the list).
+    const hearsBob = () => mixAt.slice(-10).some((f) => f.unmixed.some((u) => u.sourceId === bobVoice && u.level < 60));
+    await until(() => mixAt.length >= 10 && hearsBob(), 'the bot to hear Bob', 10_000);
+    await p.locator(`#roster tr[data-participant="${bob.id}"] button[data-action="mute"]`).click();
+    await until(() => botCall?.participants.get(bob.id)?.isMuted === true, 'the bot\'s roster to show Bob muted', 10_000);
+    await until(async () => (await p.locator(`#roster tr[data-participant="${bob.id}"]`).textContent())?.includes('muted') ?? false, 'the console to show Bob muted', 10_000);
+    const mutedAt = mixAt.length;
+    await until(() => mixAt.length >= mutedAt + 25, 'half a second of the mix', 5000);
+    assert.ok(!hearsBob(), 'a muted participant is not heard');
+    await p.locator(`#roster tr[data-participant="${bob.id}"] button[data-action="mute"]`, { hasText: 'Unmute' }).click();
+    await until(() => botCall?.participants.get(bob.id)?.isMuted === false, 'the bot\'s roster to show Bob unmuted', 10_000);
+    await until(() => hearsBob(), 'the bot to hear Bob again', 10_000);
+    await p.locator(`#roster tr[data-participant="${carol.id}"] button[data-action="remove"]`).click();
+    await until(() => !svc.findCall(call.id)?.participants.has(carol.id) && !botCall?.participants.has(carol.id), 'Carol to leave the call', 10_000);
+    await until(async () => (await tiles()).filter((t) => t.name).map((t) => t.name).sort().join() === 'Alice,Bob', 'Carol\'s tile to go', 10_000);
 
     // Leaving takes the person out of the roster; the bot's socket is freed.
     await p.locator('#leave').click();

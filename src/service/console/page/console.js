@@ -122,13 +122,39 @@ function renderCall() {
     el('td', { textContent: nameOf(p) + (d.speakers?.dominantSpeaker === p.id ? ' (speaking)' : '') }),
     el('td', { textContent: kindOf(p) }),
     el('td', { textContent: p.isMuted ? 'muted' : '' }),
-    el('td', { textContent: (p.mediaStreams ?? []).map((s) => `${s.mediaType} ${s.sourceId}`).join(', ') }))));
+    el('td', { textContent: (p.mediaStreams ?? []).map((s) => `${s.mediaType} ${s.sourceId}`).join(', ') }),
+    el('td', {}, ...participantControls(d, p)))));
   const t = state.timeline;
   if (t) {
     $('history').textContent = `States: ${t.stateHistory.join(' → ')}`;
     $('timeline').replaceChildren(...t.value.map((e) => el('li', { className: e.outcome },
       `${new Date(e.at).toLocaleTimeString()} ${e.changeType} ${e.resource} ${e.summary}${e.outcome === 'dropped' ? ` (dropped after ${e.attempts})` : ''}`)));
   }
+}
+
+/** Mute or unmute, and remove: what the participant itself does (the bot is driven by its own code). */
+function participantControls(d, p) {
+  if (p.info?.identity?.application || d.state !== 'established') return [];
+  const call = encodeURIComponent(d.id);
+  const who = encodeURIComponent(p.id);
+  const mute = el('button', {
+    type: 'button',
+    textContent: p.isMuted ? 'Unmute' : 'Mute',
+    dataset: { action: 'mute' },
+    'aria-label': `${p.isMuted ? 'Unmute' : 'Mute'} ${nameOf(p)}`,
+    onclick: () => post(`/admin/calls/${call}/participants/${who}/mute`, { muted: !p.isMuted }).then(refreshCall, showError),
+  });
+  const remove = el('button', {
+    type: 'button',
+    textContent: 'Remove',
+    dataset: { action: 'remove' },
+    'aria-label': `Remove ${nameOf(p)}`,
+    onclick: () => {
+      if (state.joined && p.id === state.joined.participant.id) return void leave();
+      fetch(`/admin/calls/${call}/participants/${who}`, { method: 'DELETE' }).then((res) => (res.ok ? refreshCall() : showError(new Error(`remove: ${res.status}`))), showError);
+    },
+  });
+  return [mute, ' ', remove];
 }
 
 async function select(id) {
