@@ -1,17 +1,9 @@
+import type { SocketReport } from '../../media';
 import { GraphHttpError } from '../http/GraphHttpError';
 import type { ParticipantCounters } from '../MediaBridge';
 
 /** A second of one bot socket, as the bot reported it (MediaSession.reportTo). */
-export interface BotSocketPoint {
-  at: number;
-  fps: number;
-  bitrate: number;
-  lossBeforeRecovery: number;
-  lossAfterRecovery: number;
-  roundTripMs: number;
-  latencyP50: number;
-  latencyP99: number;
-}
+export type BotSocketPoint = { at: number } & Omit<SocketReport, 'socket' | 'kind' | 'sourceId'>;
 
 export interface BotSocketSeries {
   kind: 'audio' | 'video' | 'vbss';

@@ -1,7 +1,8 @@
 import * as assert from 'assert';
-import { startSampleBot, type SampleBot } from '../../../examples/bot';
+import type { SampleBot } from '../../../examples/bot';
 import { CallMediaError, MediaPlatform } from '../../../src/media';
-import { ConferenceMedia, startService, type RunningService } from '../../../src/service';
+import type { ConferenceMedia, RunningService } from '../../../src/service';
+import { startConference, type Conference } from '../media/conference';
 import type { CallStatsSeries } from '../../../src/service/console/CallStats';
 import { until } from '../../helpers/until';
 import { jsonFetch } from '../harness';
@@ -15,19 +16,15 @@ describe('service/console: live figures of the bot\'s sockets and the participan
   let running: RunningService;
   let bot: SampleBot;
   let media: ConferenceMedia;
+  let conference: Conference | undefined;
 
   before(async () => {
-    media = new ConferenceMedia({ video: { width: 320, height: 180, fps: 15 } });
-    running = await startService({ port: 0, mediaBridge: media });
-    media.attach(running.service);
-    bot = await startSampleBot({ serviceUrl: running.url, appId: 'stats-bot', reportStats: true, log: () => undefined });
-    running.service.directory.registerBot({ appId: 'stats-bot', callbackUri: bot.callbackUri, displayName: 'Stats bot' });
+    conference = await startConference('stats-bot', { media: { video: { width: 320, height: 180, fps: 15 } }, bot: { reportStats: true } });
+    ({ running, media, bot } = conference);
   });
 
   after(async () => {
-    media?.close();
-    await bot?.close();
-    await running?.close();
+    await conference?.close();
   });
 
   const stats = async (callId: string): Promise<CallStatsSeries> => (await jsonFetch<CallStatsSeries>('GET', `${running.url}/admin/calls/${callId}/stats`)).body;

@@ -3,10 +3,11 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import type { Browser, Page } from 'playwright-core';
-import { startSampleBot, type SampleBot } from '../../../examples/bot';
+import type { SampleBot } from '../../../examples/bot';
 import { AudioFrame, VideoFrame } from '../../../src/media';
 import { ffmpegPath, run } from '../../../src/peers/ffmpeg';
-import { ConferenceMedia, startService, type RunningService } from '../../../src/service';
+import type { ConferenceMedia, RunningService } from '../../../src/service';
+import { startConference, type Conference } from '../media/conference';
 import { dB, samples, toneAmplitude } from '../../helpers/goertzel';
 import { launchChromium } from '../../helpers/browserPeer';
 import { pcmBytes, sine } from '../../helpers/tones';
@@ -29,25 +30,21 @@ describe('service/console: the call console joins the bot\'s call from headless 
   let running: RunningService;
   let bot: SampleBot;
   let media: ConferenceMedia;
+  let conference: Conference | undefined;
   let page: Page | undefined;
   let sender: NodeJS.Timeout | undefined;
 
   before(async () => {
     browser = await launchChromium();
-    media = new ConferenceMedia({ consentTimeoutMs: 8000 });
-    running = await startService({ port: 0, mediaBridge: media });
-    media.attach(running.service);
-    bot = await startSampleBot({ serviceUrl: running.url, appId: 'console-bot', log: () => undefined, camera: { width: 320, height: 240, fps: 30 }, reportStats: true });
-    running.service.directory.registerBot({ appId: 'console-bot', callbackUri: bot.callbackUri, displayName: 'Console bot' });
+    conference = await startConference('console-bot', { media: { consentTimeoutMs: 8000 }, bot: { camera: { width: 320, height: 240, fps: 30 }, reportStats: true } });
+    ({ running, media, bot } = conference);
   });
 
   after(async () => {
     if (sender) clearInterval(sender);
     await page?.close().catch(() => undefined);
     await browser?.close();
-    media?.close();
-    await bot?.close();
-    await running?.close();
+    await conference?.close();
   });
 
   it('lists the call and its timeline, joins it with camera and microphone, sees and hears the bot, and its keypad reaches the bot as those tones', async () => {

@@ -1,8 +1,9 @@
 import * as assert from 'assert';
 import type { Browser } from 'playwright-core';
-import { startSampleBot, type SampleBot } from '../../../examples/bot';
+import type { SampleBot } from '../../../examples/bot';
 import { AudioFrame, VideoFrame } from '../../../src/media';
-import { ConferenceMedia, startService, type RunningService } from '../../../src/service';
+import type { ConferenceMedia, RunningService } from '../../../src/service';
+import { startConference, type Conference } from './conference';
 import { launchChromium, openBrowserPeer, type BrowserPeer } from '../../helpers/browserPeer';
 import { pcmBytes, sine } from '../../helpers/tones';
 import { until } from '../../helpers/until';
@@ -20,6 +21,7 @@ describe('service/media/BrowserLeg: a person joins the bot\'s call from headless
   let running: RunningService;
   let bot: SampleBot;
   let media: ConferenceMedia;
+  let conference: Conference | undefined;
   let peer: BrowserPeer | undefined;
   let sender: NodeJS.Timeout | undefined;
 
@@ -33,11 +35,8 @@ describe('service/media/BrowserLeg: a person joins the bot\'s call from headless
 
   beforeEach(async () => {
     // A closed tab is noticed when its consent checks stop: sooner than RFC 7675's 30 s here.
-    media = new ConferenceMedia({ consentTimeoutMs: 8000 });
-    running = await startService({ port: 0, mediaBridge: media });
-    media.attach(running.service);
-    bot = await startSampleBot({ serviceUrl: running.url, appId: 'browser-bot', log: () => undefined, camera: { width: 320, height: 240, fps: 30 } });
-    running.service.directory.registerBot({ appId: 'browser-bot', callbackUri: bot.callbackUri, displayName: 'Browser bot' });
+    conference = await startConference('browser-bot', { media: { consentTimeoutMs: 8000 }, bot: { camera: { width: 320, height: 240, fps: 30 } } });
+    ({ running, media, bot } = conference);
   });
 
   afterEach(async () => {
@@ -45,9 +44,7 @@ describe('service/media/BrowserLeg: a person joins the bot\'s call from headless
     sender = undefined;
     await peer?.close().catch(() => undefined);
     peer = undefined;
-    media.close();
-    await bot.close();
-    await running.close();
+    await conference?.close();
   });
 
   async function join(callId: string, body: unknown): Promise<{ status: number; json: Record<string, unknown> }> {

@@ -3,10 +3,11 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { setTimeout as delay } from 'timers/promises';
-import { startSampleBot, type SampleBot } from '../../../examples/bot';
+import type { SampleBot } from '../../../examples/bot';
 import { AudioFrame, VideoFrame } from '../../../src/media';
 import { ffmpegPath, run } from '../../../src/peers/ffmpeg';
-import { ConferenceMedia, startService, type RunningService } from '../../../src/service';
+import type { ConferenceMedia, RunningService } from '../../../src/service';
+import { startConference, type Conference } from './conference';
 import { mediaPrompt } from '../../../src/signaling';
 import { dB, samples, toneAmplitude } from '../../helpers/goertzel';
 import { until } from '../../helpers/until';
@@ -16,20 +17,16 @@ describe('service/media/ConferenceMedia: a call with media, end to end', functio
   let running: RunningService;
   let bot: SampleBot;
   let media: ConferenceMedia;
+  let conference: Conference | undefined;
   const log: string[] = [];
 
   beforeEach(async () => {
-    media = new ConferenceMedia({ video: { width: 640, height: 360, fps: 15 } });
-    running = await startService({ port: 0, mediaBridge: media });
-    media.attach(running.service);
-    bot = await startSampleBot({ serviceUrl: running.url, appId: 'media-bot', log: (l) => log.push(l) });
-    running.service.directory.registerBot({ appId: 'media-bot', callbackUri: bot.callbackUri, displayName: 'Media bot' });
+    conference = await startConference('media-bot', { media: { video: { width: 640, height: 360, fps: 15 } }, bot: { log: (l) => log.push(l) } });
+    ({ running, media, bot } = conference);
   });
 
   afterEach(async () => {
-    media.close();
-    await bot.close();
-    await running.close();
+    await conference?.close();
   });
 
   it('each participant reaches its own video socket with its source id, voices reach the audio socket, DTMF and prompts too; leaving frees the socket', async () => {

@@ -1,8 +1,9 @@
 import * as assert from 'assert';
 import { setTimeout as delay } from 'timers/promises';
-import { startSampleBot, type SampleBot } from '../../../examples/bot';
+import type { SampleBot } from '../../../examples/bot';
 import { VideoFrame } from '../../../src/media';
-import { ConferenceMedia, startService, type RunningService } from '../../../src/service';
+import type { ConferenceMedia, RunningService } from '../../../src/service';
+import { startConference, type Conference } from './conference';
 import { until } from '../../helpers/until';
 
 describe('service/media: multiview', function () {
@@ -10,19 +11,15 @@ describe('service/media: multiview', function () {
   let running: RunningService;
   let bot: SampleBot;
   let media: ConferenceMedia;
+  let conference: Conference | undefined;
 
   beforeEach(async () => {
-    media = new ConferenceMedia({ video: { width: 160, height: 96, fps: 10 } });
-    running = await startService({ port: 0, mediaBridge: media });
-    media.attach(running.service);
-    bot = await startSampleBot({ serviceUrl: running.url, appId: 'multiview-bot', videoSockets: 10, log: () => undefined });
-    running.service.directory.registerBot({ appId: 'multiview-bot', callbackUri: bot.callbackUri, displayName: 'Multiview bot' });
+    conference = await startConference('multiview-bot', { media: { video: { width: 160, height: 96, fps: 10 } }, bot: { videoSockets: 10 } });
+    ({ running, media, bot } = conference);
   });
 
   afterEach(async () => {
-    media.close();
-    await bot.close();
-    await running.close();
+    await conference?.close();
   });
 
   it('ten video sockets watch ten participants, each from the right source; resubscribing swaps them; a departed source is reported and the socket stays usable', async () => {

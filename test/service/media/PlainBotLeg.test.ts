@@ -1,7 +1,8 @@
 import * as assert from 'assert';
-import { startSampleBot, type SampleBot } from '../../../examples/bot';
+import type { SampleBot } from '../../../examples/bot';
 import { AudioFrame, VideoFrame } from '../../../src/media';
-import { ConferenceMedia, startService, type RunningService } from '../../../src/service';
+import type { ConferenceMedia, RunningService } from '../../../src/service';
+import { startConference, type Conference } from './conference';
 import { dB, samples, toneAmplitude } from '../../helpers/goertzel';
 import { until } from '../../helpers/until';
 
@@ -15,19 +16,15 @@ describe('service/media: a bot on plain RTP in a conference', function () {
   let running: RunningService;
   let bot: SampleBot;
   let media: ConferenceMedia;
+  let conference: Conference | undefined;
 
   before(async () => {
-    media = new ConferenceMedia({ video: { width: 320, height: 180, fps: 15 } });
-    running = await startService({ port: 0, mediaBridge: media });
-    media.attach(running.service);
-    bot = await startSampleBot({ serviceUrl: running.url, appId: 'plain-bot', transport: 'rtp', videoSockets: 2, log: () => undefined });
-    running.service.directory.registerBot({ appId: 'plain-bot', callbackUri: bot.callbackUri, displayName: 'Plain bot' });
+    conference = await startConference('plain-bot', { media: { video: { width: 320, height: 180, fps: 15 } }, bot: { transport: 'rtp', videoSockets: 2 } });
+    ({ running, media, bot } = conference);
   });
 
   after(async () => {
-    media?.close();
-    await bot?.close();
-    await running?.close();
+    await conference?.close();
   });
 
   it('hears each voice under its source id, watches the cameras it subscribes to, and gets DTMF in its audio', async () => {
