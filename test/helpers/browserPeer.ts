@@ -86,6 +86,20 @@ window.toneLead = (frequency) => {
   }
   return here - other;
 };
+// dB at a frequency minus the median dB below 4 kHz: well above 0 when the tone is in the mix.
+window.tonePresence = (frequency) => {
+  const a = window.analyser;
+  if (!a) return -Infinity;
+  const bins = new Float32Array(a.frequencyBinCount);
+  a.getFloatFrequencyData(bins);
+  const hz = window.audioContext.sampleRate / a.fftSize;
+  const at = Math.round(frequency / hz);
+  const band = Array.from(bins.subarray(2, Math.min(bins.length, Math.floor(4000 / hz)))).filter(Number.isFinite).sort((x, y) => x - y);
+  if (!band.length) return -Infinity;
+  let here = -Infinity;
+  for (let i = Math.max(2, at - 3); i <= at + 3 && i < bins.length; i++) here = Math.max(here, bins[i]);
+  return here - band[Math.floor(band.length / 2)];
+};
 window.transportStats = async () => {
   const out = {};
   (await window.pc.getStats()).forEach((r) => {
@@ -106,6 +120,8 @@ export interface BrowserPeer {
   videoFrames(): Promise<number>;
   videoSize(): Promise<{ width: number; height: number }>;
   toneLead(frequency: number): Promise<number>;
+  /** dB of a tone above the floor of what the page hears: present in a mix, not only dominant. */
+  tonePresence(frequency: number): Promise<number>;
   transportStats(): Promise<{ dtlsState?: string; srtpCipher?: string; dtlsCipher?: string; iceState?: string; codecs?: string[] }>;
   close(): Promise<void>;
 }
@@ -127,6 +143,7 @@ export async function openBrowserPeer(browser: Browser): Promise<BrowserPeer> {
     videoFrames: () => page.evaluate(() => (globalThis as unknown as W).videoFrames),
     videoSize: () => page.evaluate(() => (globalThis as unknown as W).videoSize),
     toneLead: (f) => page.evaluate((x) => (globalThis as unknown as W).toneLead(x) as number, f),
+    tonePresence: (f) => page.evaluate((x) => (globalThis as unknown as W).tonePresence(x) as number, f),
     transportStats: () => page.evaluate(() => (globalThis as unknown as W).transportStats() as Promise<Record<string, string>>),
     async close() {
       await page.close();

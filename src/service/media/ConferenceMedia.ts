@@ -33,9 +33,22 @@ interface ParticipantMedia {
   /** Its media: ffmpeg (synthetic), or a person's browser. */
   synthetic?: SyntheticParticipant;
   browser?: BrowserLeg;
+  /** A browser's ears: its own mix of the bot and everyone else, not itself (mix-minus). */
+  mix?: MixMinus;
   /** A browser's tiles: the camera ingest each one shows now. */
   tiles?: (ForwardingPort | undefined)[];
   muted: boolean;
+}
+
+/**
+ * What one person hears: an AudioSocket mixes the voices forwarded to it on the engine's clock,
+ * and sends each 20 ms of the mix back out as Opus to a plain ingest that feeds the person's
+ * audio receiver. `heard` is what is forwarded to it now.
+ */
+interface MixMinus {
+  mixer: AudioSocket;
+  ingest: ForwardingPort;
+  heard: Set<ForwardingPort>;
 }
 
 interface CallMedia {
@@ -84,13 +97,18 @@ export class ConferenceMedia implements MediaBridge {
   }
 
   /** What is flowing in a call: per participant, the bot's packets it heard and saw. */
-  describe(callId: string): { participants: Record<string, { heard: number; seen: number }>; routes: [string, number][] } | undefined {
+  describe(callId: string): { participants: Record<string, { heard: number; seen: number; mix?: string[] }>; routes: [string, number][] } | undefined {
     const media = this.calls.get(callId);
     if (!media) return undefined;
     // A plain port counts what reaches it; a point on a browser's transport, what it sent there.
     const reached = (port?: ForwardingPort) => (port ? (port.bundled ? port.stats().packetsConsumed : port.stats().packetsIn) : 0);
-    const participants: Record<string, { heard: number; seen: number }> = {};
-    for (const [id, p] of media.participants) participants[id] = { heard: reached(p.ears), seen: reached(p.eyes) };
+    // Whose voices a person's mix carries: 'bot' and participant ids.
+    const voiceOf = (port: ForwardingPort) => (port === media.bot.audioIn ? 'bot' : ([...media.participants].find(([, p]) => p.audio === port)?.[0] ?? '?'));
+    const participants: Record<string, { heard: number; seen: number; mix?: string[] }> = {};
+    for (const [id, p] of media.participants) {
+      participants[id] = { heard: reached(p.ears), seen: reached(p.eyes) };
+      if (p.mix) participants[id].mix = [...p.mix.heard].map(voiceOf);
+    }
     return { participants, routes: [...media.routes].map(([socket, ingest]) => [socket, ingest.localPort]) };
   }
 
@@ -179,6 +197,7 @@ export class ConferenceMedia implements MediaBridge {
     if (p.audio) this.hear(media, p.audio);
     media.participants.set(participant.id, p);
     this.fillTiles(media);
+    this.mixMinus(media);
   }
 
   onParticipantLeft(call: Call, participant: Participant): void {
@@ -195,6 +214,7 @@ export class ConferenceMedia implements MediaBridge {
     if (p.eyes) media.bot.hideCamera(p.eyes);
     if (p.browser?.screen) media.bot.screenIn?.stopFeeding(p.browser.screen);
     media.participants.delete(participant.id);
+    this.mixMinus(media);
     this.stopParticipant(p);
     this.fillTiles(media);
   }
@@ -207,6 +227,7 @@ export class ConferenceMedia implements MediaBridge {
     // A muted participant is not heard: its audio stops at the server.
     if (muted) this.unhear(media, p.audio);
     else this.hear(media, p.audio);
+    this.mixMinus(media);
   }
 
   speakers(call: Call): CallSpeakers | undefined {
@@ -235,6 +256,23 @@ export class ConferenceMedia implements MediaBridge {
       out[id] = { audioBytes: p.audio?.stats().bytesIn ?? 0, videoBytes };
     }
     return out;
+  }
+
+  /**
+   * Each person hears the bot and every other unmuted voice, never their own: each browser's
+   * mixer is fed exactly that set (what changed since the last call is added or removed).
+   */
+  private mixMinus(media: CallMedia): void {
+    for (const listener of media.participants.values()) {
+      const mix = listener.mix;
+      if (!mix) continue;
+      const want = new Set<ForwardingPort>();
+      if (media.bot.audioIn) want.add(media.bot.audioIn);
+      for (const other of media.participants.values()) if (other !== listener && other.audio && !other.muted) want.add(other.audio);
+      for (const voice of mix.heard) if (!want.has(voice)) voice.stopForwardingTo(mix.mixer.port);
+      for (const voice of want) if (!mix.heard.has(voice)) voice.forwardTo(mix.mixer.port, '127.0.0.1', undefined, AUDIO_SOCKET_PAYLOAD_TYPES);
+      mix.heard = want;
+    }
   }
 
   /** The bot hears this voice, and so does the service's listener. */
@@ -316,7 +354,7 @@ export class ConferenceMedia implements MediaBridge {
     const sources = new Map<number, ForwardingPort>();
     if (leg.audio && ids.audio !== undefined) sources.set(ids.audio, leg.audio);
     if (leg.camera && ids.video !== undefined) sources.set(ids.video, leg.camera);
-    if (leg.audio) media.bot.audioIn?.feed(leg.audio);
+    const mix = leg.audio ? openMixMinus(leg.audio) : undefined;
     if (leg.camera) {
       media.bot.showCamera(leg.camera, BROWSER_TILE_HEIGHT);
       // The browser's decoder starts at a key frame: ask the bot for one now, and whenever the browser asks.
@@ -330,7 +368,7 @@ export class ConferenceMedia implements MediaBridge {
     }
     const tiles: (ForwardingPort | undefined)[] = leg.tiles.map(() => undefined);
     leg.tiles.forEach((tile, i) => tile.on('keyFrameRequested', () => tiles[i]?.requestKeyFrame()));
-    return { sources, audio: leg.audio, ears: leg.audio, eyes: leg.camera, layers: new Map(), browser: leg, tiles, muted: false };
+    return { sources, audio: leg.audio, ears: leg.audio, eyes: leg.camera, layers: new Map(), browser: leg, tiles, mix, muted: false };
   }
 
   /**
@@ -366,6 +404,7 @@ export class ConferenceMedia implements MediaBridge {
       layer.encoder.stop();
       void layer.port.close();
     }
+    if (p.mix) closeMixMinus(p.mix);
     if (p.browser) {
       void p.browser.close();
       return;
@@ -415,4 +454,27 @@ export class ConferenceMedia implements MediaBridge {
 function participantOfSource(participants: Map<string, ParticipantMedia>, sourceId: number): string | undefined {
   for (const [id, p] of participants) if (p.sources.has(sourceId)) return id;
   return undefined;
+}
+
+/** A person's mix: the mixer sends what it mixes to an ingest that feeds the person's audio receiver. */
+function openMixMinus(ears: ForwardingPort): MixMinus {
+  const ingest = new ForwardingPort('audio');
+  ingest.setPayloadTypes(AUDIO_SOCKET_PAYLOAD_TYPES);
+  const mixer = new AudioSocket({ send: {}, remote: { port: ingest.localPort } }).unref();
+  mixer.on('audio', (frame) => {
+    try {
+      mixer.send(frame.data);
+    } catch {
+      // Closing: a frame delivered as the socket closes has nowhere to go.
+    }
+  });
+  ingest.feed(ears);
+  return { mixer, ingest, heard: new Set() };
+}
+
+function closeMixMinus(mix: MixMinus): void {
+  for (const voice of mix.heard) voice.stopForwardingTo(mix.mixer.port);
+  mix.heard.clear();
+  void mix.mixer.close();
+  void mix.ingest.close();
 }

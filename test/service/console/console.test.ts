@@ -19,6 +19,7 @@ type ConsoleWindow = {
     frames(): { camera: number; screen: number };
     videoSize(which: string): { width: number; height: number } | undefined;
     toneLead(frequency: number): number;
+    tonePresence(frequency: number): number;
     tiles(): { name: string; watchedBy: string[]; frames: number; variance: number; speaking: boolean }[];
     plots(): { owner: string; figure: string; points: number; text: string; drawn: boolean }[];
   };
@@ -87,19 +88,24 @@ describe('service/console: the call console joins the bot\'s call from headless 
     await until(() => frames.length >= 20, 'the person\'s camera at the bot', 20_000);
     assert.ok(frames.every((f) => f.width === 640 && f.height === 480 && f.mediaSourceId === videoId));
 
-    // The bot shows itself and speaks at 660 Hz; the console's bot tile shows it and hears it.
+    // The bot shows itself and speaks at 1200 Hz; the console's bot tile shows it and hears it.
     let n = 0;
     const picture = Buffer.alloc((320 * 240 * 3) / 2);
     sender = setInterval(() => {
       for (let i = 0; i < 320 * 240; i++) picture[i] = (i + n * 4) & 0xff;
       picture.fill(128, 320 * 240);
       if (n % 2 === 0) session.videoSockets[0].send({ format: 'I420', width: 320, height: 240, data: picture });
-      session.audioSocket?.send(pcmBytes(sine(660, 16000, n * 320, 320, 9000)));
+      session.audioSocket?.send(pcmBytes(sine(1200, 16000, n * 320, 320, 9000)));
       n++;
     }, 20);
     await until(async () => (await p.evaluate(() => (globalThis as unknown as ConsoleWindow).callmediaConsole.frames().camera)) >= 30, 'the bot tile to show 30 frames', 20_000);
     assert.deepStrictEqual(await p.evaluate(() => (globalThis as unknown as ConsoleWindow).callmediaConsole.videoSize('camera')), { width: 320, height: 240 });
-    await until(async () => (await p.evaluate(() => (globalThis as unknown as ConsoleWindow).callmediaConsole.toneLead(660))) > 10, 'the console to hear the bot\'s voice', 20_000);
+    // What the page hears is its own mix: the bot's 1200 Hz voice and the others' (Alice 440 Hz).
+    const presence = (f: number) => p.evaluate((x) => (globalThis as unknown as ConsoleWindow).callmediaConsole.tonePresence(x), f);
+    await until(async () => (await presence(1200)) > 20, 'the console to hear the bot\'s voice', 20_000);
+    await until(async () => (await presence(440)) > 20, 'the console to hear Alice', 20_000);
+    const mine = media.describe(call.id)?.participants[participantId]?.mix ?? [];
+    assert.ok(mine.includes('bot') && !mine.includes(participantId) && mine.length === 4, `the person's mix: the bot and the three others, not the person: ${mine}`);
 
     // The keypad, by mouse and by keyboard: exactly those tones, in-band to the bot.
     await p.locator('#keypad button[data-key="1"]').click();
@@ -182,9 +188,9 @@ describe('service/console: the call console joins the bot\'s call from headless 
     await p.locator(`#roster tr[data-participant="${bob.id}"] button[data-action="mute"]`).click();
     await until(() => botCall?.participants.get(bob.id)?.isMuted === true, 'the bot\'s roster to show Bob muted', 10_000);
     await until(async () => (await p.locator(`#roster tr[data-participant="${bob.id}"]`).textContent())?.includes('muted') ?? false, 'the console to show Bob muted', 10_000);
-    const mutedAt = mixAt.length;
-    await until(() => mixAt.length >= mutedAt + 25, 'half a second of the mix', 5000);
-    assert.ok(!hearsBob(), 'a muted participant is not heard');
+    // The jitter buffer conceals a source that stops for a moment before it drops it: the voice fades out within a couple of seconds.
+    await until(() => !hearsBob(), 'the bot to stop hearing muted Bob', 5000);
+    assert.ok(!media.describe(call.id)?.participants[participantId]?.mix?.includes(bob.id), 'nor in the person\'s mix');
     await p.locator(`#roster tr[data-participant="${bob.id}"] button[data-action="mute"]`, { hasText: 'Unmute' }).click();
     await until(() => botCall?.participants.get(bob.id)?.isMuted === false, 'the bot\'s roster to show Bob unmuted', 10_000);
     await until(() => hearsBob(), 'the bot to hear Bob again', 10_000);

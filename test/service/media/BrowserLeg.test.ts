@@ -106,7 +106,12 @@ describe('service/media/BrowserLeg: a person joins the bot\'s call from headless
 
     await until(async () => ((await peer?.videoFrames()) ?? 0) >= 30, 'the page to show 30 of the bot\'s frames', 20_000);
     assert.deepStrictEqual(await peer.videoSize(), { width: 320, height: 240 });
-    await until(async () => ((await peer?.toneLead(660)) ?? -Infinity) > 10, 'the page to hear the bot\'s 660 Hz voice', 20_000);
+    // The page hears its own mix: the bot's 660 Hz voice and Alice's 440 Hz, never Pat's own microphone.
+    await until(async () => ((await peer?.tonePresence(660)) ?? -Infinity) > 20, 'the page to hear the bot\'s 660 Hz voice', 20_000);
+    await until(async () => ((await peer?.tonePresence(440)) ?? -Infinity) > 20, 'the page to hear Alice\'s 440 Hz voice', 20_000);
+    const alice = [...(running.service.findCall(callId)?.participants.values() ?? [])].find((x) => x.info.identity?.user?.displayName === 'Alice');
+    assert.ok(alice);
+    assert.deepStrictEqual(media.describe(callId)?.participants[participant.id]?.mix?.sort(), ['bot', alice.id].sort(), 'Pat\'s mix: the bot and Alice, not Pat');
     const stats = await peer.transportStats();
     assert.strictEqual(stats.dtlsState, 'connected');
 

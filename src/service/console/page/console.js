@@ -13,6 +13,7 @@ window.callmediaConsole = {
   frames: () => ({ ...state.frames }),
   videoSize: (which) => { const v = document.querySelector(`video[data-remote="${which}"]`); return v ? { width: v.videoWidth, height: v.videoHeight } : undefined; },
   toneLead: (f) => state.joined?.toneLead(f) ?? -Infinity,
+  tonePresence: (f) => state.joined?.tonePresence(f) ?? -Infinity,
   /** Each participant tile: who it shows, frames shown, and the variance of its picture's pixels. */
   tiles: () => state.tiles.map((t) => ({ name: t.name ?? '', watchedBy: t.box.dataset.watchedBy ? t.box.dataset.watchedBy.split(' ') : [], frames: t.frames, variance: pictureVariance(t.video), speaking: !t.badge.hidden })),
   select: (id) => select(id),

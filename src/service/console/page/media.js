@@ -79,7 +79,7 @@ class JoinedCall {
     return true;
   }
 
-  /** The bot's voice level, 0..1 (RMS of the last analyser frame). */
+  /** The level of what the page hears (the bot and the others, mixed), 0..1: RMS of the last analyser frame. */
   level() {
     const data = new Float32Array(this.analyser.fftSize);
     this.analyser.getFloatTimeDomainData(data);
@@ -101,6 +101,22 @@ class JoinedCall {
       else other = Math.max(other, bins[i]);
     }
     return here - other;
+  }
+
+  /**
+   * dB at a frequency minus the median dB below 4 kHz (the floor): well above 0 when that tone
+   * is in what the page hears, whatever else is mixed with it.
+   */
+  tonePresence(frequency) {
+    const bins = new Float32Array(this.analyser.frequencyBinCount);
+    this.analyser.getFloatFrequencyData(bins);
+    const hz = this.context.sampleRate / this.analyser.fftSize;
+    const at = Math.round(frequency / hz);
+    const band = [...bins.subarray(2, Math.min(bins.length, Math.floor(4000 / hz)))].filter(Number.isFinite).sort((a, b) => a - b);
+    if (!band.length) return -Infinity;
+    let here = -Infinity;
+    for (let i = Math.max(2, at - 3); i <= at + 3 && i < bins.length; i++) here = Math.max(here, bins[i]);
+    return here - band[Math.floor(band.length / 2)];
   }
 
   async leave() {
