@@ -3,7 +3,8 @@ import type { AddressInfo } from 'net';
 import { Browser, Page, chromium } from 'playwright-core';
 
 /** Debian's Chromium, headless, with fake camera and microphone and none of its background traffic. */
-export async function launchChromium(): Promise<Browser> {
+/** `fakeAudioFile`: a WAV the fake microphone plays in a loop (default: Chromium's own beeps). */
+export async function launchChromium(options: { fakeAudioFile?: string } = {}): Promise<Browser> {
   return chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
     args: [
@@ -17,6 +18,7 @@ export async function launchChromium(): Promise<Browser> {
       '--use-fake-device-for-media-stream',
       '--use-fake-ui-for-media-stream',
       '--autoplay-policy=no-user-gesture-required',
+      ...(options.fakeAudioFile ? [`--use-file-for-fake-audio-capture=${options.fakeAudioFile}`] : []),
     ],
   });
 }

@@ -34,9 +34,14 @@ describe('service/console: the call console joins the bot\'s call from headless 
   let conference: Conference | undefined;
   let page: Page | undefined;
   let sender: NodeJS.Timeout | undefined;
+  let voiceDir: string | undefined;
 
   before(async () => {
-    browser = await launchChromium();
+    // The person speaks: a steady 1000 Hz from the fake microphone.
+    voiceDir = fs.mkdtempSync(path.join(os.tmpdir(), 'callmedia-console-voice-'));
+    const voice = path.join(voiceDir, 'voice.wav');
+    run(ffmpegPath(), ['-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', 'sine=frequency=1000:duration=60', '-ar', '48000', '-ac', '1', voice]);
+    browser = await launchChromium({ fakeAudioFile: voice });
     conference = await startConference('console-bot', { media: { consentTimeoutMs: 8000 }, bot: { camera: { width: 320, height: 240, fps: 30 }, reportStats: true } });
     ({ running, media, bot } = conference);
   });
@@ -46,6 +51,7 @@ describe('service/console: the call console joins the bot\'s call from headless 
     await page?.close().catch(() => undefined);
     await browser?.close();
     await conference?.close();
+    if (voiceDir) fs.rmSync(voiceDir, { recursive: true, force: true });
   });
 
   it('lists the call and its timeline, joins it with camera and microphone, sees and hears the bot, and its keypad reaches the bot as those tones', async () => {
@@ -197,6 +203,20 @@ describe('service/console: the call console joins the bot\'s call from headless 
     await p.locator(`#roster tr[data-participant="${carol.id}"] button[data-action="remove"]`).click();
     await until(() => !svc.findCall(call.id)?.participants.has(carol.id) && !botCall?.participants.has(carol.id), 'Carol to leave the call', 10_000);
     await until(async () => (await tiles()).filter((t) => t.name).map((t) => t.name).sort().join() === 'Alice,Bob', 'Carol\'s tile to go', 10_000);
+
+    // With Alice and Bob muted, the person's voice is the one left: the bot sees the person as
+    // the dominant speaker, under the roster's ids.
+    const aliceId = [...(svc.findCall(call.id)?.participants.values() ?? [])].find((x) => x.info.identity?.user?.displayName === 'Alice')?.id;
+    for (const id of [aliceId, bob.id]) {
+      await p.locator(`#roster tr[data-participant="${id}"] button[data-action="mute"]`, { hasText: 'Mute' }).click();
+      await until(() => botCall?.participants.get(id as string)?.isMuted === true, 'the mute in the bot\'s roster', 10_000);
+    }
+    await until(() => {
+      const speaker = session.audioSocket?.dominantSpeaker;
+      return speaker !== null && speaker !== undefined && session.participantOf(speaker) === participantId;
+    }, 'the bot to see the person as the dominant speaker', 15_000).catch((err) => {
+      throw new Error(`${err.message}: dominant ${session.audioSocket?.dominantSpeaker}, person's audio ${person.mediaStreams.find((s) => s.mediaType === 'audio')?.sourceId}, heard ${JSON.stringify(mixAt.slice(-3).map((f) => f.unmixed.map((u) => [u.sourceId, u.level])))}`);
+    });
 
     // Leaving takes the person out of the roster; the bot's socket is freed.
     await p.locator('#leave').click();
