@@ -176,6 +176,8 @@ export class CommunicationsService extends EventEmitter {
   tonesHeard = (callId: string, digits: string): void => this.parties.sendTones(callId, digits, true);
   /** A participant mutes or unmutes itself. */
   setParticipantMuted = (callId: string, participantId: string, muted: boolean): void => this.parties.setMuted(callId, participantId, muted);
+  /** A participant starts or stops sharing its screen. */
+  setParticipantSharing = (callId: string, participantId: string, sharing: boolean): void => this.parties.setSharing(callId, participantId, sharing);
   /** The other party holds or resumes the call. */
   setHold = (callId: string, held: boolean): void => this.parties.setHold(callId, held);
   /** The other side ends the call. */

@@ -160,6 +160,22 @@ export class RemoteParties {
     this.rt.hook('onMuteChanged', call.toGraph(), participantToGraph(p), muted);
   }
 
+  /**
+   * A participant starts or stops sharing its screen (a browser's getDisplayMedia): its
+   * screen-sharing stream turns sendOnly or receiveOnly in the roster, under the same source id,
+   * so a bot subscribes its screen-share socket to it as to any sharer.
+   */
+  setSharing(callId: string, participantId: string, sharing: boolean): void {
+    const call = this.rt.call(callId);
+    const p = this.rt.participant(call, participantId);
+    const stream = p.mediaStreams.find((s) => s.mediaType === 'videoBasedScreenSharing');
+    if (!stream) throw GraphHttpError.badRequest(`participant '${participantId}' joined without screen sharing`);
+    const direction = sharing ? 'sendOnly' : 'receiveOnly';
+    if (stream.direction === direction) return;
+    stream.direction = direction;
+    this.rt.notifyRoster(call);
+  }
+
   /** The other party puts the call on hold or resumes it. */
   setHold(callId: string, held: boolean): void {
     const call = this.rt.call(callId);

@@ -87,8 +87,10 @@ export class Participant {
     return this.sourceIds('video');
   }
 
+  /** The source of the screen this participant shares now: a screen-sharing stream it sends on. */
   get screenSharingSourceId(): string | undefined {
-    return this.sourceIds('videoBasedScreenSharing')[0];
+    const sharing = this.mediaStreams.find((s) => s.mediaType === 'videoBasedScreenSharing' && (s.direction === 'sendOnly' || s.direction === 'sendReceive'));
+    return sharing?.sourceId ?? undefined;
   }
 
   hasSourceId(sourceId: string): boolean {

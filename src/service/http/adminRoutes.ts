@@ -114,6 +114,14 @@ export function adminRoutes(service: CommunicationsService): Router {
     sendEmpty(ctx.res, 202);
   });
 
+  r.add('POST', '/admin/calls/{id}/participants/{participantId}/sharing', async (ctx) => {
+    const body = await readJsonObject(ctx.req);
+    const sharing = v.optionalBoolean(body, 'sharing');
+    if (sharing === undefined) throw GraphHttpError.badRequest(`'sharing' is required and must be a boolean`);
+    service.setParticipantSharing(ctx.params.id, ctx.params.participantId, sharing);
+    sendEmpty(ctx.res, 202);
+  });
+
   r.add('POST', '/admin/calls/{id}/hold', async (ctx) => {
     const body = await readJsonObject(ctx.req);
     const held = v.optionalBoolean(body, 'held');

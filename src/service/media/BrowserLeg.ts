@@ -9,6 +9,8 @@ export const MAX_TILES = 9;
 export interface BrowserSources {
   audio?: number;
   video?: number;
+  /** What the browser shares on its screen m-line (it also shows the bot's screen share there). */
+  screen?: number;
 }
 
 /**
@@ -78,6 +80,7 @@ export class BrowserLeg extends EventEmitter {
   setSources(sources: BrowserSources): void {
     if (sources.audio !== undefined) this.audio?.setSourceId(sources.audio);
     if (sources.video !== undefined) this.camera?.setSourceId(sources.video);
+    if (sources.screen !== undefined) this.screen?.setSourceId(sources.screen);
   }
 
   async close(): Promise<void> {

@@ -192,6 +192,8 @@ export class ConferenceMedia implements MediaBridge {
     };
     const ids = { audio: sourceOf('audio'), video: sourceOf('video'), screen: sourceOf('videoBasedScreenSharing') };
     const browser = media.browsers.get(participant.id);
+    // A browser's screen m-line carries what it shares whenever it shares: its source id is the stream's, sharing or not.
+    if (browser) ids.screen = Number(streams.find((x) => x.mediaType === 'videoBasedScreenSharing')?.sourceId) || undefined;
     media.browsers.delete(participant.id);
     const p = browser ? this.browserMedia(media, browser, ids) : this.syntheticMedia(media, participant.id, ids);
     if (p.audio) this.hear(media, p.audio);
@@ -349,11 +351,12 @@ export class ConferenceMedia implements MediaBridge {
   }
 
   /** A person's browser: its microphone and camera are sources; it hears and sees the bot, and its screen share. */
-  private browserMedia(media: CallMedia, leg: BrowserLeg, ids: { audio?: number; video?: number }): ParticipantMedia {
+  private browserMedia(media: CallMedia, leg: BrowserLeg, ids: { audio?: number; video?: number; screen?: number }): ParticipantMedia {
     leg.setSources(ids);
     const sources = new Map<number, ForwardingPort>();
     if (leg.audio && ids.audio !== undefined) sources.set(ids.audio, leg.audio);
     if (leg.camera && ids.video !== undefined) sources.set(ids.video, leg.camera);
+    if (leg.screen && ids.screen !== undefined) sources.set(ids.screen, leg.screen);
     const mix = leg.audio ? openMixMinus(leg.audio) : undefined;
     if (leg.camera) {
       media.bot.showCamera(leg.camera, BROWSER_TILE_HEIGHT);

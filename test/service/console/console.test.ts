@@ -123,6 +123,24 @@ describe('service/console: the call console joins the bot\'s call from headless 
     assert.deepStrictEqual(tones, ['1', '#'], 'in-band, once each');
     assert.deepStrictEqual(toneInfos, ['tone1', 'pound'], 'as toneInfo notifications, once each');
 
+    // Sharing the screen (getDisplayMedia; Chromium's fake screen is 1280x720): the roster shows
+    // the person sharing, and the bot's screen-share socket receives it under that source id.
+    const botCall = bot.client.calls.get(call.id);
+    const screenId = Number(person.mediaStreams.find((s) => s.mediaType === 'videoBasedScreenSharing')?.sourceId);
+    assert.ok(screenId > 0, 'the person has a screen-sharing source id');
+    const vbss = session.vbssSocket;
+    assert.ok(vbss);
+    const shared: VideoFrame[] = [];
+    vbss.on('frame', (f) => shared.push(f));
+    await p.locator('#share', { hasText: 'Share screen' }).click();
+    await until(() => String(botCall?.participants.get(participantId)?.screenSharingSourceId) === String(screenId), 'the bot\'s roster to show the person sharing', 10_000);
+    await until(() => vbss.subscription === screenId, 'the bot\'s screen-share socket to subscribe to the person', 10_000);
+    await until(() => shared.filter((f) => f.mediaSourceId === screenId).length >= 5, 'the shared screen at the bot', 20_000);
+    const screenFrame = shared.find((f) => f.mediaSourceId === screenId);
+    assert.ok(screenFrame && screenFrame.width >= 640 && screenFrame.width / screenFrame.height > 1.7, `the shared screen's size: ${screenFrame?.width}x${screenFrame?.height}`);
+    await p.locator('#share', { hasText: 'Stop sharing' }).click();
+    await until(() => botCall?.participants.get(participantId)?.screenSharingSourceId === undefined, 'the bot\'s roster to show the sharing stopped', 10_000);
+
     // A tile per participant, each with a live picture: checked by who it names, the frames it
     // showed and the variance of its pixels (a test pattern, not a black or frozen tile).
     const tiles = async () => p.evaluate(() => (globalThis as unknown as ConsoleWindow).callmediaConsole.tiles());
@@ -184,7 +202,6 @@ describe('service/console: the call console joins the bot\'s call from headless 
 
     // The roster's controls: Bob mutes (the bot's roster says so and it stops hearing him), then
     // unmutes (he is heard again); Carol is removed (she leaves the roster and her tile goes).
-    const botCall = bot.client.calls.get(call.id);
     const bobVoice = Number(bob.mediaStreams.find((s) => s.mediaType === 'audio')?.sourceId);
     const mixAt: AudioFrame[] = [];
     session.audioSocket.on('audio', (f) => mixAt.push(f));

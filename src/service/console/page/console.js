@@ -9,7 +9,7 @@ const KEYS = ['1', '2', '3', '4', '5', '6', '7', '8', '9', '*', '0', '#'];
 const state = { calls: [], selected: undefined, detail: undefined, timeline: undefined, stats: undefined, joined: undefined, frames: { camera: 0, screen: 0 }, tiles: [] };
 // What a test (or a curious developer) reads from the console: window.callmediaConsole.
 window.callmediaConsole = {
-  get joined() { return state.joined ? { callId: state.joined.callId, participantId: state.joined.participant.id } : undefined; },
+  get joined() { return state.joined ? { callId: state.joined.callId, participantId: state.joined.participant.id, sharing: !!state.joined.sharing } : undefined; },
   frames: () => ({ ...state.frames }),
   videoSize: (which) => { const v = document.querySelector(`video[data-remote="${which}"]`); return v ? { width: v.videoWidth, height: v.videoHeight } : undefined; },
   toneLead: (f) => state.joined?.toneLead(f) ?? -Infinity,
@@ -118,6 +118,9 @@ function renderCall() {
   $('join').hidden = joinedHere;
   $('join').disabled = !!state.joined || d.state !== 'established';
   $('leave').hidden = !joinedHere;
+  $('share').hidden = !joinedHere;
+  $('share').textContent = state.joined?.sharing ? 'Stop sharing' : 'Share screen';
+  $('share').setAttribute('aria-pressed', String(!!state.joined?.sharing));
   $('keypad-section').hidden = !joinedHere;
   $('roster').replaceChildren(...d.participants.map((p) => el('tr', { dataset: { participant: p.id } },
     el('td', { textContent: nameOf(p) + (d.speakers?.dominantSpeaker === p.id ? ' (speaking)' : '') }),
@@ -326,6 +329,18 @@ function setUp() {
   $('service').textContent = location.host;
   $('join').onclick = join;
   $('leave').onclick = leave;
+  $('share').onclick = async () => {
+    const j = state.joined;
+    if (!j) return;
+    showError();
+    try {
+      if (j.sharing) await j.stopSharing();
+      else await j.shareScreen();
+    } catch (err) {
+      showError(err);
+    }
+    await refreshCall();
+  };
   $('hangup').onclick = () => post(`/admin/calls/${encodeURIComponent(state.selected)}/hangup`).then(refreshCall, showError);
   $('add').onclick = () => post(`/admin/calls/${encodeURIComponent(state.selected)}/participants`, { displayName: `Guest ${Math.floor(Math.random() * 900 + 100)}` }).then(refreshCall, showError);
   $('prompt-play').onclick = async () => {

@@ -14,7 +14,8 @@ export async function joinCall(callId, displayName) {
   const pc = new RTCPeerConnection();
   const audio = pc.addTransceiver(local.getAudioTracks()[0], { direction: 'sendrecv', streams: [local] });
   pc.addTransceiver(local.getVideoTracks()[0], { direction: 'sendrecv', streams: [local] });
-  const screen = pc.addTransceiver('video', { direction: 'recvonly' });
+  // Both ways: the bot's screen share comes in, and the person's own goes out once shared.
+  const screen = pc.addTransceiver('video', { direction: 'sendrecv' });
   const tiles = Array.from({ length: TILES }, () => pc.addTransceiver('video', { direction: 'recvonly' }));
   await pc.setLocalDescription(await pc.createOffer());
   await gathered(pc);
@@ -36,7 +37,7 @@ export async function joinCall(callId, displayName) {
     camera: new MediaStream([camera.receiver.track]),
     screen: new MediaStream([screen.receiver.track]),
     tiles: tiles.map((t) => ({ receiver: t.receiver, stream: new MediaStream([t.receiver.track]) })),
-  }, audio.sender.dtmf);
+  }, audio.sender.dtmf, screen.sender);
 }
 
 function gathered(pc) {
@@ -49,8 +50,10 @@ function gathered(pc) {
 }
 
 class JoinedCall {
-  constructor(callId, participant, pc, local, remote, dtmf) {
+  constructor(callId, participant, pc, local, remote, dtmf, screenSender) {
     this.callId = callId;
+    this.screenSender = screenSender;
+    this.sharing = undefined;
     this.participant = participant;
     this.pc = pc;
     this.local = local;
@@ -119,7 +122,38 @@ class JoinedCall {
     return here - band[Math.floor(band.length / 2)];
   }
 
+  /** Shares a screen, a window or a tab (getDisplayMedia) on the screen m-line; the roster shows the person sharing. */
+  async shareScreen() {
+    if (this.sharing) return;
+    const stream = await navigator.mediaDevices.getDisplayMedia({ video: { frameRate: 15 }, audio: false });
+    const track = stream.getVideoTracks()[0];
+    await this.screenSender.replaceTrack(track);
+    this.sharing = track;
+    // The browser's own "Stop sharing" ends the track: that stops it here too.
+    track.addEventListener('ended', () => void this.stopSharing());
+    await this.setSharing(true);
+  }
+
+  async stopSharing() {
+    const track = this.sharing;
+    if (!track) return;
+    this.sharing = undefined;
+    track.stop();
+    await this.screenSender.replaceTrack(null);
+    await this.setSharing(false);
+  }
+
+  async setSharing(sharing) {
+    const res = await fetch(`/admin/calls/${encodeURIComponent(this.callId)}/participants/${encodeURIComponent(this.participant.id)}/sharing`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ sharing }),
+    });
+    if (!res.ok) throw new Error(`sharing: the service answered ${res.status}`);
+  }
+
   async leave() {
+    this.sharing?.stop();
     this.pc.close();
     for (const t of this.local.getTracks()) t.stop();
     this.player.srcObject = null;
