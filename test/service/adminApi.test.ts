@@ -92,7 +92,7 @@ describe('service: admin API (the other side of calls)', () => {
     assert.equal((await admin.post(`/admin/calls/${id}/tones`, { tones: '1' })).status, 404, 'the call is over');
   });
 
-  it('lets a participant mute and unmute itself: the roster says so, and a bot mute is lifted by unmuting', async () => {
+  it('lets a participant mute and unmute itself (a bot mute is lifted by unmuting) and share its screen: the roster says so', async () => {
     const id = await established();
     const bob = (await admin.post(`/admin/calls/${id}/participants`, { displayName: 'Bob', modalities: ['audio'] })).body;
     const call = (await admin.call(id)).call;
@@ -117,6 +117,19 @@ describe('service: admin API (the other side of calls)', () => {
     await svc.service.dispatcher.idle(id);
     const rosters = rec.notifications().filter((n) => n?.resourceUrl?.endsWith('/participants')).map((n) => n.resourceData.find((p: any) => p.id === bob.id)?.isMuted);
     assert.deepEqual(rosters.slice(-4), [true, false, true, false], 'each change in a roster notification');
+
+    // Sharing a screen takes a party that joined with screen sharing.
+    assert.equal((await admin.post(`/admin/calls/${id}/participants/${bob.id}/sharing`, { sharing: true })).status, 400, 'Bob joined with audio only');
+    const sam = (await admin.post(`/admin/calls/${id}/participants`, { displayName: 'Sam', modalities: ['audio', 'videoBasedScreenSharing'] })).body;
+    const vbss = async () => (await jsonFetch('GET', `${svc.url}/v1.0/communications/calls/${id}/participants/${sam.id}`)).body.mediaStreams.find((s: any) => s.mediaType === 'videoBasedScreenSharing');
+    const before = await vbss();
+    assert.equal(before.direction, 'receiveOnly');
+    assert.equal((await admin.post(`/admin/calls/${id}/participants/${sam.id}/sharing`, {})).status, 400, "'sharing' is required");
+    assert.equal((await admin.post(`/admin/calls/${id}/participants/${sam.id}/sharing`, { sharing: true })).status, 202);
+    assert.deepEqual({ ...(await vbss()), direction: undefined }, { ...before, direction: undefined }, 'the same stream, the same source id');
+    assert.equal((await vbss()).direction, 'sendOnly');
+    assert.equal((await admin.post(`/admin/calls/${id}/participants/${sam.id}/sharing`, { sharing: false })).status, 202);
+    assert.equal((await vbss()).direction, 'receiveOnly');
   });
 
   it('ends a peer-to-peer call when the caller leaves, and a ringing call when the caller gives up', async () => {
