@@ -197,7 +197,8 @@ describe('service/console: the call console joins the bot\'s call from headless 
     // The roster shows the person as this browser.
     await until(async () => (await p.locator(`#roster tr[data-participant="${participantId}"]`).textContent())?.includes('you (browser)') ?? false, 'the roster to show the page', 10_000);
     const shot = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'callmedia-console-')), 'console.png');
-    await p.screenshot({ path: shot });
+    await p.evaluate(() => window.scrollTo(0, 0));
+    await p.screenshot({ path: shot, fullPage: true });
     if (process.env.CALLMEDIA_UPDATE_DOCS) fs.copyFileSync(shot, path.resolve(__dirname, '../../../../docs/console.png'));
 
     // The roster's controls: Bob mutes (the bot's roster says so and it stops hearing him), then

@@ -223,8 +223,8 @@ function botSocketsWatching(p) {
 function plotRow(owner, heading, figures, points) {
   const canvases = figures.map((f) => {
     const c = el('canvas', { role: 'img', dataset: { owner, figure: f.title, points: String(points.length) } });
-    drawFigure(c, f, points);
-    return el('figure', { className: 'plot' }, c, el('figcaption', { textContent: f.title }));
+    const text = drawFigure(c, f, points);
+    return el('figure', { className: 'plot' }, c, el('figcaption', { textContent: text, 'aria-hidden': 'true' }));
   });
   return el('div', { className: 'plot-row', dataset: { owner } }, el('h4', { textContent: heading }), ...canvases);
 }
