@@ -73,35 +73,28 @@ window.start = async () => {
   return pc.localDescription.sdp;
 };
 window.finish = async (sdp) => { await window.pc.setRemoteDescription({ type: 'answer', sdp }); };
-// dB at a frequency minus the loudest dB elsewhere below 4 kHz: positive when the tone dominates.
-window.toneLead = (frequency) => {
+// The analyser's bins below 4 kHz: the peak within 3 bins of a frequency, the loudest elsewhere, and the median (the floor).
+window.spectrumAt = (frequency) => {
   const a = window.analyser;
-  if (!a) return -Infinity;
+  if (!a) return undefined;
   const bins = new Float32Array(a.frequencyBinCount);
   a.getFloatFrequencyData(bins);
   const hz = window.audioContext.sampleRate / a.fftSize;
   const at = Math.round(frequency / hz);
   let here = -Infinity, other = -Infinity;
+  const band = [];
   for (let i = 2; i < Math.min(bins.length, 4000 / hz); i++) {
     if (Math.abs(i - at) <= 3) here = Math.max(here, bins[i]);
     else other = Math.max(other, bins[i]);
+    if (Number.isFinite(bins[i])) band.push(bins[i]);
   }
-  return here - other;
+  band.sort((x, y) => x - y);
+  return { here, other, floor: band.length ? band[Math.floor(band.length / 2)] : Infinity };
 };
-// dB at a frequency minus the median dB below 4 kHz: well above 0 when the tone is in the mix.
-window.tonePresence = (frequency) => {
-  const a = window.analyser;
-  if (!a) return -Infinity;
-  const bins = new Float32Array(a.frequencyBinCount);
-  a.getFloatFrequencyData(bins);
-  const hz = window.audioContext.sampleRate / a.fftSize;
-  const at = Math.round(frequency / hz);
-  const band = Array.from(bins.subarray(2, Math.min(bins.length, Math.floor(4000 / hz)))).filter(Number.isFinite).sort((x, y) => x - y);
-  if (!band.length) return -Infinity;
-  let here = -Infinity;
-  for (let i = Math.max(2, at - 3); i <= at + 3 && i < bins.length; i++) here = Math.max(here, bins[i]);
-  return here - band[Math.floor(band.length / 2)];
-};
+// dB at a frequency minus the loudest dB elsewhere: positive when the tone dominates.
+window.toneLead = (frequency) => { const s = window.spectrumAt(frequency); return s ? s.here - s.other : -Infinity; };
+// dB at a frequency minus the floor: well above 0 when the tone is in the mix.
+window.tonePresence = (frequency) => { const s = window.spectrumAt(frequency); return s ? s.here - s.floor : -Infinity; };
 window.transportStats = async () => {
   const out = {};
   (await window.pc.getStats()).forEach((r) => {

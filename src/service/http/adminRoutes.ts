@@ -107,25 +107,19 @@ export function adminRoutes(service: CommunicationsService): Router {
   });
 
   r.add('POST', '/admin/calls/{id}/participants/{participantId}/mute', async (ctx) => {
-    const body = await readJsonObject(ctx.req);
-    const muted = v.optionalBoolean(body, 'muted');
-    if (muted === undefined) throw GraphHttpError.badRequest(`'muted' is required and must be a boolean`);
+    const muted = v.requireBoolean(await readJsonObject(ctx.req), 'muted');
     service.setParticipantMuted(ctx.params.id, ctx.params.participantId, muted);
     sendEmpty(ctx.res, 202);
   });
 
   r.add('POST', '/admin/calls/{id}/participants/{participantId}/sharing', async (ctx) => {
-    const body = await readJsonObject(ctx.req);
-    const sharing = v.optionalBoolean(body, 'sharing');
-    if (sharing === undefined) throw GraphHttpError.badRequest(`'sharing' is required and must be a boolean`);
+    const sharing = v.requireBoolean(await readJsonObject(ctx.req), 'sharing');
     service.setParticipantSharing(ctx.params.id, ctx.params.participantId, sharing);
     sendEmpty(ctx.res, 202);
   });
 
   r.add('POST', '/admin/calls/{id}/hold', async (ctx) => {
-    const body = await readJsonObject(ctx.req);
-    const held = v.optionalBoolean(body, 'held');
-    if (held === undefined) throw GraphHttpError.badRequest(`'held' is required and must be a boolean`);
+    const held = v.requireBoolean(await readJsonObject(ctx.req), 'held');
     service.setHold(ctx.params.id, held);
     sendEmpty(ctx.res, 202);
   });

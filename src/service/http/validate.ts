@@ -40,6 +40,12 @@ export function optionalBoolean(body: Body, field: string): boolean | undefined 
   return v;
 }
 
+export function requireBoolean(body: Body, field: string): boolean {
+  const v = optionalBoolean(body, field);
+  if (v === undefined) throw bad(`'${field}' is required and must be a boolean`);
+  return v;
+}
+
 export function optionalInt(body: Body, field: string, min: number, max: number): number | undefined {
   const v = body[field];
   if (v === undefined || v === null) return undefined;

@@ -10,7 +10,7 @@ import type { ConferenceMedia, RunningService } from '../../../src/service';
 import { startConference, type Conference } from '../media/conference';
 import { dB, samples, toneAmplitude } from '../../helpers/goertzel';
 import { launchChromium } from '../../helpers/browserPeer';
-import { pcmBytes, sine } from '../../helpers/tones';
+import { startBotSender } from '../../helpers/botSender';
 import { until } from '../../helpers/until';
 
 type ConsoleWindow = {
@@ -95,15 +95,7 @@ describe('service/console: the call console joins the bot\'s call from headless 
     assert.ok(frames.every((f) => f.width === 640 && f.height === 480 && f.mediaSourceId === videoId));
 
     // The bot shows itself and speaks at 1200 Hz; the console's bot tile shows it and hears it.
-    let n = 0;
-    const picture = Buffer.alloc((320 * 240 * 3) / 2);
-    sender = setInterval(() => {
-      for (let i = 0; i < 320 * 240; i++) picture[i] = (i + n * 4) & 0xff;
-      picture.fill(128, 320 * 240);
-      if (n % 2 === 0) session.videoSockets[0].send({ format: 'I420', width: 320, height: 240, data: picture });
-      session.audioSocket?.send(pcmBytes(sine(1200, 16000, n * 320, 320, 9000)));
-      n++;
-    }, 20);
+    sender = startBotSender(session, 1200);
     await until(async () => (await p.evaluate(() => (globalThis as unknown as ConsoleWindow).callmediaConsole.frames().camera)) >= 30, 'the bot tile to show 30 frames', 20_000);
     assert.deepStrictEqual(await p.evaluate(() => (globalThis as unknown as ConsoleWindow).callmediaConsole.videoSize('camera')), { width: 320, height: 240 });
     // What the page hears is its own mix: the bot's 1200 Hz voice and the others' (Alice 440 Hz).

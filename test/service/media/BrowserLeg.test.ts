@@ -5,7 +5,7 @@ import { AudioFrame, VideoFrame } from '../../../src/media';
 import type { ConferenceMedia, RunningService } from '../../../src/service';
 import { startConference, type Conference } from './conference';
 import { launchChromium, openBrowserPeer, type BrowserPeer } from '../../helpers/browserPeer';
-import { pcmBytes, sine } from '../../helpers/tones';
+import { startBotSender } from '../../helpers/botSender';
 import { until } from '../../helpers/until';
 
 /** RMS of 16-bit PCM. */
@@ -89,15 +89,7 @@ describe('service/media/BrowserLeg: a person joins the bot\'s call from headless
     session.audioSocket.on('audio', (f) => audio.push(f));
 
     // The bot shows a moving picture and speaks at 660 Hz.
-    let n = 0;
-    const picture = Buffer.alloc((320 * 240 * 3) / 2);
-    sender = setInterval(() => {
-      for (let i = 0; i < 320 * 240; i++) picture[i] = (i + n * 4) & 0xff;
-      picture.fill(128, 320 * 240);
-      if (n % 2 === 0) session.videoSockets[0].send({ format: 'I420', width: 320, height: 240, data: picture });
-      session.audioSocket?.send(pcmBytes(sine(660, 16000, n * 320, 320, 9000)));
-      n++;
-    }, 20);
+    sender = startBotSender(session, 660);
 
     await until(() => frames.length >= 30, '30 of Pat\'s frames at the bot', 20_000);
     assert.ok(frames.every((f) => f.width === 640 && f.height === 480 && f.mediaSourceId === videoId), `frames of the browser's size from Pat: ${frames[0].width}x${frames[0].height} from ${frames[0].mediaSourceId}`);

@@ -91,35 +91,34 @@ class JoinedCall {
     return Math.sqrt(sum / data.length);
   }
 
-  /** dB at a frequency minus the loudest dB elsewhere below 4 kHz: positive when that tone dominates. */
-  toneLead(frequency) {
+  /** Below 4 kHz: the peak within 3 bins of a frequency, the loudest bin elsewhere, and the median bin (the floor), in dB. */
+  spectrumAt(frequency) {
     const bins = new Float32Array(this.analyser.frequencyBinCount);
     this.analyser.getFloatFrequencyData(bins);
     const hz = this.context.sampleRate / this.analyser.fftSize;
     const at = Math.round(frequency / hz);
     let here = -Infinity;
     let other = -Infinity;
+    const band = [];
     for (let i = 2; i < Math.min(bins.length, 4000 / hz); i++) {
       if (Math.abs(i - at) <= 3) here = Math.max(here, bins[i]);
       else other = Math.max(other, bins[i]);
+      if (Number.isFinite(bins[i])) band.push(bins[i]);
     }
-    return here - other;
+    band.sort((a, b) => a - b);
+    return { here, other, floor: band.length ? band[Math.floor(band.length / 2)] : Infinity };
   }
 
-  /**
-   * dB at a frequency minus the median dB below 4 kHz (the floor): well above 0 when that tone
-   * is in what the page hears, whatever else is mixed with it.
-   */
+  /** dB at a frequency minus the loudest dB elsewhere: positive when that tone dominates. */
+  toneLead(frequency) {
+    const s = this.spectrumAt(frequency);
+    return s.here - s.other;
+  }
+
+  /** dB at a frequency minus the floor: well above 0 when that tone is in what the page hears, whatever is mixed with it. */
   tonePresence(frequency) {
-    const bins = new Float32Array(this.analyser.frequencyBinCount);
-    this.analyser.getFloatFrequencyData(bins);
-    const hz = this.context.sampleRate / this.analyser.fftSize;
-    const at = Math.round(frequency / hz);
-    const band = [...bins.subarray(2, Math.min(bins.length, Math.floor(4000 / hz)))].filter(Number.isFinite).sort((a, b) => a - b);
-    if (!band.length) return -Infinity;
-    let here = -Infinity;
-    for (let i = Math.max(2, at - 3); i <= at + 3 && i < bins.length; i++) here = Math.max(here, bins[i]);
-    return here - band[Math.floor(band.length / 2)];
+    const s = this.spectrumAt(frequency);
+    return s.here - s.floor;
   }
 
   /** Shares a screen, a window or a tab (getDisplayMedia) on the screen m-line; the roster shows the person sharing. */
