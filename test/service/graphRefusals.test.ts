@@ -103,6 +103,19 @@ describe('service: refuses what Graph refuses, and shapes calls as Graph does', 
     assert.equal((await jsonFetch('GET', api(`/${created.body.id}`))).body.state, 'established');
   });
 
+  it('takes an action by its namespace-qualified name too, as Graph\'s reference examples write it', async () => {
+    const callId = await admin.ring('app-b', 'Bea', { callbackUri: rec.url });
+    await eventually(() => rec.received.length === 1, 'incoming notification');
+    const res = await jsonFetch('POST', api(`/${callId}/microsoft.graph.answer`), { acceptedModalities: ['audio'], mediaConfig: APP_HOSTED });
+    assert.equal(res.status, 202, JSON.stringify(res.body));
+    await eventually(() => rec.notifications().map(summarize).includes('call:established'), 'established');
+    const op = await jsonFetch('POST', api(`/${callId}/Microsoft.Graph.subscribeToTone`), {});
+    assert.equal(op.status, 200, JSON.stringify(op.body));
+    assert.equal(op.body['@odata.type'], '#microsoft.graph.subscribeToToneOperation');
+    // Only the action: a qualified collection or call path is no path.
+    assert.equal((await jsonFetch('GET', `${svc.url}/v1.0/communications/microsoft.graph.calls/${callId}`)).status, 400);
+  });
+
   it('takes only https callbacks, and http to this machine as a local convenience', async () => {
     for (const callbackUri of ['http://bot.example/calls', 'http://10.0.0.5:3978/api/calls', 'ftp://127.0.0.1/x', 'ws://localhost/x']) {
       await expectError(await jsonFetch('POST', api(''), outgoing({ callbackUri })), 400, 'invalidRequest', /'callbackUri' must be an https URL/);

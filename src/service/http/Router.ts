@@ -63,11 +63,22 @@ function matchSegments(pattern: string[], parts: string[]): Record<string, strin
         return undefined;
       }
       params[p.slice(1, -1)] = value;
-    } else if (p.toLowerCase() !== parts[i].toLowerCase()) {
+    } else if (!literalMatches(p, parts[i], i === pattern.length - 1)) {
       return undefined;
     }
   }
   return params;
+}
+
+/**
+ * A literal segment, in any case; the last one (an action, such as answer or sendDtmfTones) also
+ * by its OData namespace-qualified name, `microsoft.graph.answer`, as Graph's reference examples
+ * write some of them.
+ */
+function literalMatches(pattern: string, part: string, last: boolean): boolean {
+  const p = pattern.toLowerCase();
+  const given = part.toLowerCase();
+  return given === p || (last && given === `microsoft.graph.${p}`);
 }
 
 export function methodNotAllowed(method: string, path: string): GraphHttpError {
