@@ -9,7 +9,7 @@ import type { ServiceCall } from './model/ServiceCall';
 import { newOperation, RESULTS, type OperationType, type ServiceOperation } from './model/ServiceOperation';
 import { identityDisplayName, participantToGraph, streamsFor, type ServiceParticipant } from './model/ServiceParticipant';
 import type { DeliveryTarget, NotificationDispatcher } from './notifications/NotificationDispatcher';
-import { callNotification, operationNotification, rosterNotification } from './notifications/payloads';
+import { callNotification, contentSharingNotification, operationNotification, rosterNotification } from './notifications/payloads';
 
 const ENDED_CALLS_KEPT = 200;
 
@@ -245,6 +245,31 @@ export class CallRuntime {
 
   notifyRoster(call: ServiceCall): void {
     this.dispatcher.enqueue(this.target(call), rosterNotification(call));
+    this.syncContentSharing(call);
+  }
+
+  /**
+   * A participant other than the bot that sends a screen-sharing stream has a content sharing
+   * session: one is created when it starts and deleted when it stops or leaves, each with its
+   * notification after the roster that shows it.
+   */
+  private syncContentSharing(call: ServiceCall): void {
+    const sharing = new Set(call.remoteParticipants.filter((p) => p.mediaStreams.some((s) => s.mediaType === 'videoBasedScreenSharing' && s.direction === 'sendOnly')).map((p) => p.id));
+    const ended: string[] = [];
+    for (const [participantId, sessionId] of call.contentSharing) {
+      if (sharing.has(participantId)) continue;
+      call.contentSharing.delete(participantId);
+      ended.push(sessionId);
+    }
+    const started: string[] = [];
+    for (const participantId of sharing) {
+      if (call.contentSharing.has(participantId)) continue;
+      const sessionId = randomUUID();
+      call.contentSharing.set(participantId, sessionId);
+      started.push(sessionId);
+    }
+    if (ended.length) this.dispatcher.enqueue(this.target(call), contentSharingNotification(call, 'deleted', ended));
+    if (started.length) this.dispatcher.enqueue(this.target(call), contentSharingNotification(call, 'created', started));
   }
 
   notifyOperation(call: ServiceCall, op: ServiceOperation): void {

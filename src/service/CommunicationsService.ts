@@ -1,5 +1,6 @@
 import { CallStats, type CallStatsSeries } from './console/CallStats';
 import { GraphHttpError } from './http/GraphHttpError';
+import { contentSharingSessionToGraph } from './notifications/payloads';
 import { CallTimeline } from './console/CallTimeline';
 import type { Participant } from '@microsoft/microsoft-graph-types';
 import { EventEmitter } from 'events';
@@ -136,6 +137,14 @@ export class CommunicationsService extends EventEmitter {
 
   // ── Graph: participants ──
   listParticipants = (callId: string): Participant[] => this.inCall.listParticipants(callId);
+  /** GET /calls/{id}/contentSharingSessions: who shares content now, one session each. */
+  contentSharingSessions = (callId: string): { '@odata.type': string; id: string }[] =>
+    [...this.rt.call(callId).contentSharing.values()].map(contentSharingSessionToGraph);
+  contentSharingSession = (callId: string, sessionId: string): { '@odata.type': string; id: string } => {
+    const found = [...this.rt.call(callId).contentSharing.values()].find((id) => id === sessionId);
+    if (!found) throw GraphHttpError.notFound(`content sharing session '${sessionId}' was not found`);
+    return contentSharingSessionToGraph(found);
+  };
   getParticipant = (callId: string, participantId: string): Participant => this.inCall.getParticipant(callId, participantId);
   invite = (callId: string, body: Body): ServiceOperation => this.inCall.invite(callId, body);
   muteAll = (callId: string, body: Body): ServiceOperation => this.inCall.muteAll(callId, body);

@@ -76,6 +76,7 @@ const EARLY_RANK: Partial<Record<CallState, number>> = { incoming: 0, establishi
  * - 'stateChanged' (state, previous)
  * - 'participantsChanged' (ParticipantsChange), 'participantJoined' / 'participantLeft' / 'participantUpdated' (Participant)
  * - 'toneReceived' (ToneInfo)
+ * - 'contentSharingStarted' / 'contentSharingEnded' (the contentSharingSession's id)
  * - 'operationUpdated' (CommsOperation)
  * - 'terminated' (ResultInfo | undefined)
  * - 'updated' (the Graph call resource, after any call notification)
@@ -86,6 +87,7 @@ export class Call extends EventEmitter {
   readonly stateHistory: CallState[] = [];
   private data: GraphCall;
   private readonly roster = new Map<string, Participant>();
+  private readonly sharing = new Set<string>();
   private lastToneSequence = 0;
 
   constructor(
@@ -291,6 +293,33 @@ export class Call extends EventEmitter {
     const res = await this.ctx.transport.send('GET', this.path('participants'));
     this.applyRoster('updated', ((res.body as { value?: GraphParticipant[] })?.value ?? []) as GraphParticipant[]);
     return [...this.roster.values()];
+  }
+
+  /** GET …/contentSharingSessions: the ids of the content being shared in the call now. */
+  async listContentSharingSessions(): Promise<string[]> {
+    const res = await this.ctx.transport.send('GET', this.path('contentSharingSessions'));
+    const ids = ((res.body as { value?: { id?: string }[] })?.value ?? []).flatMap((s) => (typeof s.id === 'string' ? [s.id] : []));
+    this.sharing.clear();
+    for (const id of ids) this.sharing.add(id);
+    return ids;
+  }
+
+  /** Content sharing sessions in the call, as the notifications (or the last list) said. */
+  get contentSharingSessions(): string[] {
+    return [...this.sharing];
+  }
+
+  /** @internal A content sharing session started (`created`) or ended (`deleted`). */
+  applyContentSharing(changeType: ChangeType, ids: string[]): void {
+    if (this.isTerminated) return;
+    for (const id of ids) {
+      if (changeType === 'deleted') {
+        if (this.sharing.delete(id)) this.emit('contentSharingEnded', id);
+      } else if (!this.sharing.has(id)) {
+        this.sharing.add(id);
+        this.emit('contentSharingStarted', id);
+      }
+    }
   }
 
   async getParticipant(participantId: string): Promise<GraphParticipant> {

@@ -222,6 +222,11 @@ export class CommunicationsClient extends EventEmitter {
       else this.operations.update(op);
       return;
     }
+    if (ref.kind === 'contentSharingSessions') {
+      const entries = (Array.isArray(n.resourceData) ? n.resourceData : [n.resourceData]) as { id: string }[];
+      this.track(ref.callId, { id: ref.callId }).applyContentSharing(n.changeType, entries.map((e) => e.id));
+      return;
+    }
     if (ref.kind === 'participants') {
       const entries = Array.isArray(n.resourceData) ? (n.resourceData as GraphParticipant[]) : [n.resourceData as GraphParticipant];
       this.track(ref.callId, { id: ref.callId }).applyRoster(n.changeType, entries);

@@ -4,7 +4,7 @@ import type { CommsNotification } from './types';
 /** What a notification is about, read from its resource URL. */
 export interface ResourceRef {
   callId: string;
-  kind: 'call' | 'participants' | 'operation';
+  kind: 'call' | 'participants' | 'operation' | 'contentSharingSessions';
 }
 
 const CHANGE_TYPES: readonly ChangeType[] = ['created', 'updated', 'deleted'];
@@ -15,11 +15,11 @@ const CALL_STATES: readonly CallState[] = [
 
 const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 
-/** `/communications/calls/{id}[/participants|/operations/{opId}]`, also the older `/app/calls/…`. */
+/** `/communications/calls/{id}[/participants|/operations/{opId}|/contentSharingSessions]`, also the older `/app/calls/…`. */
 export function parseResource(url: unknown): ResourceRef | undefined {
   if (typeof url !== 'string' || url === '') return undefined;
   const path = url.replace(/^https?:\/\/[^/]+/, '').replace(/^\/(v1\.0|beta)\//, '/');
-  const m = /^\/(?:communications|app)\/calls\/([^/]+)(?:\/(participants|operations)(?:\/.*)?)?\/?$/i.exec(path);
+  const m = /^\/(?:communications|app)\/calls\/([^/]+)(?:\/(participants|operations|contentSharingSessions)(?:\/.*)?)?\/?$/i.exec(path);
   if (!m) return undefined;
   let callId: string;
   try {
@@ -27,7 +27,8 @@ export function parseResource(url: unknown): ResourceRef | undefined {
   } catch {
     return undefined; // a malformed percent-escape names no call
   }
-  const kind = m[2]?.toLowerCase() === 'participants' ? 'participants' : m[2] ? 'operation' : 'call';
+  const sub = m[2]?.toLowerCase();
+  const kind = sub === 'participants' ? 'participants' : sub === 'contentsharingsessions' ? 'contentSharingSessions' : sub ? 'operation' : 'call';
   return { callId, kind };
 }
 
@@ -37,13 +38,18 @@ export function parseResource(url: unknown): ResourceRef | undefined {
  */
 export function notificationProblem(n: CommsNotification, ref: ResourceRef | undefined): string | undefined {
   if (!CHANGE_TYPES.includes(n.changeType)) return `changeType '${String(n.changeType)}' is not one of ${CHANGE_TYPES.join(', ')}`;
-  if (!ref) return `resource '${String(n.resourceUrl ?? n.resource)}' is not a call, its participants or an operation`;
+  if (!ref) return `resource '${String(n.resourceUrl ?? n.resource)}' is not a call, its participants, an operation or its content sharing sessions`;
   const data = n.resourceData;
   switch (ref.kind) {
     case 'operation':
       if (!isObject(data) || typeof data.id !== 'string') return 'an operation notification needs resourceData with a string id';
       if (data.status !== undefined && data.status !== null && typeof data.status !== 'string') return 'operation status must be a string';
       return undefined;
+    case 'contentSharingSessions': {
+      const entries = Array.isArray(data) ? data : [data];
+      const bad = entries.findIndex((e) => !isObject(e) || typeof e.id !== 'string' || e.id === '');
+      return bad >= 0 ? `content sharing session ${bad} has no id` : undefined;
+    }
     case 'participants': {
       const entries = Array.isArray(data) ? data : [data];
       const bad = entries.findIndex((e) => !isObject(e) || !participantId(e));

@@ -210,6 +210,36 @@ describe('CommunicationsClient against the local service', () => {
     await assert.rejects(serviceHosted.changeScreenSharingRole('sharer'), (err: CommunicationsError) => err.code === 'GRAPH_REQUEST_FAILED' && err.statusCode === 400);
   });
 
+  it('follows content sharing: a session is created when a participant shares and deleted when it stops or leaves; list and get', async () => {
+    const call = await answeredCall();
+    const started: string[] = [];
+    const ended: string[] = [];
+    call.on('contentSharingStarted', (id: string) => started.push(id));
+    call.on('contentSharingEnded', (id: string) => ended.push(id));
+    assert.deepEqual(await call.listContentSharingSessions(), []);
+
+    const sam = (await stack.admin.post(`/admin/calls/${call.id}/participants`, { displayName: 'Sam', modalities: ['audio', 'videoBasedScreenSharing'], sharing: true })).body;
+    await eventually(() => started.length === 1, 'a content sharing session for Sam');
+    assert.deepEqual(await call.listContentSharingSessions(), started);
+    const base = `${stack.svc.url}/v1.0/communications/calls/${call.id}/contentSharingSessions`;
+    const got = await fetch(`${base}/${started[0]}`);
+    assert.equal(got.status, 200);
+    assert.deepEqual(await got.json(), { '@odata.type': '#microsoft.graph.contentSharingSession', id: started[0] });
+    assert.equal((await fetch(`${base}/no-such-session`)).status, 404);
+
+    // Sam stops sharing, then starts again (a new session), then leaves (it ends).
+    await stack.admin.post(`/admin/calls/${call.id}/participants/${sam.id}/sharing`, { sharing: false });
+    await eventually(() => ended.length === 1, 'the session to end');
+    assert.deepEqual(ended, started);
+    assert.deepEqual(call.contentSharingSessions, []);
+    await stack.admin.post(`/admin/calls/${call.id}/participants/${sam.id}/sharing`, { sharing: true });
+    await eventually(() => started.length === 2, 'a second session');
+    assert.notEqual(started[1], started[0]);
+    await stack.admin.delete(`/admin/calls/${call.id}/participants/${sam.id}`);
+    await eventually(() => ended.length === 2, 'the second session to end when Sam leaves');
+    assert.deepEqual(await call.listContentSharingSessions(), []);
+  });
+
   it('updates the metadata and the recording status of the bot', async () => {
     const call = await answeredCall();
     const op = await call.updateMetadata('{"topic":"standup"}', 'ctx-meta');

@@ -74,6 +74,8 @@ export function graphRoutes(service: CommunicationsService): Router {
     sendJson(ctx.res, 200, operationToGraph(service.operation(ctx.params.id, ctx.params.operationId))),
   );
 
+  r.add('GET', `${call}/contentSharingSessions`, (ctx) => sendJson(ctx.res, 200, { value: service.contentSharingSessions(ctx.params.id) }));
+  r.add('GET', `${call}/contentSharingSessions/{sessionId}`, (ctx) => sendJson(ctx.res, 200, service.contentSharingSession(ctx.params.id, ctx.params.sessionId)));
   r.add('GET', `${call}/participants`, (ctx) => sendJson(ctx.res, 200, { value: service.listParticipants(ctx.params.id) }));
   r.add('POST', `${call}/participants/invite`, async (ctx) => operation(ctx, service.invite(ctx.params.id, await body(ctx))));
   r.add('POST', `${call}/participants/muteAll`, async (ctx) => {

@@ -86,6 +86,8 @@ export class ServiceCall {
   toneSubscribed = false;
   screenSharingRole: ScreenSharingRole = 'viewer';
   readonly participants = new Map<string, ServiceParticipant>();
+  /** Content sharing sessions (Graph's contentSharingSession): the participant sharing → the session's id. */
+  readonly contentSharing = new Map<string, string>();
   readonly operations = new Map<string, ServiceOperation>();
   lastKeepAlive = Date.now();
   private nextSourceId = 1;

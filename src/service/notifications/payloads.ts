@@ -36,6 +36,15 @@ export function rosterNotification(call: ServiceCall): CommsNotificationsJson {
   return envelope('updated', `/communications/calls/${call.id}/participants`, roster);
 }
 
+/** A participant started (`created`) or stopped (`deleted`) sharing content: Graph's contentSharingSession. */
+export function contentSharingNotification(call: ServiceCall, changeType: 'created' | 'deleted', sessionIds: string[]): CommsNotificationsJson {
+  return envelope(changeType, `/communications/calls/${call.id}/contentSharingSessions`, sessionIds.map(contentSharingSessionToGraph));
+}
+
+export function contentSharingSessionToGraph(id: string): { '@odata.type': string; id: string } {
+  return { '@odata.type': '#microsoft.graph.contentSharingSession', id };
+}
+
 /** An operation changed; a finished operation is `deleted`, as Graph reports it. */
 export function operationNotification(call: ServiceCall, op: ServiceOperation): CommsNotificationsJson {
   const finished = op.status === 'completed' || op.status === 'failed';
