@@ -161,14 +161,15 @@ describe('media/VideoSocket: send → receive on loopback', function () {
   it('raw in, raw out: every frame arrives with PSNR ≥ 35 dB, glass-to-glass stamps measured', async () => {
     const [width, height] = [640, 360];
     const source = split(rawTestFrames(width, height, 90, 'yuv420p'), frameSize('I420', width, height));
-    const rx = new VideoSocket({ format: 'I420' });
-    const tx = new VideoSocket({ send: { width, height, bitrate: 2_500_000 }, remote: { port: rx.port } });
+    // Every frame must arrive: the queues on both sides are deep enough for a loaded machine's stalls.
+    const rx = new VideoSocket({ format: 'I420', maxQueuedFrames: 90 });
+    const tx = new VideoSocket({ send: { width, height, bitrate: 2_500_000, maxSendQueue: 90 }, remote: { port: rx.port } });
     const received: VideoFrame[] = [];
     rx.on('frame', (f) => received.push(f));
     const status: string[] = [];
     tx.on('sendStatusChanged', (s) => status.push(s));
     const timestamps = await sendPaced(tx, source, 'I420', width, height);
-    await delay(300);
+    await until(() => received.length >= 90, 'all 90 frames', 20_000).catch(() => undefined);
     await Promise.all([tx.close(), rx.close()]);
     assert.strictEqual(received.length, 90);
     assert.deepStrictEqual(status, ['active', 'inactive']);
@@ -189,11 +190,11 @@ describe('media/VideoSocket: send → receive on loopback', function () {
     const original: Buffer[] = [];
     capture.on('frame', (f) => original.push(Buffer.from(f.data)));
     await exited(sendRtp(clip, { ports: [capture.port] }));
-    await delay(200);
+    await until(() => original.length >= 60, 'the 60 access units', 10_000).catch(() => undefined);
     await capture.close();
     assert.strictEqual(original.length, 60);
 
-    const rx = new VideoSocket({ format: 'H264' });
+    const rx = new VideoSocket({ format: 'H264', maxQueuedFrames: 60 });
     const tx = new VideoSocket({ send: { width: 320, height: 180 }, remote: { port: rx.port } });
     const relayed: Buffer[] = [];
     rx.on('frame', (f) => relayed.push(Buffer.from(f.data)));
@@ -201,7 +202,7 @@ describe('media/VideoSocket: send → receive on loopback', function () {
       tx.send({ format: 'H264', data: au });
       await delay(5);
     }
-    await delay(300);
+    await until(() => relayed.length >= original.length, 'every access unit relayed', 10_000).catch(() => undefined);
     const stats = tx.stats();
     await Promise.all([tx.close(), rx.close()]);
     assert.strictEqual(stats.send?.accessUnitsIn, 60);

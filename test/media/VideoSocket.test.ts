@@ -9,6 +9,7 @@ import { FfmpegPixelFormat, countFrames, decodeReference, exited, makeH264Clip, 
 import { psnr } from '../helpers/psnr';
 import { UdpRelay, mulberry32 } from '../helpers/UdpRelay';
 import { assertFramesAccounted } from '../helpers/accounting';
+import { until } from '../helpers/until';
 
 const FFMPEG_FORMAT: Record<RawVideoFormat, FfmpegPixelFormat> = {
   I420: 'yuv420p',
@@ -72,7 +73,9 @@ describe('media/VideoSocket: receive from ffmpeg RTP H.264', function () {
         });
       }
       await exited(sendRtp(clip, { ports: sockets.map((s) => s.port) }));
-      await delay(300);
+      // Six decoders on a loaded machine can be seconds behind the sender when it stops: wait
+      // for every picture (the counts below say what was missing if one never comes).
+      await until(() => formats.every((f) => counts.get(f) === 300), 'every picture in every format', 30_000).catch(() => undefined);
       const stats = sockets.map((s) => s.stats());
       await closeAll(sockets);
       for (const s of sockets) assertFramesAccounted(s.stats(), s.format);
