@@ -112,7 +112,6 @@ export class ConferenceMedia implements MediaBridge {
     return { participants, routes: [...media.routes].map(([socket, ingest]) => [socket, ingest.localPort]) };
   }
 
-  /** Wires the bot's media; returns the blob completed with the service's answer when it offered WebRTC. */
   /** An app-hosted configuration must be a media session's, with an offer that has media in it. */
   checkMediaConfig(mediaConfig: MediaConfigJson): void {
     if (typeof mediaConfig.blob !== 'string') return;
@@ -120,6 +119,7 @@ export class ConferenceMedia implements MediaBridge {
     if (!offer.media.some((m) => m.port !== 0)) throw new Error('its offer has no media line with a port');
   }
 
+  /** Wires the bot's media; returns the blob completed with the service's answer when it offered WebRTC. */
   onCallAnswered(call: Call, mediaConfig: MediaConfigJson): MediaConfigJson | void {
     if (!call.id || typeof mediaConfig.blob !== 'string') return; // service-hosted media: nothing to wire
     const bot = openBotLeg(mediaConfig.blob, () => this.servicePlatform());
