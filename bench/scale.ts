@@ -337,7 +337,7 @@ async function run(options: ScenarioOptions): Promise<ScenarioResult> {
   const runs: StepRun[] = [];
   let callId: string | undefined;
   try {
-    bot = await startSampleBot({ serviceUrl: service.url, appId: APP_ID, videoSockets: STREAM_COUNTS[STREAM_COUNTS.length - 1], log: () => undefined });
+    bot = await startSampleBot({ serviceUrl: service.url, appId: APP_ID, appSecret: (await service.request({ op: 'registerApp', appId: APP_ID })) as string, videoSockets: STREAM_COUNTS[STREAM_COUNTS.length - 1], log: () => undefined });
     await service.request({ op: 'register', appId: APP_ID, callbackUri: bot.callbackUri, displayName: 'Scale bench bot' });
     callId = (await service.request({ op: 'call', appId: APP_ID })) as string;
     const until = Date.now() + SETTLE_TIMEOUT_MS;

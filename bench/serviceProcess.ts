@@ -9,6 +9,8 @@ import { ConferenceMedia, ConferenceMediaOptions, startService } from '../src/se
 
 export type ServiceRequest =
   | { op: 'register'; appId: string; callbackUri: string; displayName?: string }
+  /** Registers the bot's app with the authority. Answers its client secret. */
+  | { op: 'registerApp'; appId: string }
   /** An incoming call to the bot from P0, who shares a screen. Answers the call id. */
   | { op: 'call'; appId: string }
   /** Participants P{from}..P{to-1} join, camera and voice each. Answers their participant ids. */
@@ -58,6 +60,9 @@ async function serve(options: ConferenceMediaOptions): Promise<void> {
         case 'register':
           svc.directory.registerBot({ appId: r.appId, callbackUri: r.callbackUri, displayName: r.displayName ?? 'Benchmark bot' });
           send({ id: m.id, result: true });
+          break;
+        case 'registerApp':
+          send({ id: m.id, result: svc.authority.apps.register({ appId: r.appId, displayName: 'Benchmark bot' }).secrets[0] });
           break;
         case 'call': {
           const call = svc.placeIncomingCall({ from: { displayName: 'P0', sharing: true }, toAppId: r.appId, modalities: ['audio', 'video'] });

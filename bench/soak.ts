@@ -174,7 +174,7 @@ async function run(options: ScenarioOptions): Promise<ScenarioResult> {
   let settled = false;
   try {
     service = await startServiceProcess({ video: { ...CAMERA }, screen: { ...SCREEN } });
-    bot = await startSampleBot({ serviceUrl: service.url, appId: APP_ID, videoSockets: CAMERAS, log: () => undefined });
+    bot = await startSampleBot({ serviceUrl: service.url, appId: APP_ID, appSecret: (await service.request({ op: 'registerApp', appId: APP_ID })) as string, videoSockets: CAMERAS, log: () => undefined });
     await service.request({ op: 'register', appId: APP_ID, callbackUri: bot.callbackUri, displayName: 'Soak bench bot' });
     callId = (await service.request({ op: 'call', appId: APP_ID })) as string;
     const answerBy = Date.now() + SETTLE_TIMEOUT_MS;

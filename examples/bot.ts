@@ -12,6 +12,8 @@ import { Call, CommunicationsClient, appHostedMediaConfig, mediaPrompt } from '.
 export interface SampleBotOptions {
   serviceUrl: string;
   appId: string;
+  /** The app's client secret, for its access tokens from the service's authority. */
+  appSecret: string;
   /** A prompt to play when a call is answered (file path or URL). */
   greeting?: string;
   /** Video sockets per call, one participant each (default 4, at most 10). */
@@ -43,7 +45,7 @@ export async function startSampleBot(options: SampleBotOptions): Promise<SampleB
   const server = http.createServer((req, res) => webhook(req, res));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const callbackUri = `http://127.0.0.1:${(server.address() as AddressInfo).port}/callback`;
-  const client = new CommunicationsClient({ appId: options.appId, callbackUri, baseUrl: options.serviceUrl });
+  const client = new CommunicationsClient({ appId: options.appId, appSecret: options.appSecret, callbackUri, baseUrl: options.serviceUrl });
   webhook = client.webhook;
 
   client.on('incomingCall', (call: Call) => {

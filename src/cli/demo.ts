@@ -28,7 +28,9 @@ export async function runDemo(options: DemoOptions = {}): Promise<void> {
   run(ffmpegPath(), ['-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', 'sine=frequency=1000:duration=0.6', '-ar', '16000', greeting]);
 
   const appId = 'callmedia-demo-bot';
-  const bot = await startSampleBot({ serviceUrl: running.url, appId, greeting, log: (l) => console.log(`  bot: ${l}`), camera: BOT_CAMERA, reportStats: true });
+  // The demo's app registration: every calls permission, a secret made for this run.
+  const appSecret = running.service.authority.apps.register({ appId, displayName: 'Demo bot' }).secrets[0];
+  const bot = await startSampleBot({ serviceUrl: running.url, appId, appSecret, greeting, log: (l) => console.log(`  bot: ${l}`), camera: BOT_CAMERA, reportStats: true });
   running.service.directory.registerBot({ appId, callbackUri: bot.callbackUri, displayName: 'Demo bot' });
   console.log(`callmedia demo: local service at ${running.url} (Graph at ${running.url}/v1.0), Ctrl-C stops`);
   console.log(`  console: ${running.url}/console  (open it to join the call from your browser)`);

@@ -8,9 +8,13 @@ const USAGE = `usage: callmedia <command> [options]
 commands:
   demo [--seconds N]        the local service, a sample bot and three synthetic participants in
                             one call; prints each video channel's fps and latency and who speaks
-  serve [--port P]          runs the local communications service (Graph API at /v1.0, admin
-                            API at /admin, the call console at /console) with conference
-                            media, until Ctrl-C
+  serve [--port P] [--apps FILE] [--https]
+                            runs the local communications service (Graph API at /v1.0, admin
+                            API at /admin, the call console at /console, the OAuth authority
+                            at /<tenant>/oauth2/v2.0/token) with conference media, until
+                            Ctrl-C. Apps come from FILE ({"apps":[{appId,secrets,roles}]});
+                            without one, a development app is registered and its secret
+                            printed. --https serves under the service's local CA
   console [--service URL]   checks that the service's call console answers and prints its URL:
                             open it to see calls and join one from the browser
   call <appId> [--from NAME] [--service URL]
@@ -64,9 +68,17 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     case 'serve': {
       const media = new ConferenceMedia();
-      const running = await startService({ port: Number(option(args, '--port') ?? 9440), mediaBridge: media });
+      const appsFile = option(args, '--apps');
+      const running = await startService({ port: Number(option(args, '--port') ?? 9440), mediaBridge: media, appsFile, https: args.includes('--https') });
       media.attach(running.service);
       console.log(`callmedia: local communications service at ${running.url} (Graph: ${running.url}/v1.0, admin: ${running.url}/admin)`);
+      const tenant = running.service.authority.tenantId;
+      console.log(`callmedia: OAuth authority at ${running.url}/${tenant} (token endpoint ${running.url}/${tenant}/oauth2/v2.0/token)`);
+      if (running.ca) console.log(`callmedia: HTTPS under the local CA ${running.ca.certificatePath} (NODE_EXTRA_CA_CERTS=${running.ca.certificatePath})`);
+      if (!appsFile) {
+        const dev = running.service.authority.apps.register({ appId: 'callmedia-dev-bot', displayName: 'Development bot' });
+        console.log(`callmedia: development app '${dev.appId}', client secret ${dev.secrets[0]} (every calls permission; --apps FILE for your own)`);
+      }
       console.log(`callmedia: call console at ${running.url}/console`);
       await new Promise<void>((resolve) => {
         process.once('SIGINT', () => resolve());

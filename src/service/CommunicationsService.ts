@@ -16,6 +16,9 @@ import type { ServiceParticipant } from './model/ServiceParticipant';
 import { DEFAULT_RETRY, NotificationDispatcher, type RetryPolicy } from './notifications/NotificationDispatcher';
 import { TokenIssuer } from './notifications/TokenIssuer';
 import { RemoteParties, type IncomingCallRequest, type RemoteParty } from './RemoteParties';
+import { AppRegistry, type AppRegistrationInput } from './auth/AppRegistry';
+import { Authority } from './auth/Authority';
+import { DEFAULT_TENANT_ID } from '../signaling/defaults';
 
 export type { IncomingCallRequest, RemoteParty };
 
@@ -24,8 +27,15 @@ export interface CommunicationsServiceOptions {
   mediaBridge?: MediaBridge;
   /** `iss` of notification tokens; defaults to the service's own URL once it listens. */
   issuer?: string;
-  /** `tid` claim and the calls' tenantId. */
+  /** `tid` claim and the calls' tenantId; the authority's tenant (default DEFAULT_TENANT_ID). */
   tenantId?: string;
+  /**
+   * Apps allowed to call the API, with their secrets and application permissions. More come
+   * from `appsFile` and the admin API (`POST /admin/apps`).
+   */
+  apps?: AppRegistrationInput[];
+  /** A JSON file `{ "apps": [ { appId, secrets, roles?, displayName?, tenantId? } ] }`. */
+  appsFile?: string;
   /** Notification retries when the bot answers non-2xx or is unreachable. */
   retry?: Partial<RetryPolicy>;
   /** Graph ends a call the bot neither answers, rejects nor redirects within 15 s. */
@@ -62,11 +72,19 @@ export class CommunicationsService extends EventEmitter {
   private readonly media: MediaActions;
   private readonly parties: RemoteParties;
 
+  /** The OAuth authority: app registrations, the token endpoint, the checks on every request. */
+  readonly authority: Authority;
+
   private constructor(
     readonly tokens: TokenIssuer,
     private readonly options: CommunicationsServiceOptions,
   ) {
     super();
+    const tenant = options.tenantId ?? DEFAULT_TENANT_ID;
+    const apps = new AppRegistry(tenant);
+    for (const app of options.apps ?? []) apps.register(app);
+    if (options.appsFile) apps.loadFile(options.appsFile);
+    this.authority = new Authority(apps, tokens, tenant);
     this.dispatcher = new NotificationDispatcher((aud) => tokens.sign(this.issuer, aud), { ...DEFAULT_RETRY, ...options.retry });
     this.timeline = new CallTimeline(this.dispatcher);
     this.dispatcher.on('delivered', (e) => this.emit('notificationDelivered', e));

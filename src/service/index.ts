@@ -13,7 +13,7 @@ export {
   type RecordResult,
   type RecordCompletionReason,
 } from './MediaBridge';
-export { createListener as createServiceListener, type ListenerOptions } from './http/createListener';
+export { createListener as createServiceListener } from './http/createListener';
 export { GraphHttpError, type GraphErrorBody, type GraphErrorCode } from './http/GraphHttpError';
 export { Directory, type BotEntry, type UserEntry, type AnswerBehavior } from './Directory';
 export { ServiceCall, type MediaConfigJson, type MediaHosting, type CallKind } from './model/ServiceCall';
@@ -25,3 +25,7 @@ export type { CommsNotificationJson, CommsNotificationsJson } from './notificati
 export { ConferenceMedia, type ConferenceMediaOptions } from './media/ConferenceMedia';
 export { ForwardingPort } from './media/ForwardingPort';
 export { SyntheticParticipant, type SyntheticMediaOptions } from './media/SyntheticParticipant';
+export { AppRegistry, AppRegistrationError, newClientSecret, type AppRegistration, type AppRegistrationInput, type AppsFile } from './auth/AppRegistry';
+export { Authority, AccessTokenError, OAuthError, GRAPH_RESOURCE, type Caller } from './auth/Authority';
+export { GRAPH_APP_ROLES, type GraphAppRole } from './auth/permissions';
+export { LocalCertificateAuthority, defaultCaDirectory, type LocalCertificateAuthorityOptions } from './auth/LocalCertificateAuthority';

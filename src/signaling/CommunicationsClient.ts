@@ -22,13 +22,15 @@ import { EventEmitter } from 'events';
 import type { RequestListener } from 'http';
 import { BearerTokenHandler } from './BearerTokenHandler';
 import { Call, type CallContext } from './Call';
-import { DEFAULT_SERVICE_URL } from './defaults';
+import { DEFAULT_SERVICE_URL, DEFAULT_TENANT_ID } from './defaults';
 import { CommunicationsError } from './errors';
 import { GraphTransport, type GraphVersion } from './GraphTransport';
 import { NotificationVerifier, type NotificationAuthOptions } from './NotificationVerifier';
 import { notificationProblem, parseResource } from './notificationShape';
 import { OperationTracker } from './OperationTracker';
-import { LocalServiceTokenProvider } from './tokenProviders';
+import { ClientCredentialsTokenProvider } from './tokenProviders';
+import { TokenCredentialAuthenticationProvider } from '@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials';
+import type { TokenCredential } from '@azure/identity';
 import type { CommsNotification, CommsOperation, MediaConfig } from './types';
 import { WebhookReceiver } from './WebhookReceiver';
 
@@ -43,7 +45,22 @@ export interface CommunicationsClientOptions {
   baseUrl?: string;
   /** API version for actions that exist in both; beta-only actions always use beta. */
   version?: GraphVersion;
-  /** Access tokens for the API. Default: LocalServiceTokenProvider (no signature, local service only). */
+  /**
+   * The app's client secret. With it the client gets its access tokens by client credentials
+   * from `{authorityUrl}/{tenantId}/oauth2/v2.0/token` (ClientCredentialsTokenProvider).
+   */
+  appSecret?: string;
+  /** The tenant the app is registered in. Default: the local service's (DEFAULT_TENANT_ID). */
+  tenantId?: string;
+  /** Base of the token endpoint for `appSecret`. Default `baseUrl`: the local service is its own authority. */
+  authorityUrl?: string;
+  /**
+   * An `@azure/identity` credential, e.g. `new ClientSecretCredential(tenant, appId, secret,
+   * { authorityHost })`: used through the graph client's TokenCredentialAuthenticationProvider
+   * with the scope `https://graph.microsoft.com/.default`, the same code as against Azure AD.
+   */
+  credential?: TokenCredential;
+  /** Any other source of access tokens (the graph client's AuthenticationProvider). */
   tokenProvider?: AuthenticationProvider;
   /**
    * How notification tokens are verified. Default: issued and published by the service at
@@ -106,7 +123,7 @@ export class CommunicationsClient extends EventEmitter {
     if (!options.callbackUri) throw new CommunicationsError('INVALID_ARGUMENT', 'callbackUri is required');
     this.appId = options.appId;
     this.baseUrl = (options.baseUrl ?? DEFAULT_SERVICE_URL).replace(/\/$/, '');
-    const tokens = options.tokenProvider ?? new LocalServiceTokenProvider(options.appId);
+    const tokens = tokenSource(options, this.baseUrl);
     this.graph = Client.initWithMiddleware({
       baseUrl: this.baseUrl + '/',
       defaultVersion: options.version ?? 'v1.0',
@@ -249,4 +266,19 @@ export class CommunicationsClient extends EventEmitter {
     }
     return call;
   }
+}
+
+/** Where the client's access tokens come from: exactly one of tokenProvider, credential, appSecret. */
+function tokenSource(options: CommunicationsClientOptions, baseUrl: string): AuthenticationProvider {
+  const given = [options.tokenProvider, options.credential, options.appSecret].filter((x) => x !== undefined).length;
+  if (given === 0) throw new CommunicationsError('INVALID_ARGUMENT', 'give the app\'s credentials: appSecret, credential (@azure/identity) or tokenProvider');
+  if (given > 1) throw new CommunicationsError('INVALID_ARGUMENT', 'give only one of appSecret, credential and tokenProvider');
+  if (options.tokenProvider) return options.tokenProvider;
+  if (options.credential) return new TokenCredentialAuthenticationProvider(options.credential, { scopes: ['https://graph.microsoft.com/.default'] });
+  return new ClientCredentialsTokenProvider({
+    authorityUrl: options.authorityUrl ?? baseUrl,
+    tenantId: options.tenantId ?? DEFAULT_TENANT_ID,
+    clientId: options.appId,
+    clientSecret: options.appSecret as string,
+  });
 }

@@ -8,6 +8,7 @@ export type CommunicationsErrorCode =
   | 'CALL_TERMINATED' // the call ended before the action completed; see resultInfo
   | 'TIMEOUT' // no notification settled the action in time
   | 'INVALID_ARGUMENT'
+  | 'AUTHENTICATION_FAILED' // no access token: the token endpoint refused the app's credentials or was unreachable
   | 'MALFORMED_NOTIFICATION'; // a verified notification whose shape Graph never sends; dropped whole
 
 export interface GraphErrorDetail {

@@ -10,10 +10,10 @@ export {
   type NotificationAuthFailure,
 } from './NotificationVerifier';
 export { BearerTokenHandler } from './BearerTokenHandler';
-export { StaticTokenProvider, LocalServiceTokenProvider } from './tokenProviders';
+export { StaticTokenProvider, ClientCredentialsTokenProvider, type ClientCredentialsOptions } from './tokenProviders';
 export { CommunicationsError, type CommunicationsErrorCode, type GraphErrorDetail } from './errors';
 export { GraphTransport, type GraphVersion } from './GraphTransport';
-export { DEFAULT_SERVICE_PORT, DEFAULT_SERVICE_URL, GRAPH_BASE_URL } from './defaults';
+export { DEFAULT_SERVICE_PORT, DEFAULT_SERVICE_URL, DEFAULT_TENANT_ID, GRAPH_BASE_URL } from './defaults';
 export {
   appHostedMediaConfig,
   serviceHostedMediaConfig,

@@ -121,10 +121,14 @@ describe('service: MediaBridge hooks and service-hosted media operations', () =>
   it('plays prompts in order and cancels what is queued or playing', async () => {
     await answer();
     bridge.holdPrompts = true;
+    // One request after the other: two requests in flight at once may reach the service in either order.
+    const running = () => [...(svc.service.findCall(call.id)?.operations.values() ?? [])].filter((o) => o.status === 'running').length;
     const first = call.playPrompt([mediaPrompt('file:///one.wav')]);
-    const second = call.playPrompt([mediaPrompt('file:///two.wav')]);
-    for (const p of [first, second]) p.catch(() => undefined); // asserted below, after the cancel
+    first.catch(() => undefined); // asserted below, after the cancel
     await eventually(() => bridge.log.includes('play:file:///one.wav'), 'first prompt playing');
+    const second = call.playPrompt([mediaPrompt('file:///two.wav')]);
+    second.catch(() => undefined);
+    await eventually(() => running() === 2, 'the second prompt queued');
     assert.ok(!bridge.log.includes('play:file:///two.wav'), 'the second waits for the first');
     const cancel = await call.cancelMediaProcessing();
     assert.equal(cancel.status, 'completed');

@@ -1,6 +1,6 @@
 import { strict as assert } from 'assert';
 import { startService, type RunningService } from '../../src/service';
-import { Admin, APP_HOSTED, eventually, jsonFetch, startRecorder, summarize, type Recorder } from './harness';
+import { Admin, APP_HOSTED, eventually, jsonFetch, graphFetch, startRecorder, summarize, type Recorder } from './harness';
 
 describe('service: admin API (the other side of calls)', () => {
   let svc: RunningService;
@@ -18,7 +18,7 @@ describe('service: admin API (the other side of calls)', () => {
 
   async function established(extra: Record<string, unknown> = {}): Promise<string> {
     const id = await admin.ring('app-1', 'Alice', { callbackUri: rec.url, ...extra });
-    const res = await jsonFetch('POST', `${svc.url}/v1.0/communications/calls/${id}/answer`, { acceptedModalities: ['audio', 'video'], mediaConfig: APP_HOSTED });
+    const res = await graphFetch('POST', `${svc.url}/v1.0/communications/calls/${id}/answer`, { acceptedModalities: ['audio', 'video'], mediaConfig: APP_HOSTED });
     assert.equal(res.status, 202);
     await eventually(async () => (await admin.call(id)).state === 'established', 'established');
     return id;
@@ -66,7 +66,7 @@ describe('service: admin API (the other side of calls)', () => {
 
     assert.equal((await admin.post(`/admin/calls/${id}/tones`, { tones: '9' })).status, 202, 'unsubscribed: accepted, not notified');
     assert.equal((await admin.post(`/admin/calls/${id}/tones`, { tones: 'x' })).status, 400);
-    await jsonFetch('POST', `${svc.url}/v1.0/communications/calls/${id}/subscribeToTone`, {});
+    await graphFetch('POST', `${svc.url}/v1.0/communications/calls/${id}/subscribeToTone`, {});
     await admin.post(`/admin/calls/${id}/tones`, { tones: '*0' });
     assert.equal((await admin.post(`/admin/calls/${id}/hold`, {})).status, 400);
     assert.equal((await admin.post(`/admin/calls/${id}/hold`, { held: false })).status, 409, 'not on hold');
@@ -96,7 +96,7 @@ describe('service: admin API (the other side of calls)', () => {
     const id = await established();
     const bob = (await admin.post(`/admin/calls/${id}/participants`, { displayName: 'Bob', modalities: ['audio'] })).body;
     const call = (await admin.call(id)).call;
-    const roster = async () => (await jsonFetch('GET', `${svc.url}/v1.0/communications/calls/${id}/participants/${bob.id}`)).body;
+    const roster = async () => (await graphFetch('GET', `${svc.url}/v1.0/communications/calls/${id}/participants/${bob.id}`)).body;
     assert.equal((await admin.post(`/admin/calls/${id}/participants/${bob.id}/mute`, {})).status, 400, "'muted' is required");
     assert.equal((await admin.post(`/admin/calls/${id}/participants/${bob.id}/mute`, { muted: 'yes' })).status, 400);
     assert.equal((await admin.post(`/admin/calls/${id}/participants/nobody/mute`, { muted: true })).status, 404);
@@ -108,7 +108,7 @@ describe('service: admin API (the other side of calls)', () => {
     assert.equal((await admin.post(`/admin/calls/${id}/participants/${bob.id}/mute`, { muted: false })).status, 202);
     assert.equal((await roster()).isMuted, false);
     // The bot mutes him; he unmutes himself, as a Teams participant may.
-    await jsonFetch('POST', `${svc.url}/v1.0/communications/calls/${id}/participants/${bob.id}/mute`, {});
+    await graphFetch('POST', `${svc.url}/v1.0/communications/calls/${id}/participants/${bob.id}/mute`, {});
     assert.equal((await roster()).isMuted, true);
     assert.equal((await admin.post(`/admin/calls/${id}/participants/${bob.id}/mute`, { muted: false })).status, 202);
     const after = await roster();
@@ -121,7 +121,7 @@ describe('service: admin API (the other side of calls)', () => {
     // Sharing a screen takes a party that joined with screen sharing.
     assert.equal((await admin.post(`/admin/calls/${id}/participants/${bob.id}/sharing`, { sharing: true })).status, 400, 'Bob joined with audio only');
     const sam = (await admin.post(`/admin/calls/${id}/participants`, { displayName: 'Sam', modalities: ['audio', 'videoBasedScreenSharing'] })).body;
-    const vbss = async () => (await jsonFetch('GET', `${svc.url}/v1.0/communications/calls/${id}/participants/${sam.id}`)).body.mediaStreams.find((s: any) => s.mediaType === 'videoBasedScreenSharing');
+    const vbss = async () => (await graphFetch('GET', `${svc.url}/v1.0/communications/calls/${id}/participants/${sam.id}`)).body.mediaStreams.find((s: any) => s.mediaType === 'videoBasedScreenSharing');
     const before = await vbss();
     assert.equal(before.direction, 'receiveOnly');
     assert.equal((await admin.post(`/admin/calls/${id}/participants/${sam.id}/sharing`, {})).status, 400, "'sharing' is required");

@@ -3,7 +3,7 @@ import { randomUUID } from 'crypto';
 import type { AddressInfo } from 'net';
 import { createLocalJWKSet, jwtVerify, type JWTPayload } from 'jose';
 import { startService, type RunningService, type StartServiceOptions } from '../../src/service';
-import { CommunicationsClient, type Call, type CommsNotification, type CommunicationsClientOptions, type WebhookRejection } from '../../src/signaling';
+import { ClientCredentialsTokenProvider, CommunicationsClient, DEFAULT_TENANT_ID, type Call, type CommsNotification, type CommunicationsClientOptions, type WebhookRejection } from '../../src/signaling';
 
 /** A JSON answer from the service. */
 export interface JsonResponse<T = any> {
@@ -54,6 +54,63 @@ export class Admin {
   }
 }
 
+/**
+ * Registers `appId` with the service's authority (every permission unless `roles` says) and
+ * returns its client secret. Registering the same app again changes its roles and keeps the
+ * secret, so a test can start the same bot twice.
+ */
+export async function registerApp(serviceUrl: string, appId: string, roles?: string[]): Promise<string> {
+  const secret = `test-secret-${appId}`.padEnd(24, '.');
+  const admin = new Admin(serviceUrl);
+  const res = await admin.post('/admin/apps', { appId, secret, roles });
+  if (res.status === 409) {
+    if (roles) await jsonFetch('PATCH', `${serviceUrl}/admin/apps/${encodeURIComponent(appId)}`, { roles });
+  } else if (res.status !== 201) {
+    throw new Error(`app registration failed: ${res.status} ${JSON.stringify(res.body)}`);
+  }
+  return secret;
+}
+
+/** An access token for `appId` from the service's token endpoint (registering the app first). */
+export async function accessToken(serviceUrl: string, appId: string, roles?: string[]): Promise<string> {
+  const key = `${serviceUrl} ${appId} ${JSON.stringify(roles ?? null)}`;
+  let provider = tokenProviders.get(key);
+  if (!provider) {
+    const secret = await registerApp(serviceUrl, appId, roles);
+    provider = new ClientCredentialsTokenProvider({ authorityUrl: serviceUrl, tenantId: DEFAULT_TENANT_ID, clientId: appId, clientSecret: secret });
+    tokenProviders.set(key, provider);
+  }
+  return provider.getAccessToken();
+}
+const tokenProviders = new Map<string, ClientCredentialsTokenProvider>();
+
+/** `Authorization` header for raw Graph requests as `appId`. */
+export async function bearer(serviceUrl: string, appId: string, roles?: string[]): Promise<Record<string, string>> {
+  return { Authorization: `Bearer ${await accessToken(serviceUrl, appId, roles)}` };
+}
+
+/**
+ * A raw request to the service's Graph API, with a valid token for the app the request is about:
+ * the body's `source` application for a new call, the call's own app for `/calls/{id}/…`, else
+ * `test-app`. For tests of bodies, paths and states; token checks have tests of their own.
+ */
+export async function graphFetch<T = any>(method: string, url: string, body?: unknown, headers: Record<string, string> = {}): Promise<JsonResponse<T>> {
+  if (headers.Authorization) return jsonFetch<T>(method, url, body, headers);
+  return jsonFetch<T>(method, url, body, { ...(await graphAuth(url, body)), ...headers });
+}
+
+/** The `Authorization` header graphFetch would send for this request (none for URLs outside Graph). */
+export async function graphAuth(url: string, body?: unknown): Promise<Record<string, string>> {
+  const m = /^(https?:\/\/[^/]+)\/(?:v1\.0|beta)\/(.*)$/.exec(url);
+  if (!m) return {};
+  const [, base, rest] = m;
+  const callId = /^communications\/calls\/([^/?]+)/.exec(rest)?.[1];
+  let appId: string | undefined;
+  if (callId) appId = (await new Admin(base).call(callId))?.appId;
+  if (!appId && body && typeof body === 'object') appId = (body as any).source?.identity?.application?.id;
+  return bearer(base, typeof appId === 'string' && appId ? appId : 'test-app');
+}
+
 /** A bot process: a CommunicationsClient behind its own webhook server, which can go down and come back. */
 export interface BotUnderTest {
   appId: string;
@@ -82,7 +139,8 @@ export async function startBot(serviceUrl: string, appId: string = randomUUID(),
   await listen(server, 0);
   const port = (server.address() as AddressInfo).port;
   const callbackUri = `http://127.0.0.1:${port}/api/calls`;
-  const client = new CommunicationsClient({ appId, callbackUri, baseUrl: serviceUrl, operationTimeoutMs: 10_000, ...options });
+  const credentials = options.tokenProvider || options.credential ? {} : { appSecret: await registerApp(serviceUrl, appId) };
+  const client = new CommunicationsClient({ appId, callbackUri, baseUrl: serviceUrl, operationTimeoutMs: 10_000, ...credentials, ...options });
   listener = client.webhook;
   const accepted: CommsNotification[] = [];
   const rejected: WebhookRejection[] = [];

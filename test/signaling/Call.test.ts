@@ -57,7 +57,7 @@ describe('signaling: Call state from notifications', () => {
   });
 
   it('routes notifications by resource, the older /app/calls path included', () => {
-    const client = new CommunicationsClient({ appId: 'x', callbackUri: 'http://bot/cb', baseUrl: 'http://127.0.0.1:1' });
+    const client = new CommunicationsClient({ appId: 'x', appSecret: 'unused-secret-0123456789', callbackUri: 'http://bot/cb', baseUrl: 'http://127.0.0.1:1' });
     const incoming: string[] = [];
     client.on('incomingCall', (c: Call) => incoming.push(c.id));
     client.handleNotification({ changeType: 'created', resourceUrl: '/communications/calls/k1', resourceData: { state: 'incoming' } });

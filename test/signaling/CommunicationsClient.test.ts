@@ -1,7 +1,7 @@
 import { strict as assert } from 'assert';
 import type { ToneInfo } from '@microsoft/microsoft-graph-types';
 import { CommunicationsError, mediaPrompt, type Call, type MediaConfig, type ParticipantsChange } from '../../src/signaling';
-import { APP_HOSTED, SERVICE_HOSTED, eventually, startBot, startStack, user, verifyTokens, type Stack } from '../service/harness';
+import { APP_HOSTED, SERVICE_HOSTED, eventually, graphAuth, startBot, startStack, user, verifyTokens, type Stack } from '../service/harness';
 
 describe('CommunicationsClient against the local service', () => {
   let stack: Stack;
@@ -222,10 +222,11 @@ describe('CommunicationsClient against the local service', () => {
     await eventually(() => started.length === 1, 'a content sharing session for Sam');
     assert.deepEqual(await call.listContentSharingSessions(), started);
     const base = `${stack.svc.url}/v1.0/communications/calls/${call.id}/contentSharingSessions`;
-    const got = await fetch(`${base}/${started[0]}`);
+    const auth = await graphAuth(base);
+    const got = await fetch(`${base}/${started[0]}`, { headers: auth });
     assert.equal(got.status, 200);
     assert.deepEqual(await got.json(), { '@odata.type': '#microsoft.graph.contentSharingSession', id: started[0] });
-    assert.equal((await fetch(`${base}/no-such-session`)).status, 404);
+    assert.equal((await fetch(`${base}/no-such-session`, { headers: auth })).status, 404);
 
     // Sam stops sharing, then starts again (a new session), then leaves (it ends).
     await stack.admin.post(`/admin/calls/${call.id}/participants/${sam.id}/sharing`, { sharing: false });

@@ -158,6 +158,7 @@ describe('WebhookReceiver: token verification before any state change', () => {
       appId: stack.bot.appId,
       callbackUri: stack.bot.callbackUri,
       baseUrl: stack.svc.url,
+      appSecret: 'never-asked-for-a-token',
       notificationAuth: { issuer: stack.svc.service.issuer, jwksUri: 'http://127.0.0.1:9/keys' },
     });
     const server = http.createServer(blind.webhook);

@@ -9,7 +9,8 @@ export type GraphErrorCode =
   | 'malformedRequest' // body is not JSON
   | 'invalidRequest' // JSON, but a field is missing or wrong
   | 'BadRequest' // refused before the body is read as a resource: Content-Type, @odata.type (Graph's OData layer names it so)
-  | 'InvalidAuthenticationToken'
+  | 'InvalidAuthenticationToken' // no token, or one the authority did not issue for Graph (401)
+  | 'accessDenied' // a valid token without the permission the action needs, or another app's call (403)
   | 'itemNotFound'
   | 'notAllowed' // the call's state forbids the action
   | 'notSupported'

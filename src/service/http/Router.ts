@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'http';
+import type { Caller } from '../auth/Authority';
 import { GraphHttpError } from './GraphHttpError';
 
 export interface RouteContext {
@@ -9,6 +10,8 @@ export interface RouteContext {
   /** The API version prefix the request came under (`v1.0` or `beta`), when the route has one. */
   version: string;
   url: URL;
+  /** The app a Graph request's access token names (set before any Graph route runs). */
+  caller?: Caller;
 }
 
 export type RouteHandler = (ctx: RouteContext) => Promise<void> | void;

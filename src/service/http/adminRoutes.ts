@@ -6,6 +6,7 @@ import { readBody, readJsonObject } from './body';
 
 /** A prompt a person plays into a call: a few minutes of 16 kHz mono WAV at most. */
 const MAX_PROMPT_BYTES = 16 << 20;
+import { AppRegistrationError } from '../auth/AppRegistry';
 import { GraphHttpError, sendEmpty, sendJson } from './GraphHttpError';
 import { Router } from './Router';
 import * as v from './validate';
@@ -25,6 +26,48 @@ export function adminRoutes(service: CommunicationsService): Router {
       displayName: v.optionalString(body, 'displayName') ?? v.requireString(body, 'appId'),
     });
     sendJson(ctx.res, 201, bot);
+  });
+
+  // App registrations: who may call the API, with which secret and permissions.
+  const apps = service.authority.apps;
+  const registration = (fn: () => unknown) => {
+    try {
+      return fn();
+    } catch (err) {
+      if (err instanceof AppRegistrationError) throw GraphHttpError.badRequest(err.message);
+      throw err;
+    }
+  };
+  r.add('POST', '/admin/apps', async (ctx) => {
+    const body = await readJsonObject(ctx.req);
+    const appId = v.optionalString(body, 'appId');
+    if (appId !== undefined && apps.get(appId)) throw GraphHttpError.conflict(`app '${appId}' is already registered`);
+    const roles = body.roles;
+    if (roles !== undefined && !(Array.isArray(roles) && roles.every((x) => typeof x === 'string'))) throw GraphHttpError.badRequest(`'roles' must be an array of permission names`);
+    const secret = v.optionalString(body, 'secret');
+    const app = registration(() =>
+      apps.register({ appId, displayName: v.optionalString(body, 'displayName'), tenantId: v.optionalString(body, 'tenantId'), roles: roles as string[] | undefined, secrets: secret === undefined ? undefined : [secret] }),
+    ) as ReturnType<typeof apps.register>;
+    // The secret is shown once, as the identity platform does.
+    sendJson(ctx.res, 201, { ...app, secrets: undefined, secret: app.secrets[0], tokenEndpoint: `${service.baseUrl}/${app.tenantId}/oauth2/v2.0/token` });
+  });
+  r.add('GET', '/admin/apps', (ctx) => sendJson(ctx.res, 200, { value: apps.list() }));
+  r.add('GET', '/admin/apps/{appId}', (ctx) => {
+    const app = apps.get(ctx.params.appId);
+    if (!app) throw GraphHttpError.notFound(`app '${ctx.params.appId}' is not registered`);
+    sendJson(ctx.res, 200, app);
+  });
+  r.add('PATCH', '/admin/apps/{appId}', async (ctx) => {
+    const body = await readJsonObject(ctx.req);
+    const roles = body.roles;
+    if (roles !== undefined && !(Array.isArray(roles) && roles.every((x) => typeof x === 'string'))) throw GraphHttpError.badRequest(`'roles' must be an array of permission names`);
+    const app = registration(() => apps.update(ctx.params.appId, { roles: roles as string[] | undefined, displayName: v.optionalString(body, 'displayName') }));
+    if (!app) throw GraphHttpError.notFound(`app '${ctx.params.appId}' is not registered`);
+    sendJson(ctx.res, 200, app);
+  });
+  r.add('DELETE', '/admin/apps/{appId}', (ctx) => {
+    if (!apps.remove(ctx.params.appId)) throw GraphHttpError.notFound(`app '${ctx.params.appId}' is not registered`);
+    sendEmpty(ctx.res, 204);
   });
 
   r.add('POST', '/admin/users', async (ctx) => {

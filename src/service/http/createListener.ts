@@ -2,24 +2,22 @@ import type { IncomingMessage, RequestListener, ServerResponse } from 'http';
 import { randomUUID } from 'crypto';
 import type { CommunicationsService } from '../CommunicationsService';
 import { consoleRoutes } from '../console/consoleRoutes';
+import { AccessTokenError, type Caller } from '../auth/Authority';
 import { adminRoutes } from './adminRoutes';
+import { addAuthorityRoutes } from './authorityRoutes';
 import { graphRoutes } from './graphRoutes';
 import { GraphHttpError, sendGraphError, sendJson } from './GraphHttpError';
 import { methodNotAllowed, Router } from './Router';
 
-export interface ListenerOptions {
-  /** Refuse Graph requests without `Authorization: Bearer …`, as Graph does (401). */
-  requireBearerToken?: boolean;
-}
-
 const VERSIONS = ['v1.0', 'beta'];
 
 /**
- * The service's HTTP front: Graph's API under /v1.0 and /beta, the OpenID configuration and
- * JWKS that notification tokens verify against, recordings, the admin API, and the call console
- * (/console).
+ * The service's HTTP front: Graph's API under /v1.0 and /beta (every request with a bearer token
+ * from the service's authority), the authority itself under /{tenant}, the OpenID configuration
+ * and JWKS that notification tokens verify against, recordings, the admin API, and the call
+ * console (/console).
  */
-export function createListener(service: CommunicationsService, options: ListenerOptions = {}): RequestListener {
+export function createListener(service: CommunicationsService): RequestListener {
   const graph = graphRoutes(service);
   const admin = adminRoutes(service);
   const page = consoleRoutes();
@@ -31,6 +29,7 @@ export function createListener(service: CommunicationsService, options: Listener
   wellKnown.add('GET', '/v1/.well-known/OpenIdConfiguration', openId); // Graph's published path
   wellKnown.add('GET', '/keys', keys);
   wellKnown.add('GET', '/v1/keys', keys);
+  addAuthorityRoutes(wellKnown, service);
   wellKnown.add('GET', '/recordings/{id}', (ctx) => {
     const token = /^Bearer\s+(.+)$/i.exec(ctx.req.headers.authorization ?? '')?.[1];
     const rec = service.recording(ctx.params.id, token);
@@ -50,10 +49,16 @@ export function createListener(service: CommunicationsService, options: Listener
         res.destroy();
         return;
       }
-      const e = err instanceof GraphHttpError ? err : new GraphHttpError(500, 'generalException', (err as Error)?.message ?? String(err));
+      const e =
+        err instanceof GraphHttpError
+          ? err
+          : err instanceof AccessTokenError
+            ? new GraphHttpError(err.status, err.status === 401 ? 'InvalidAuthenticationToken' : 'accessDenied', err.message)
+            : new GraphHttpError(500, 'generalException', (err as Error)?.message ?? String(err));
       if (e.status >= 500) service.emit('warning', err);
       // Drain what is left of the body so the client reads our answer.
       req.resume();
+      if (e.status === 401) res.setHeader('WWW-Authenticate', `Bearer realm="", authorization_uri="${service.baseUrl}/${service.authority.tenantId}/oauth2/v2.0/authorize", error="invalid_token"`);
       sendGraphError(res, e, requestId, clientRequestId);
     };
     try {
@@ -62,10 +67,8 @@ export function createListener(service: CommunicationsService, options: Listener
       let router: Router;
       let path: string;
       let version = '';
-      if (first !== undefined && VERSIONS.includes(first)) {
-        if (options.requireBearerToken && !/^Bearer\s+\S+/i.test(req.headers.authorization ?? '')) {
-          throw new GraphHttpError(401, 'InvalidAuthenticationToken', 'Access token is empty.');
-        }
+      const isGraph = first !== undefined && VERSIONS.includes(first);
+      if (isGraph) {
         router = graph;
         version = first;
         path = '/' + rest.join('/');
@@ -79,15 +82,20 @@ export function createListener(service: CommunicationsService, options: Listener
         router = wellKnown;
         path = url.pathname;
       }
-      const match = router.match(method, path);
-      if (match === 'method') throw methodNotAllowed(method, url.pathname);
-      if (!match) {
-        const segment = path.split('/').filter(Boolean).pop() ?? '';
-        throw version
-          ? GraphHttpError.badRequest(`Resource not found for the segment '${segment}'.`)
-          : GraphHttpError.notFound(`no resource at ${url.pathname}`);
-      }
-      Promise.resolve(match.handler({ req, res, params: match.params, version, url })).catch(fail);
+      const dispatch = (caller?: Caller) => {
+        const match = router.match(method, path);
+        if (match === 'method') throw methodNotAllowed(method, url.pathname);
+        if (!match) {
+          const segment = path.split('/').filter(Boolean).pop() ?? '';
+          throw version
+            ? GraphHttpError.badRequest(`Resource not found for the segment '${segment}'.`)
+            : GraphHttpError.notFound(`no resource at ${url.pathname}`);
+        }
+        return match.handler({ req, res, params: match.params, version, url, caller });
+      };
+      // Graph checks the token before anything else about the request, the path included.
+      const run = isGraph ? service.authority.verify(service.baseUrl, header(req, 'authorization')).then(dispatch) : Promise.resolve(dispatch());
+      run.catch(fail);
     } catch (err) {
       fail(err);
     }

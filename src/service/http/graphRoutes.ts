@@ -1,21 +1,38 @@
+import { AccessTokenError, type Caller } from '../auth/Authority';
+import {
+  ROLES_TO_INVITE,
+  ROLES_TO_REDIRECT,
+  ROLES_TO_TRANSFER,
+  rolesToAnswer,
+  rolesToCreateCall,
+  type RoleRequirement,
+} from '../auth/permissions';
 import type { CommunicationsService } from '../CommunicationsService';
 import { operationToGraph, type ServiceOperation } from '../model/ServiceOperation';
 import { readJsonObject } from './body';
 import { GraphHttpError, sendEmpty, sendJson } from './GraphHttpError';
-import { Router, type RouteContext } from './Router';
+import { Router, type RouteContext, type RouteHandler } from './Router';
 
 /**
  * Graph's calls API, mounted under /v1.0 and /beta. Paths, bodies and status codes follow the
  * Graph reference: 201 + call for create, 202 for answer/reject/redirect/transfer/
  * changeScreenSharingRole/updateMetadata, 200 + commsOperation (with a Location header) for
  * operations, 204 for deletes.
+ *
+ * Every request has a verified caller (createListener checks the token first). A call belongs
+ * to the app that placed or was called: any other app is refused (403), and each action asks
+ * for the application permissions Graph's reference gives it.
  */
 export function graphRoutes(service: CommunicationsService): Router {
-  const r = new Router();
   const calls = '/communications/calls';
   const call = `${calls}/{id}`;
+  const r = new CallerRouter(service, `${call}`);
 
-  const body = (ctx: RouteContext) => readJsonObject(ctx.req, { jsonContentType: true });
+  const body = async (ctx: RouteContext, roles?: (b: Record<string, unknown>) => RoleRequirement[], action = 'perform this action') => {
+    const b = await readJsonObject(ctx.req, { jsonContentType: true });
+    if (roles) service.authority.require(caller(ctx), roles(b), action);
+    return b;
+  };
   const accepted = (ctx: RouteContext) => sendEmpty(ctx.res, 202);
   const operation = (ctx: RouteContext, op: ServiceOperation, status = 200) => {
     const location = `${service.baseUrl}/${ctx.version}/communications/calls/${ctx.params.id}/operations/${op.id}`;
@@ -24,7 +41,12 @@ export function graphRoutes(service: CommunicationsService): Router {
   };
 
   r.add('POST', calls, async (ctx) => {
-    const created = service.createCall(await body(ctx), appIdFromBearer(ctx.req.headers.authorization));
+    const b = await body(ctx, rolesToCreateCall, 'place this call');
+    const named = (b.source as { identity?: { application?: { id?: unknown } } } | undefined)?.identity?.application?.id;
+    if (named !== undefined && named !== null && named !== caller(ctx).appId) {
+      throw new AccessTokenError(403, `The call's source names application '${String(named)}', but the access token is for '${caller(ctx).appId}'.`);
+    }
+    const created = service.createCall(b, caller(ctx).appId);
     sendJson(ctx.res, 201, created.toGraph(), { Location: `${service.baseUrl}/${ctx.version}${calls}/${created.id}` });
   });
   r.add('GET', call, (ctx) => sendJson(ctx.res, 200, service.call(ctx.params.id).toGraph()));
@@ -34,7 +56,7 @@ export function graphRoutes(service: CommunicationsService): Router {
   });
 
   r.add('POST', `${call}/answer`, async (ctx) => {
-    service.answer(ctx.params.id, await body(ctx));
+    service.answer(ctx.params.id, await body(ctx, rolesToAnswer, 'answer with app-hosted media'));
     accepted(ctx);
   });
   r.add('POST', `${call}/reject`, async (ctx) => {
@@ -42,11 +64,11 @@ export function graphRoutes(service: CommunicationsService): Router {
     accepted(ctx);
   });
   r.add('POST', `${call}/redirect`, async (ctx) => {
-    service.redirect(ctx.params.id, await body(ctx));
+    service.redirect(ctx.params.id, await body(ctx, () => ROLES_TO_REDIRECT, 'redirect a call'));
     accepted(ctx);
   });
   r.add('POST', `${call}/transfer`, async (ctx) => {
-    service.transfer(ctx.params.id, await body(ctx));
+    service.transfer(ctx.params.id, await body(ctx, () => ROLES_TO_TRANSFER, 'transfer a call'));
     accepted(ctx);
   });
   r.add('POST', `${call}/keepAlive`, async (ctx) => {
@@ -77,7 +99,7 @@ export function graphRoutes(service: CommunicationsService): Router {
   r.add('GET', `${call}/contentSharingSessions`, (ctx) => sendJson(ctx.res, 200, { value: service.contentSharingSessions(ctx.params.id) }));
   r.add('GET', `${call}/contentSharingSessions/{sessionId}`, (ctx) => sendJson(ctx.res, 200, service.contentSharingSession(ctx.params.id, ctx.params.sessionId)));
   r.add('GET', `${call}/participants`, (ctx) => sendJson(ctx.res, 200, { value: service.listParticipants(ctx.params.id) }));
-  r.add('POST', `${call}/participants/invite`, async (ctx) => operation(ctx, service.invite(ctx.params.id, await body(ctx))));
+  r.add('POST', `${call}/participants/invite`, async (ctx) => operation(ctx, service.invite(ctx.params.id, await body(ctx, () => ROLES_TO_INVITE, 'invite participants'))));
   r.add('POST', `${call}/participants/muteAll`, async (ctx) => {
     betaOnly(ctx, 'muteAll');
     operation(ctx, service.muteAll(ctx.params.id, await body(ctx)));
@@ -100,18 +122,29 @@ function betaOnly(ctx: RouteContext, segment: string): void {
   if (ctx.version !== 'beta') throw GraphHttpError.badRequest(`Resource not found for the segment '${segment}'.`);
 }
 
+function caller(ctx: RouteContext): Caller {
+  if (!ctx.caller) throw new AccessTokenError(401, 'Access token is empty.');
+  return ctx.caller;
+}
+
 /**
- * The application id in an access token (`appid`, else `azp`), read without verifying: the local
- * service trusts its callers, it only needs to know which bot is calling.
+ * The routes of one app's calls: a route under `/communications/calls/{id}` runs only for the
+ * app the call belongs to. Another app's call is refused before its body is read.
  */
-export function appIdFromBearer(authorization: string | undefined): string | undefined {
-  const m = /^Bearer\s+([^.\s]+)\.([^.\s]+)\.[^.\s]*$/i.exec(authorization ?? '');
-  if (!m) return undefined;
-  try {
-    const claims = JSON.parse(Buffer.from(m[2], 'base64url').toString('utf8')) as Record<string, unknown>;
-    const id = claims.appid ?? claims.azp;
-    return typeof id === 'string' && id.length > 0 ? id : undefined;
-  } catch {
-    return undefined;
+class CallerRouter extends Router {
+  constructor(
+    private readonly service: CommunicationsService,
+    private readonly callPattern: string,
+  ) {
+    super();
+  }
+
+  override add(method: string, pattern: string, handler: RouteHandler): this {
+    if (!pattern.startsWith(this.callPattern)) return super.add(method, pattern, handler);
+    return super.add(method, pattern, (ctx) => {
+      const owner = this.service.call(ctx.params.id).appId;
+      if (owner !== caller(ctx).appId) throw new AccessTokenError(403, `The call '${ctx.params.id}' belongs to another application.`);
+      return handler(ctx);
+    });
   }
 }

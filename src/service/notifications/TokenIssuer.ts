@@ -1,5 +1,5 @@
 import { generateKeyPairSync, type KeyObject } from 'crypto';
-import { calculateJwkThumbprint, exportJWK, SignJWT, type JWK } from 'jose';
+import { calculateJwkThumbprint, exportJWK, jwtVerify, SignJWT, type JWK, type JWTPayload } from 'jose';
 
 export interface TokenIssuerOptions {
   /** Token lifetime; Graph's notification tokens live about an hour. */
@@ -12,10 +12,15 @@ export interface TokenIssuerOptions {
  * Signs the bearer tokens on notifications with an RSA key made when the service starts, and
  * publishes its public half as a JWKS. Claims follow Graph's calling notifications: `iss`,
  * `aud` = the bot's application id, `iat`, `nbf`, `exp`, `tid`.
+ *
+ * The service's OAuth authority signs its access tokens with the same key, as one identity
+ * platform signs all its tokens: the two kinds never pass for each other because their issuer
+ * and audience differ, and both are checked.
  */
 export class TokenIssuer {
   private constructor(
     private readonly privateKey: KeyObject,
+    private readonly publicKey: KeyObject,
     private readonly publicJwk: JWK,
     readonly kid: string,
     private readonly options: Required<Pick<TokenIssuerOptions, 'lifetimeSeconds'>> & TokenIssuerOptions,
@@ -26,7 +31,7 @@ export class TokenIssuer {
     const jwk = await exportJWK(publicKey);
     const kid = await calculateJwkThumbprint(jwk);
     const publicJwk: JWK = { ...jwk, kid, use: 'sig', alg: 'RS256' };
-    return new TokenIssuer(privateKey, publicJwk, kid, { lifetimeSeconds: 3600, ...options });
+    return new TokenIssuer(privateKey, publicKey, publicJwk, kid, { lifetimeSeconds: 3600, ...options });
   }
 
   /**
@@ -46,6 +51,34 @@ export class TokenIssuer {
       .setNotBefore(times.nbf ?? iat)
       .setExpirationTime(times.exp ?? iat + this.options.lifetimeSeconds)
       .sign(this.privateKey);
+  }
+
+  /** An access token with the given claims (the authority's), signed with the same key. */
+  async signClaims(claims: Record<string, unknown>, issuer: string, audience: string, lifetimeSeconds: number, now = Math.floor(Date.now() / 1000)): Promise<string> {
+    return new SignJWT(claims)
+      .setProtectedHeader({ alg: 'RS256', typ: 'JWT', kid: this.kid })
+      .setIssuer(issuer)
+      .setAudience(audience)
+      .setIssuedAt(now)
+      .setNotBefore(now)
+      .setExpirationTime(now + lifetimeSeconds)
+      .sign(this.privateKey);
+  }
+
+  /**
+   * Checks a token this issuer signed: RS256 with this key, issuer and audience among those
+   * given, and its lifetime (60 s of clock skew, as Graph allows some). Throws jose's errors,
+   * whose `code` tells which check failed.
+   */
+  async verify(token: string, expect: { issuer: string | string[]; audience: string | string[] }): Promise<JWTPayload> {
+    const { payload } = await jwtVerify(token, this.publicKey, {
+      algorithms: ['RS256'],
+      issuer: expect.issuer,
+      audience: expect.audience,
+      clockTolerance: 60,
+      requiredClaims: ['exp', 'iat'],
+    });
+    return payload;
   }
 
   jwks(): { keys: JWK[] } {

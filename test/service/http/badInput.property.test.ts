@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import type { CommunicationsService } from '../../../src/service';
 import { operationToGraph } from '../../../src/service/model/ServiceOperation';
 import type { Call } from '../../../src/signaling';
-import { answeredCall, startStack, type Stack } from '../harness';
+import { accessToken, answeredCall, startStack, type Stack } from '../harness';
 
 /**
  * Generated requests against every route of the service: bodies, headers, ids and paths that a
@@ -115,10 +115,16 @@ const bodyText: fc.Arbitrary<Buffer | undefined> = fc.oneof(
   { weight: 1, arbitrary: fc.constant(undefined) },
 );
 
-const headers = fc.record(
+/** Headers, the bot's own valid token most often (so the checks past it are reached), or junk. */
+const headersWith = (token: string) => fc.record(
   {
     'content-type': fc.oneof(fc.constantFrom('application/json', 'text/plain', 'application/x-www-form-urlencoded', 'application/json; charset=latin1'), printable),
-    authorization: fc.oneof(printable.map((t) => `Bearer ${t}`), printable, fc.constant('Bearer')),
+    authorization: fc.oneof(
+      { weight: 4, arbitrary: fc.constant(`Bearer ${token}`) },
+      { weight: 1, arbitrary: printable.map((t) => `Bearer ${t}`) },
+      { weight: 1, arbitrary: printable },
+      { weight: 1, arbitrary: fc.constant('Bearer') },
+    ),
     'client-request-id': printable.filter((s) => s.length > 0),
     accept: fc.constantFrom('application/json', '*/*', 'text/html'),
   },
@@ -168,7 +174,7 @@ describe('service/http: generated bad requests get a Graph 4xx and change nothin
       useReal: fc.boolean(),
       ids: fc.record({ id: segment, pid: segment, oid: segment }),
       query: fc.option(printable.map((q) => `?${encodeURI(q).replace(/#/g, '')}`), { nil: '' }),
-      headers,
+      headers: headersWith(await accessToken(stack.svc.url, stack.bot.appId)),
       body: bodyText,
     });
     await fc.assert(
@@ -206,7 +212,7 @@ describe('service/http: generated bad requests get a Graph 4xx and change nothin
       method: fc.constantFrom('GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'PROPFIND'),
       prefix: fc.constantFrom('/v1.0', '/beta', '/admin', '', '/v2.0', '/v1.0/communications', '/v1.0/communications/calls', '/.well-known'),
       segments: fc.array(segment, { maxLength: 6 }),
-      headers,
+      headers: headersWith(await accessToken(stack.svc.url, stack.bot.appId)),
       body: bodyText,
     });
     await fc.assert(

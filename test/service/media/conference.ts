@@ -14,11 +14,12 @@ export interface Conference {
  * media tests (and the console's) build on. `bot` takes the sample bot's options but the
  * service's address; `log` defaults to nothing.
  */
-export async function startConference(appId: string, options: { media?: ConferenceMediaOptions; bot?: Omit<SampleBotOptions, 'serviceUrl' | 'appId'> } = {}): Promise<Conference> {
+export async function startConference(appId: string, options: { media?: ConferenceMediaOptions; bot?: Omit<SampleBotOptions, 'serviceUrl' | 'appId' | 'appSecret'> } = {}): Promise<Conference> {
   const media = new ConferenceMedia(options.media);
   const running = await startService({ port: 0, mediaBridge: media });
   media.attach(running.service);
-  const bot = await startSampleBot({ log: () => undefined, ...options.bot, serviceUrl: running.url, appId });
+  const appSecret = running.service.authority.apps.register({ appId }).secrets[0];
+  const bot = await startSampleBot({ log: () => undefined, ...options.bot, serviceUrl: running.url, appId, appSecret });
   running.service.directory.registerBot({ appId, callbackUri: bot.callbackUri, displayName: appId });
   return {
     running,
