@@ -62,10 +62,7 @@ export class AppRegistry {
   register(input: AppRegistrationInput = {}): AppRegistration & { secrets: string[] } {
     const appId = input.appId ?? randomUUID();
     if (typeof appId !== 'string' || appId.length === 0 || appId.length > 200) throw new AppRegistrationError(`'appId' must be a non-empty string`);
-    const roles = input.roles ?? GRAPH_APP_ROLES;
-    for (const role of roles) {
-      if (!isGraphAppRole(role)) throw new AppRegistrationError(`'${String(role)}' is not an application permission of the calls API (one of ${GRAPH_APP_ROLES.join(', ')})`);
-    }
+    const roles = checkedRoles(input.roles ?? GRAPH_APP_ROLES);
     const secrets = input.secrets ? [...input.secrets] : [newClientSecret()];
     for (const secret of secrets) {
       if (typeof secret !== 'string' || secret.length < 16) throw new AppRegistrationError('a client secret must be a string of at least 16 characters');
@@ -74,7 +71,7 @@ export class AppRegistry {
       appId,
       displayName: input.displayName ?? appId,
       tenantId: input.tenantId ?? this.defaultTenantId,
-      roles: [...new Set(roles)] as GraphAppRole[],
+      roles,
       secretHashes: secrets.map(sha256),
     };
     this.apps.set(appId, entry);
@@ -108,14 +105,11 @@ export class AppRegistry {
     return [...this.apps.values()].map(publicPart);
   }
 
-  /** Changes an app's permissions or name; false when there is no such app. */
+  /** Changes an app's permissions or name; undefined when there is no such app. */
   update(appId: string, change: { roles?: readonly string[]; displayName?: string }): AppRegistration | undefined {
     const e = this.apps.get(appId);
     if (!e) return undefined;
-    if (change.roles) {
-      for (const role of change.roles) if (!isGraphAppRole(role)) throw new AppRegistrationError(`'${String(role)}' is not an application permission of the calls API`);
-      e.roles = [...new Set(change.roles)] as GraphAppRole[];
-    }
+    if (change.roles) e.roles = checkedRoles(change.roles);
     if (change.displayName !== undefined) e.displayName = change.displayName;
     return publicPart(e);
   }
@@ -131,6 +125,13 @@ export class AppRegistry {
     const h = sha256(secret);
     return e.secretHashes.some((s) => timingSafeEqual(s, h)) ? publicPart(e) : undefined;
   }
+}
+
+/** The roles without repeats, each one of GRAPH_APP_ROLES, or an error naming the first that is not. */
+function checkedRoles(roles: readonly unknown[]): GraphAppRole[] {
+  const i = roles.findIndex((role) => !isGraphAppRole(role));
+  if (i >= 0) throw new AppRegistrationError(`'${String(roles[i])}' is not an application permission of the calls API (one of ${GRAPH_APP_ROLES.join(', ')})`);
+  return [...new Set(roles as GraphAppRole[])];
 }
 
 function publicPart(e: Entry): AppRegistration {

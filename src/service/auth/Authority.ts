@@ -161,10 +161,14 @@ export class Authority {
     }
   }
 
-  /** Issuers of every tenant an app is registered in. */
+  /** The authority's own tenant and every tenant an app is registered in. */
+  tenants(): Set<string> {
+    return new Set([this.tenantId, ...this.apps.list().map((a) => a.tenantId)]);
+  }
+
+  /** Issuers of every tenant the authority knows. */
   private issuers(baseUrl: string): string[] {
-    const tenants = new Set([this.tenantId, ...this.apps.list().map((a) => a.tenantId)]);
-    return [...tenants].map((t) => this.issuer(baseUrl, t));
+    return [...this.tenants()].map((t) => this.issuer(baseUrl, t));
   }
 }
 

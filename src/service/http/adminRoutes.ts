@@ -38,15 +38,19 @@ export function adminRoutes(service: CommunicationsService): Router {
       throw err;
     }
   };
+  const optionalRoles = (body: Record<string, unknown>): string[] | undefined => {
+    const roles = body.roles;
+    if (roles !== undefined && !(Array.isArray(roles) && roles.every((x) => typeof x === 'string'))) throw GraphHttpError.badRequest(`'roles' must be an array of permission names`);
+    return roles as string[] | undefined;
+  };
   r.add('POST', '/admin/apps', async (ctx) => {
     const body = await readJsonObject(ctx.req);
     const appId = v.optionalString(body, 'appId');
     if (appId !== undefined && apps.get(appId)) throw GraphHttpError.conflict(`app '${appId}' is already registered`);
-    const roles = body.roles;
-    if (roles !== undefined && !(Array.isArray(roles) && roles.every((x) => typeof x === 'string'))) throw GraphHttpError.badRequest(`'roles' must be an array of permission names`);
+    const roles = optionalRoles(body);
     const secret = v.optionalString(body, 'secret');
     const app = registration(() =>
-      apps.register({ appId, displayName: v.optionalString(body, 'displayName'), tenantId: v.optionalString(body, 'tenantId'), roles: roles as string[] | undefined, secrets: secret === undefined ? undefined : [secret] }),
+      apps.register({ appId, displayName: v.optionalString(body, 'displayName'), tenantId: v.optionalString(body, 'tenantId'), roles, secrets: secret === undefined ? undefined : [secret] }),
     ) as ReturnType<typeof apps.register>;
     // The secret is shown once, as the identity platform does.
     sendJson(ctx.res, 201, { ...app, secrets: undefined, secret: app.secrets[0], tokenEndpoint: `${service.baseUrl}/${app.tenantId}/oauth2/v2.0/token` });
@@ -59,9 +63,8 @@ export function adminRoutes(service: CommunicationsService): Router {
   });
   r.add('PATCH', '/admin/apps/{appId}', async (ctx) => {
     const body = await readJsonObject(ctx.req);
-    const roles = body.roles;
-    if (roles !== undefined && !(Array.isArray(roles) && roles.every((x) => typeof x === 'string'))) throw GraphHttpError.badRequest(`'roles' must be an array of permission names`);
-    const app = registration(() => apps.update(ctx.params.appId, { roles: roles as string[] | undefined, displayName: v.optionalString(body, 'displayName') }));
+    const roles = optionalRoles(body);
+    const app = registration(() => apps.update(ctx.params.appId, { roles, displayName: v.optionalString(body, 'displayName') }));
     if (!app) throw GraphHttpError.notFound(`app '${ctx.params.appId}' is not registered`);
     sendJson(ctx.res, 200, app);
   });

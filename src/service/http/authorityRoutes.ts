@@ -15,7 +15,7 @@ const MAX_FORM_BYTES = 64 << 10;
 export function addAuthorityRoutes(r: Router, service: CommunicationsService): void {
   const authority = service.authority;
   const knownTenant = (tenant: string) => {
-    if (tenant !== authority.tenantId && !authority.apps.list().some((a) => a.tenantId === tenant)) {
+    if (!authority.tenants().has(tenant)) {
       throw GraphHttpError.notFound(`tenant '${tenant}' is not known to this authority`);
     }
   };
