@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as os from 'os';
-import { startSampleBot, type SampleBot } from '../examples/bot';
+import { startSampleBot, type SampleBot } from '../src/cli/sampleBot';
 import { AudioFrame, MediaSession, VideoFrame, VideoSocket, VideoSocketStats } from '../src/media';
 import { Figure, round3, sampleFigure, valueFigure } from './report';
 import { Scenario, ScenarioOptions, ScenarioResult, progress } from './scenario';

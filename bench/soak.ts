@@ -1,7 +1,7 @@
 import { monitorEventLoopDelay } from 'perf_hooks';
 import * as v8 from 'v8';
 import * as vm from 'vm';
-import { startSampleBot, type SampleBot } from '../examples/bot';
+import { startSampleBot, type SampleBot } from '../src/cli/sampleBot';
 import { MediaSession, VideoSocket, VideoSocketStats, engineMemory } from '../src/media';
 import { Figure, round3, valueFigure } from './report';
 import { Scenario, ScenarioOptions, ScenarioResult, progress } from './scenario';

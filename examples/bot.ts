@@ -1,125 +1,41 @@
 /**
- * A sample calling bot: it answers incoming calls with its own media, watches every
- * participant's video on a socket of its own, tells who is speaking, greets the caller with a
- * prompt and collects the keys they press. Run it against the local service (`callmedia serve`)
- * or see it in `npm start`.
+ * The sample bot as a program of its own, against a running local service:
+ *
+ *   npm run serve                      # prints the development app's id and secret
+ *   node dist/examples/bot.js --app callmedia-dev-bot --secret <secret> [--service URL] [--greeting FILE]
+ *   npm run cli -- call callmedia-dev-bot --from Alice   # someone calls the bot
+ *   npm run cli -- join <callId> --name Bob              # and someone else joins
+ *
+ * The bot (src/cli/sampleBot.ts) answers with its own media, watches each camera on a video
+ * socket of its own and logs who speaks and the keys pressed. This file only starts it and tells
+ * the service where its webhook is, as a bot's deployment registers its calling webhook.
  */
-import * as http from 'http';
-import type { AddressInfo } from 'net';
-import { MediaPlatform, MediaSession, VideoSocket } from '../src/media';
-import { Call, CommunicationsClient, appHostedMediaConfig, mediaPrompt } from '../src/signaling';
+import { startSampleBot } from '../src/cli/sampleBot';
 
-export interface SampleBotOptions {
-  serviceUrl: string;
-  appId: string;
-  /** The app's client secret, for its access tokens from the service's authority. */
-  appSecret: string;
-  /** A prompt to play when a call is answered (file path or URL). */
-  greeting?: string;
-  /** Video sockets per call, one participant each (default 4, at most 10). */
-  videoSockets?: number;
-  /** The first video socket also sends the bot's camera at this size (what the bot's code sends on it). */
-  camera?: { width: number; height: number; fps: number };
-  /** The media transport: WebRTC (ICE-lite, DTLS-SRTP; the default) or plain RTP, a port per socket. */
-  transport?: 'webrtc' | 'rtp';
-  /** Post each call's per-socket figures to the service's console once a second (MediaSession.reportTo). */
-  reportStats?: boolean;
-  log?: (line: string) => void;
+function option(name: string): string | undefined {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? process.argv[i + 1] : undefined;
 }
 
-export interface SampleBot {
-  client: CommunicationsClient;
-  callbackUri: string;
-  /** The media of each call the bot answered. */
-  sessions: Map<string, MediaSession>;
-  close(): Promise<void>;
-}
-
-export async function startSampleBot(options: SampleBotOptions): Promise<SampleBot> {
-  const log = options.log ?? ((line: string) => console.log(line));
-  const platform = MediaPlatform.initialize({ applicationId: options.appId });
-  const sessions = new Map<string, MediaSession>();
-
-  // The webhook: notifications are verified (signature, issuer, audience) before anything else.
-  let webhook: http.RequestListener = (_req, res) => res.end();
-  const server = http.createServer((req, res) => webhook(req, res));
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const callbackUri = `http://127.0.0.1:${(server.address() as AddressInfo).port}/callback`;
-  const client = new CommunicationsClient({ appId: options.appId, appSecret: options.appSecret, callbackUri, baseUrl: options.serviceUrl });
-  webhook = client.webhook;
-
-  client.on('incomingCall', (call: Call) => {
-    answer(call).catch((err) => log(`call ${call.id}: ${(err as Error).message}`));
+async function main(): Promise<void> {
+  const serviceUrl = (option('--service') ?? 'http://127.0.0.1:9440').replace(/\/$/, '');
+  const appId = option('--app') ?? 'callmedia-dev-bot';
+  const appSecret = option('--secret') ?? process.env.CALLMEDIA_APP_SECRET;
+  if (!appSecret) throw new Error('--secret (or CALLMEDIA_APP_SECRET) is needed: `npm run serve` prints the development app\'s secret');
+  const bot = await startSampleBot({ serviceUrl, appId, appSecret, greeting: option('--greeting') });
+  const res = await fetch(`${serviceUrl}/admin/bots`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ appId, callbackUri: bot.callbackUri, displayName: 'Sample bot' }),
   });
-
-  async function answer(call: Call): Promise<void> {
-    const video = Array.from({ length: options.videoSockets ?? 4 }, (_, i) => (i === 0 && options.camera ? { send: options.camera } : {}));
-    const session = platform.createMediaSession({ audio: { unmixed: 4, send: {} }, video, vbss: {}, transport: options.transport });
-    sessions.set(call.id, session);
-    // The service answers a WebRTC session's offer in the call's media configuration: apply it
-    // when it comes, and ICE, DTLS and SRTP finish. (Plain RTP has nothing to negotiate.)
-    call.on('updated', (resource: { mediaConfig?: { blob?: string } | null }) => {
-      const blob = resource.mediaConfig?.blob;
-      if (blob && options.transport !== 'rtp') session.applyMediaConfiguration(blob).catch((err) => log(`call ${call.id}: ${(err as Error).message}`));
-    });
-    session.on('transportStateChanged', (e) => {
-      if (e.state === 'failed' || e.state === 'disconnected') log(`call ${call.id}: media ${e.state}: ${e.reason ?? e.code}`);
-    });
-    const name = (sourceId: number | null) => {
-      const id = sourceId === null ? undefined : session.participantOf(sourceId);
-      return (id && call.participants.get(id)?.displayName) ?? (sourceId === null ? 'nobody' : `source ${sourceId}`);
-    };
-    session.audioSocket?.on('dominantSpeakerChanged', (id) => log(`dominant speaker: ${name(id)}`));
-    session.audioSocket?.on('toneReceived', (t) => log(`DTMF from ${name(t.sourceId)}: ${t.tone}`));
-    call.on('participantsChanged', () => watchEveryone(call, session, log));
-    // A camera that went away frees its socket for someone else.
-    for (const socket of session.videoSockets) {
-      socket.on('sourceLost', (id) => {
-        log(`${name(id)} stopped sending video`);
-        socket.unsubscribe();
-        watchEveryone(call, session, log);
-      });
-    }
-    call.on('terminated', () => {
-      sessions.delete(call.id);
-      void session.close();
-    });
-
-    await call.answer({ mediaConfig: appHostedMediaConfig(session.mediaConfiguration), acceptedModalities: ['audio', 'video'] });
-    if (options.reportStats) session.reportTo(options.serviceUrl, { callId: call.id });
-    log(`answered call ${call.id} from ${call.source?.identity?.user?.displayName ?? 'someone'}`);
-    watchEveryone(call, session, log);
-    await call.subscribeToTone();
-    if (options.greeting) await call.playPrompt([mediaPrompt(options.greeting)]);
-  }
-
-  return {
-    client,
-    callbackUri,
-    sessions,
-    async close() {
-      await Promise.all([...sessions.values()].map((s) => s.close()));
-      platform.close();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeAllConnections();
-    },
-  };
+  if (!res.ok) throw new Error(`registering the bot's webhook: ${res.status} ${await res.text()}`);
+  console.log(`sample bot ${appId}: webhook ${bot.callbackUri}, waiting for calls (Ctrl-C stops)`);
+  process.once('SIGINT', () => {
+    void bot.close().then(() => process.exit(0));
+  });
 }
 
-/** Gives every participant with a camera a video socket of its own (and the sharer the screen socket). */
-function watchEveryone(call: Call, session: MediaSession, log: (line: string) => void): void {
-  session.updateRoster([...call.participants.values()]);
-  const others = [...call.participants.values()].filter((p) => p !== call.me);
-  const watched = new Set(session.videoSockets.map((s) => s.subscription).filter((id): id is number => id !== undefined));
-  for (const p of others) {
-    const sourceId = p.videoSourceIds[0] ? Number(p.videoSourceIds[0]) : undefined;
-    if (sourceId === undefined || watched.has(sourceId)) continue;
-    const free: VideoSocket | undefined = session.videoSockets.find((s) => s.subscription === undefined);
-    if (!free) break; // more cameras than sockets: the first ones are watched
-    free.subscribe(p, { resolution: '360p' });
-    watched.add(sourceId);
-    log(`watching ${p.displayName ?? p.id} on video socket ${session.videoSockets.indexOf(free)}`);
-  }
-  const sharer = others.find((p) => p.screenSharingSourceId);
-  if (sharer && session.vbssSocket && session.vbssSocket.subscription === undefined) session.vbssSocket.subscribe(sharer);
-}
+main().catch((err) => {
+  console.error(`sample bot: ${(err as Error).message}`);
+  process.exit(1);
+});

@@ -6,7 +6,8 @@
 //   node scripts/fuzz.js [--seconds N] [--runs N] [TARGET...]    (default 300 s each)
 //
 // --runs stops a target after that many executions, if that comes before --seconds (a long run
-// that aims at 10 M each: --runs 10000000 --seconds 3600).
+// that aims at 10 M each: --runs 10000000 --seconds 3600). NATIVE_TEST_JOBS (default 2) targets
+// run at a time.
 //
 // A crash, a sanitizer report or a broken invariant fails the target; its input is kept in
 // build/fuzz/crashes/ and is worth copying into the target's corpus as a regression input.
@@ -124,21 +125,20 @@ async function main() {
     process.exit(1);
   }
 
-  const results = [];
-  for (const target of targets) {
+  // Targets run side by side, `jobs` at a time: each is one single-threaded libFuzzer process
+  // that stops itself at -max_total_time, so the wall time is the targets' seconds over `jobs`.
+  const results = await inParallel(targets, async (target) => {
     const object = path.join(objDir, `${target}.fuzz.o`);
     const binary = path.join(outDir, target);
     const built = await compile(path.join('test', 'fuzz', `${target}.fuzz.cc`), object, ['-fsanitize=fuzzer']);
     if (!built.ok) {
       process.stdout.write(built.output);
-      results.push({ target, ok: false, executions: 0, why: 'does not compile' });
-      continue;
+      return { target, ok: false, executions: 0, why: 'does not compile' };
     }
     const link = await run(compiler, [...sanitize, '-fsanitize=fuzzer', object, ...engine.map((e) => e.object), '-o', binary, ...linkLibraries]);
     if (link.code !== 0) {
       process.stdout.write(link.output);
-      results.push({ target, ok: false, executions: 0, why: 'does not link' });
-      continue;
+      return { target, ok: false, executions: 0, why: 'does not link' };
     }
     const work = path.join(outDir, 'work', target);
     const seeds = path.join(fuzzDir, 'corpus', target);
@@ -153,10 +153,11 @@ async function main() {
     (seconds + 120) * 1000);
     const n = executions(r.output);
     const ok = r.code === 0 && !/ERROR: |runtime error:|fuzz invariant failed|SUMMARY: /.test(r.output);
-    if (!ok) process.stdout.write(r.output.split('\n').slice(-60).join('\n') + '\n');
-    process.stdout.write(`fuzz: ${target}: ${ok ? 'ok' : 'FAILED'}, ${n} executions\n`);
-    results.push({ target, ok, executions: n, seconds: Math.round((Date.now() - started) / 1000) });
-  }
+    // One write per finished target, so two targets' reports never interleave.
+    const tail = ok ? '' : r.output.split('\n').slice(-60).join('\n') + '\n';
+    process.stdout.write(`${tail}fuzz: ${target}: ${ok ? 'ok' : 'FAILED'}, ${n} executions\n`);
+    return { target, ok, executions: n, seconds: Math.round((Date.now() - started) / 1000) };
+  });
   fs.writeFileSync(path.join(outDir, 'last-run.json'), JSON.stringify({ date: new Date().toISOString(), seconds, runs, results }, null, 2));
   const passed = results.filter((r) => r.ok).length;
   console.log(`fuzz: ${passed} passed, ${results.length - passed} failed`);

@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { startSampleBot } from '../../examples/bot';
+import { startSampleBot } from './sampleBot';
 import type { MediaSession } from '../media';
 import { ffmpegPath, run } from '../peers/ffmpeg';
 import { ConferenceMedia, startService } from '../service';

@@ -1,5 +1,5 @@
 import * as assert from 'assert';
-import type { SampleBot } from '../../../examples/bot';
+import type { SampleBot } from '../../../src/cli/sampleBot';
 import { CallMediaError, MediaPlatform } from '../../../src/media';
 import type { ConferenceMedia, RunningService } from '../../../src/service';
 import { startConference, type Conference } from '../media/conference';

@@ -3,7 +3,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import type { Browser, Page } from 'playwright-core';
-import type { SampleBot } from '../../../examples/bot';
+import type { SampleBot } from '../../../src/cli/sampleBot';
 import { AudioFrame, VideoFrame } from '../../../src/media';
 import { ffmpegPath, run } from '../../../src/peers/ffmpeg';
 import type { ConferenceMedia, RunningService } from '../../../src/service';

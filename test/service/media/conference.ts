@@ -1,4 +1,4 @@
-import { startSampleBot, type SampleBot, type SampleBotOptions } from '../../../examples/bot';
+import { startSampleBot, type SampleBot, type SampleBotOptions } from '../../../src/cli/sampleBot';
 import { ConferenceMedia, startService, type ConferenceMediaOptions, type RunningService } from '../../../src/service';
 
 /** The local service with conference media, and the sample bot registered with it. */
