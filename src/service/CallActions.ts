@@ -5,6 +5,7 @@ import { GraphHttpError } from './http/GraphHttpError';
 import * as v from './http/validate';
 import { ServiceCall, type CallKind, type MediaConfigJson } from './model/ServiceCall';
 import { participantToGraph } from './model/ServiceParticipant';
+import type { OnlineMeetings } from './OnlineMeetings';
 import type { RemoteParties } from './RemoteParties';
 
 /**
@@ -18,6 +19,7 @@ export class CallActions {
   constructor(
     private readonly rt: CallRuntime,
     private readonly parties: RemoteParties,
+    private readonly meetings: OnlineMeetings,
   ) {}
 
   /**
@@ -35,16 +37,21 @@ export class CallActions {
     if (!appId) {
       throw GraphHttpError.badRequest(`'source.identity.application.id' is required (the application id of the calling bot)`);
     }
-    const chatInfo = v.object(body, 'chatInfo', 'chatInfo');
-    const meetingInfo = v.object(body, 'meetingInfo', 'organizerMeetingInfo', 'joinMeetingIdMeetingInfo', 'tokenMeetingInfo', 'meetingInfo');
+    let chatInfo = v.object(body, 'chatInfo', 'chatInfo');
+    let meetingInfo = v.object(body, 'meetingInfo', 'organizerMeetingInfo', 'joinMeetingIdMeetingInfo', 'tokenMeetingInfo', 'meetingInfo');
     let kind: CallKind;
     let targets: InvitationParticipantInfo[] = [];
+    // A join by meeting id learns the meeting's chat now; one that cannot join ends once placed.
+    let refused: ResultInfo | undefined;
     if (chatInfo || meetingInfo) {
       kind = 'meeting';
       if (!meetingInfo) throw GraphHttpError.badRequest(`'meetingInfo' is required to join a meeting`);
       const type = String(meetingInfo['@odata.type'] ?? '').replace(/^#/, '').toLowerCase();
       if (type === 'microsoft.graph.joinmeetingidmeetinginfo') {
-        v.requireString(meetingInfo, 'joinMeetingId');
+        const joined = this.meetings.join(v.requireString(meetingInfo, 'joinMeetingId'), v.optionalString(meetingInfo, 'passcode', 256));
+        if ('refused' in joined) refused = joined.refused;
+        else chatInfo = { '@odata.type': '#microsoft.graph.chatInfo', ...joined.chatInfo };
+        meetingInfo = { ...meetingInfo, passcode: null }; // the passcode is not shown back
       } else if (!chatInfo || typeof chatInfo.threadId !== 'string' || chatInfo.threadId.length === 0) {
         throw GraphHttpError.badRequest(`'chatInfo.threadId' is required to join a meeting`);
       }
@@ -79,7 +86,7 @@ export class CallActions {
     this.rt.directory.rememberBot(appId, callbackUri, displayName);
     this.rt.track(call);
     this.rt.notifyCall(call, 'updated');
-    this.rt.later(call, this.rt.settings.ringMs, () => this.connectOutgoing(call));
+    this.rt.later(call, this.rt.settings.ringMs, () => (refused ? this.rt.terminate(call, refused) : this.connectOutgoing(call)));
     return call;
   }
 
@@ -256,7 +263,7 @@ export class CallActions {
 
 const MEETING_CHAINS_KEPT = 1000;
 
-/** What names a meeting in a join request: its chat thread, or the meeting id typed in. */
+/** What names a meeting in a join request: its chat thread (known once a join by id resolved), or the meeting id typed in. */
 function meetingKeyOf(chatInfo: Record<string, unknown> | undefined, meetingInfo: Record<string, unknown> | undefined): string | undefined {
   if (typeof chatInfo?.threadId === 'string' && chatInfo.threadId) return `thread:${chatInfo.threadId}`;
   if (typeof meetingInfo?.joinMeetingId === 'string' && meetingInfo.joinMeetingId) return `id:${meetingInfo.joinMeetingId}`;

@@ -9,6 +9,7 @@ import { CallRuntime } from './CallRuntime';
 import { Directory } from './Directory';
 import { InCallActions } from './InCallActions';
 import { MediaActions } from './MediaActions';
+import { OnlineMeetings } from './OnlineMeetings';
 import type { CallSpeakers, MediaBridge } from './MediaBridge';
 import type { ServiceCall } from './model/ServiceCall';
 import type { ServiceOperation } from './model/ServiceOperation';
@@ -74,6 +75,8 @@ export class CommunicationsService extends EventEmitter {
 
   /** The OAuth authority: app registrations, the token endpoint, the checks on every request. */
   readonly authority: Authority;
+  /** Online meetings made through `/users/{id}/onlineMeetings`, which bots join by meeting id. */
+  readonly onlineMeetings: OnlineMeetings;
 
   private constructor(
     readonly tokens: TokenIssuer,
@@ -97,9 +100,10 @@ export class CommunicationsService extends EventEmitter {
       ringMs: options.ringMs ?? 0,
       tenantId: options.tenantId,
     });
+    this.onlineMeetings = new OnlineMeetings(() => this.rt.baseUrl, tenant);
     this.media = new MediaActions(this.rt);
     this.parties = new RemoteParties(this.rt, this.media);
-    this.calls = new CallActions(this.rt, this.parties);
+    this.calls = new CallActions(this.rt, this.parties, this.onlineMeetings);
     this.inCall = new InCallActions(this.rt);
   }
 

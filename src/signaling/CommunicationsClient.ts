@@ -12,9 +12,11 @@ import type {
   Call as GraphCall,
   CallOptions,
   ChatInfo,
+  IdentitySet,
   InvitationParticipantInfo,
   MeetingInfo,
   Modality,
+  OnlineMeeting,
   Participant as GraphParticipant,
   ParticipantInfo,
 } from '@microsoft/microsoft-graph-types';
@@ -85,6 +87,33 @@ export interface CreateCallOptions {
   source?: ParticipantInfo;
   /** Resolve once the call is established (default) or as soon as it was created. */
   waitUntilEstablished?: boolean;
+}
+
+export interface JoinMeetingOptions extends Omit<CreateCallOptions, 'targets' | 'meetingInfo'> {
+  chatInfo?: ChatInfo;
+  meetingInfo?: CreateCallOptions['meetingInfo'];
+  /** An online meeting to join by its meeting id and passcode, instead of chatInfo + meetingInfo. */
+  meeting?: OnlineMeeting;
+}
+
+/** The fields of a create or createOrGet request for an online meeting. */
+export interface OnlineMeetingRequest {
+  subject?: string;
+  startDateTime?: string;
+  endDateTime?: string;
+  externalId?: string;
+  participants?: { attendees?: { identity: IdentitySet; upn?: string; role?: 'attendee' | 'presenter' | 'producer' | 'coorganizer' }[] };
+  joinMeetingIdSettings?: { isPasscodeRequired?: boolean };
+}
+
+/** meetingInfo for joining by the meeting id people type in, with its passcode. */
+export function joinMeetingIdMeetingInfo(joinMeetingId: string, passcode: string | null = null): NonNullable<CreateCallOptions['meetingInfo']> {
+  return { '@odata.type': '#microsoft.graph.joinMeetingIdMeetingInfo', joinMeetingId, passcode } as NonNullable<CreateCallOptions['meetingInfo']>;
+}
+
+function meetingsPath(organizerId: string): string {
+  if (!organizerId) throw new CommunicationsError('INVALID_ARGUMENT', 'the organizer (a user id) is required');
+  return `/users/${encodeURIComponent(organizerId)}/onlineMeetings`;
 }
 
 /**
@@ -206,9 +235,52 @@ export class CommunicationsClient extends EventEmitter {
     return call;
   }
 
-  /** Joins a meeting: `createCall` with chatInfo and meetingInfo. */
-  joinMeeting(options: Omit<CreateCallOptions, 'targets'> & { chatInfo?: ChatInfo; meetingInfo: CreateCallOptions['meetingInfo'] }): Promise<Call> {
-    return this.createCall(options);
+  /**
+   * Joins a meeting: `createCall` with chatInfo and meetingInfo, or with `meeting`, an online
+   * meeting as `createOnlineMeeting` or `getOnlineMeeting` returned it, joined by its meeting id
+   * and passcode (joinMeetingIdMeetingInfo). The call's chatInfo is then the meeting's.
+   */
+  joinMeeting(options: JoinMeetingOptions): Promise<Call> {
+    const { meeting, ...rest } = options;
+    if (!meeting) {
+      if (!rest.meetingInfo) throw new CommunicationsError('INVALID_ARGUMENT', 'joinMeeting needs meetingInfo (with chatInfo), or meeting');
+      return this.createCall(rest);
+    }
+    const settings = meeting.joinMeetingIdSettings;
+    if (!settings?.joinMeetingId) throw new CommunicationsError('INVALID_ARGUMENT', 'the meeting has no joinMeetingIdSettings.joinMeetingId to join by');
+    return this.createCall({ ...rest, meetingInfo: joinMeetingIdMeetingInfo(settings.joinMeetingId, settings.passcode ?? null) });
+  }
+
+  /**
+   * POST /users/{organizerId}/onlineMeetings (OnlineMeetings.ReadWrite.All): a meeting the user
+   * organizes, with its join URL, meeting id and passcode, and chat.
+   */
+  async createOnlineMeeting(organizerId: string, meeting: OnlineMeetingRequest = {}): Promise<OnlineMeeting> {
+    const res = await this.transport.send('POST', `${meetingsPath(organizerId)}`, meeting);
+    return res.body as OnlineMeeting;
+  }
+
+  /**
+   * POST /users/{organizerId}/onlineMeetings/createOrGet: the organizer's meeting with this
+   * `externalId`, made by this request or by an earlier one (`created` tells which).
+   */
+  async createOrGetOnlineMeeting(organizerId: string, meeting: OnlineMeetingRequest & { externalId: string }): Promise<{ meeting: OnlineMeeting; created: boolean }> {
+    const res = await this.transport.send('POST', `${meetingsPath(organizerId)}/createOrGet`, meeting);
+    return { meeting: res.body as OnlineMeeting, created: res.status === 201 };
+  }
+
+  /** GET /users/{organizerId}/onlineMeetings/{meetingId} (OnlineMeetings.Read.All). */
+  async getOnlineMeeting(organizerId: string, meetingId: string): Promise<OnlineMeeting> {
+    const res = await this.transport.send('GET', `${meetingsPath(organizerId)}/${encodeURIComponent(meetingId)}`);
+    return res.body as OnlineMeeting;
+  }
+
+  /** The organizer's meeting with this join URL or meeting id (Graph's `$filter` on either), if any. */
+  async findOnlineMeeting(organizerId: string, by: { joinWebUrl: string } | { joinMeetingId: string }): Promise<OnlineMeeting | undefined> {
+    const quote = (s: string) => `'${s.replace(/'/g, "''")}'`;
+    const filter = 'joinWebUrl' in by ? `JoinWebUrl eq ${quote(by.joinWebUrl)}` : `joinMeetingIdSettings/joinMeetingId eq ${quote(by.joinMeetingId)}`;
+    const res = await this.transport.send('GET', meetingsPath(organizerId), undefined, undefined, filter);
+    return (res.body as { value?: OnlineMeeting[] }).value?.[0];
   }
 
   /** GETs a call by id (known or not) and returns its kept Call object. */

@@ -20,8 +20,10 @@ export class GraphTransport {
     readonly defaultVersion: GraphVersion,
   ) {}
 
-  async send(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown, version: GraphVersion = this.defaultVersion): Promise<GraphResponse> {
+  /** `filter` is an OData `$filter` expression; it is percent-encoded here, as the graph client puts it in the URL as given. */
+  async send(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown, version: GraphVersion = this.defaultVersion, filter?: string): Promise<GraphResponse> {
     const request = this.client.api(path).version(version).responseType(ResponseType.RAW);
+    if (filter !== undefined) request.filter(encodeURIComponent(filter));
     let raw: Response;
     if (method === 'GET') raw = await request.get();
     else if (method === 'DELETE') raw = await request.delete();

@@ -1,4 +1,11 @@
-export { CommunicationsClient, type CommunicationsClientOptions, type CreateCallOptions } from './CommunicationsClient';
+export {
+  CommunicationsClient,
+  joinMeetingIdMeetingInfo,
+  type CommunicationsClientOptions,
+  type CreateCallOptions,
+  type JoinMeetingOptions,
+  type OnlineMeetingRequest,
+} from './CommunicationsClient';
 export { Call, type AnswerOptions, type RedirectOptions, type RecordResponseOptions, type ParticipantsChange } from './Call';
 export { Participant } from './Participant';
 export { WebhookReceiver, type WebhookRejection } from './WebhookReceiver';

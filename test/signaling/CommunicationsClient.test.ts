@@ -1,4 +1,5 @@
 import { strict as assert } from 'assert';
+import { randomUUID } from 'crypto';
 import type { ToneInfo } from '@microsoft/microsoft-graph-types';
 import { CommunicationsError, mediaPrompt, type Call, type MediaConfig, type ParticipantsChange } from '../../src/signaling';
 import { APP_HOSTED, SERVICE_HOSTED, eventually, graphAuth, startBot, startStack, user, verifyTokens, type Stack } from '../service/harness';
@@ -260,11 +261,8 @@ describe('CommunicationsClient against the local service', () => {
     const group = await client.createCall({ targets: [user('Jo'), user('Kim')], mediaConfig: SERVICE_HOSTED });
     await eventually(() => group.participants.size === 3, 'Jo, Kim and the bot');
 
-    const meeting = await client.joinMeeting({
-      chatInfo: { threadId: '19:meeting_test@thread.v2', messageId: '0' },
-      meetingInfo: { '@odata.type': '#microsoft.graph.joinMeetingIdMeetingInfo', joinMeetingId: '123 456 789', passcode: null },
-      mediaConfig: APP_HOSTED,
-    });
+    const online = await client.createOnlineMeeting(randomUUID(), { subject: 'Planning' });
+    const meeting = await client.joinMeeting({ meeting: online, mediaConfig: APP_HOSTED });
     assert.equal(meeting.state, 'established');
     assert.equal((await meeting.refresh()).state, 'established');
 

@@ -11,6 +11,7 @@ export const GRAPH_APP_ROLES = [
   'Calls.JoinGroupCall.All',
   'Calls.JoinGroupCallAsGuest.All',
   'Calls.AccessMedia.All',
+  'OnlineMeetings.Read.All',
   'OnlineMeetings.ReadWrite.All',
 ] as const;
 
@@ -61,7 +62,10 @@ export function rolesToAnswer(body: Body): RoleRequirement[] {
 export const ROLES_TO_INVITE: RoleRequirement[] = [{ anyOf: ['Calls.InitiateGroupCall.All'] }];
 export const ROLES_TO_TRANSFER: RoleRequirement[] = [{ anyOf: ['Calls.Initiate.All'] }];
 export const ROLES_TO_REDIRECT: RoleRequirement[] = [{ anyOf: ['Calls.Initiate.All'] }];
-export const ROLES_FOR_ONLINE_MEETINGS: RoleRequirement[] = [{ anyOf: ['OnlineMeetings.ReadWrite.All'] }];
+/** Creating an online meeting (create, createOrGet). */
+export const ROLES_TO_CREATE_ONLINE_MEETINGS: RoleRequirement[] = [{ anyOf: ['OnlineMeetings.ReadWrite.All'] }];
+/** Reading one (get, find by join URL or meeting id). */
+export const ROLES_TO_READ_ONLINE_MEETINGS: RoleRequirement[] = [{ anyOf: ['OnlineMeetings.Read.All', 'OnlineMeetings.ReadWrite.All'] }];
 
 /** The first requirement `roles` does not meet, or undefined when all are met. */
 export function unmet(requirements: readonly RoleRequirement[], roles: readonly string[]): RoleRequirement | undefined {

@@ -1,6 +1,8 @@
 import { AccessTokenError, type Caller } from '../auth/Authority';
 import {
+  ROLES_TO_CREATE_ONLINE_MEETINGS,
   ROLES_TO_INVITE,
+  ROLES_TO_READ_ONLINE_MEETINGS,
   ROLES_TO_REDIRECT,
   ROLES_TO_TRANSFER,
   rolesToAnswer,
@@ -114,6 +116,33 @@ export function graphRoutes(service: CommunicationsService): Router {
     service.removeParticipant(ctx.params.id, ctx.params.participantId);
     sendEmpty(ctx.res, 204);
   });
+
+  // Online meetings, organized by a user: an app acts for the user the path names.
+  const meetings = '/users/{userId}/onlineMeetings';
+  const readMeetings = (ctx: RouteContext) => service.authority.require(caller(ctx), ROLES_TO_READ_ONLINE_MEETINGS, 'read online meetings');
+  r.add('POST', `${meetings}/createOrGet`, async (ctx) => {
+    const { meeting, created } = service.onlineMeetings.createOrGet(ctx.params.userId, await body(ctx, () => ROLES_TO_CREATE_ONLINE_MEETINGS, 'create online meetings'));
+    sendJson(ctx.res, created ? 201 : 200, meeting);
+  });
+  r.add('POST', meetings, async (ctx) => {
+    sendJson(ctx.res, 201, service.onlineMeetings.create(ctx.params.userId, await body(ctx, () => ROLES_TO_CREATE_ONLINE_MEETINGS, 'create online meetings')));
+  });
+  r.add('GET', meetings, (ctx) => {
+    readMeetings(ctx);
+    sendJson(ctx.res, 200, { value: service.onlineMeetings.find(ctx.params.userId, ctx.url.searchParams.get('$filter')) });
+  });
+  r.add('GET', `${meetings}/{meetingId}`, (ctx) => {
+    readMeetings(ctx);
+    sendJson(ctx.res, 200, service.onlineMeetings.get(ctx.params.userId, ctx.params.meetingId));
+  });
+  // /me is the signed-in user, and an app's token has none.
+  const delegatedOnly = () => {
+    throw GraphHttpError.badRequest('/me request is only valid with delegated authentication flow.');
+  };
+  for (const method of ['GET', 'POST']) {
+    r.add(method, '/me/onlineMeetings', delegatedOnly);
+    r.add(method, '/me/onlineMeetings/{rest}', delegatedOnly);
+  }
   return r;
 }
 
