@@ -1,8 +1,8 @@
 import type { CallRoute, InvitationParticipantInfo, ParticipantInfo, ResultInfo } from '@microsoft/microsoft-graph-types';
 import type { CallRuntime } from './CallRuntime';
 import { targetDisplayName } from './Directory';
-import { GraphHttpError } from './http/GraphHttpError';
-import * as v from './http/validate';
+import { GraphError } from './model/GraphError';
+import * as v from './model/validate';
 import { ServiceCall, type CallKind, type MediaConfigJson } from './model/ServiceCall';
 import { participantToGraph } from './model/ServiceParticipant';
 import type { OnlineMeetings } from './OnlineMeetings';
@@ -35,7 +35,7 @@ export class CallActions {
     const source = v.object(body, 'source', 'participantInfo') as ParticipantInfo | undefined;
     const appId = (source?.identity?.application?.id ?? appIdHint) || undefined;
     if (!appId) {
-      throw GraphHttpError.badRequest(`'source.identity.application.id' is required (the application id of the calling bot)`);
+      throw GraphError.badRequest(`'source.identity.application.id' is required (the application id of the calling bot)`);
     }
     let chatInfo = v.object(body, 'chatInfo', 'chatInfo');
     let meetingInfo = v.object(body, 'meetingInfo', 'organizerMeetingInfo', 'joinMeetingIdMeetingInfo', 'tokenMeetingInfo', 'meetingInfo');
@@ -45,7 +45,7 @@ export class CallActions {
     let refused: ResultInfo | undefined;
     if (chatInfo || meetingInfo) {
       kind = 'meeting';
-      if (!meetingInfo) throw GraphHttpError.badRequest(`'meetingInfo' is required to join a meeting`);
+      if (!meetingInfo) throw GraphError.badRequest(`'meetingInfo' is required to join a meeting`);
       const type = String(meetingInfo['@odata.type'] ?? '').replace(/^#/, '').toLowerCase();
       if (type === 'microsoft.graph.joinmeetingidmeetinginfo') {
         const joined = this.meetings.join(v.requireString(meetingInfo, 'joinMeetingId'), v.optionalString(meetingInfo, 'passcode', 256));
@@ -53,7 +53,7 @@ export class CallActions {
         else chatInfo = { '@odata.type': '#microsoft.graph.chatInfo', ...joined.chatInfo };
         meetingInfo = { ...meetingInfo, passcode: null }; // the passcode is not shown back
       } else if (!chatInfo || typeof chatInfo.threadId !== 'string' || chatInfo.threadId.length === 0) {
-        throw GraphHttpError.badRequest(`'chatInfo.threadId' is required to join a meeting`);
+        throw GraphError.badRequest(`'chatInfo.threadId' is required to join a meeting`);
       }
     } else {
       targets = v.invitationTargets(body.targets, 'targets', 25);
@@ -134,7 +134,7 @@ export class CallActions {
     try {
       this.rt.bridge.checkMediaConfig(config);
     } catch (err) {
-      throw GraphHttpError.badRequest(`'mediaConfig' cannot be used: ${(err as Error).message}`);
+      throw GraphError.badRequest(`'mediaConfig' cannot be used: ${(err as Error).message}`);
     }
   }
 
@@ -213,7 +213,7 @@ export class CallActions {
     const target = v.invitationTarget(body.transferTarget, 'transferTarget');
     const transferee = v.object(body, 'transferee', 'participantInfo') as ParticipantInfo | undefined;
     if (transferee) v.identitySet(transferee.identity, 'transferee.identity');
-    if (call.remoteParticipants.length === 0) throw GraphHttpError.conflict('transfer needs another party in the call');
+    if (call.remoteParticipants.length === 0) throw GraphError.conflict('transfer needs another party in the call');
     call.transition('transferring');
     call.resultInfo = undefined;
     this.rt.notifyCall(call, 'updated');

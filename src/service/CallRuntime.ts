@@ -2,7 +2,7 @@ import type { IdentitySet, Modality, ParticipantInfo, ResultInfo } from '@micros
 import { randomUUID } from 'crypto';
 import type { EventEmitter } from 'events';
 import type { Directory } from './Directory';
-import { GraphHttpError } from './http/GraphHttpError';
+import { GraphError } from './model/GraphError';
 import type { MediaBridge } from './MediaBridge';
 import { assertActionAllowed, type CallAction } from './model/callState';
 import type { ServiceCall } from './model/ServiceCall';
@@ -52,7 +52,7 @@ export class CallRuntime {
   /** A live call, or the 404 Graph answers for unknown and ended calls. */
   call(callId: string): ServiceCall {
     const call = this.calls.get(callId);
-    if (!call) throw GraphHttpError.notFound(`call '${callId}' was not found`);
+    if (!call) throw GraphError.notFound(`call '${callId}' was not found`);
     return call;
   }
 
@@ -77,7 +77,7 @@ export class CallRuntime {
 
   participant(call: ServiceCall, participantId: string): ServiceParticipant {
     const p = call.participants.get(participantId);
-    if (!p) throw GraphHttpError.notFound(`participant '${participantId}' was not found in call '${call.id}'`);
+    if (!p) throw GraphError.notFound(`participant '${participantId}' was not found in call '${call.id}'`);
     return p;
   }
 

@@ -1,5 +1,5 @@
 import { CallStats, type CallStatsSeries } from './console/CallStats';
-import { GraphHttpError } from './http/GraphHttpError';
+import { GraphError } from './model/GraphError';
 import { contentSharingSessionToGraph } from './notifications/payloads';
 import { CallTimeline } from './console/CallTimeline';
 import type { Participant } from '@microsoft/microsoft-graph-types';
@@ -54,7 +54,7 @@ type Body = Record<string, unknown>;
  * operations, signed notifications), and the other side of each call (people and bots that
  * call, answer, press keys, hold and hang up). The HTTP layer (graphRoutes, adminRoutes) only
  * parses and maps onto these methods; conference media plugs in through the MediaBridge.
- * Methods throw GraphHttpError for what Graph answers with an error (400/404/409).
+ * Methods throw GraphError for what Graph answers with an error (400/404/409).
  *
  * Events: 'warning' (Error from a media hook or a timer), 'callTerminated' (ServiceCall),
  * 'tone' ({ callId, digit, tone, heardInMedia }), and the dispatcher's as 'notificationDelivered',
@@ -164,7 +164,7 @@ export class CommunicationsService extends EventEmitter {
     [...this.rt.call(callId).contentSharing.values()].map(contentSharingSessionToGraph);
   contentSharingSession = (callId: string, sessionId: string): { '@odata.type': string; id: string } => {
     const found = [...this.rt.call(callId).contentSharing.values()].find((id) => id === sessionId);
-    if (!found) throw GraphHttpError.notFound(`content sharing session '${sessionId}' was not found`);
+    if (!found) throw GraphError.notFound(`content sharing session '${sessionId}' was not found`);
     return contentSharingSessionToGraph(found);
   };
   getParticipant = (callId: string, participantId: string): Participant => this.inCall.getParticipant(callId, participantId);
@@ -186,14 +186,14 @@ export class CommunicationsService extends EventEmitter {
   /** The console's plots of a call: participants sampled now, with the bot's reports so far. */
   callStats = (callId: string): CallStatsSeries => {
     const call = this.findCall(callId);
-    if (!call) throw GraphHttpError.notFound(`call '${callId}' was not found`);
+    if (!call) throw GraphError.notFound(`call '${callId}' was not found`);
     if (call.isLive) this.stats.sampleParticipants(call.id, this.rt.bridge.participantCounters?.(call.toGraph()));
     return this.stats.of(call.id);
   };
   /** A bot's per-socket figures for a call (MediaSession.reportTo); a malformed report is a 400. */
   reportBotStats = (callId: string, body: Body): void => {
     const call = this.findCall(callId);
-    if (!call) throw GraphHttpError.notFound(`call '${callId}' was not found`);
+    if (!call) throw GraphError.notFound(`call '${callId}' was not found`);
     this.stats.addBotReport(call.id, body);
   };
   /** A person joins a call in progress from a browser; returns the participant and the answer to its offer. */

@@ -1,8 +1,8 @@
 import type { Participant, ScreenSharingRole } from '@microsoft/microsoft-graph-types';
 import type { CallRuntime } from './CallRuntime';
 import { targetDisplayName } from './Directory';
-import { GraphHttpError } from './http/GraphHttpError';
-import * as v from './http/validate';
+import { GraphError } from './model/GraphError';
+import * as v from './model/validate';
 import type { ServiceCall } from './model/ServiceCall';
 import { RESULTS, type ServiceOperation } from './model/ServiceOperation';
 import { participantToGraph, type ServiceParticipant } from './model/ServiceParticipant';
@@ -43,10 +43,10 @@ export class InCallActions {
     const role = v.enumValue(body, 'role', ['viewer', 'sharer'] as const, true);
     // Graph shares a bot's screen only into group calls and meetings, and only from media the bot hosts.
     if (call.mediaHosting !== 'app') {
-      throw GraphHttpError.badRequest('changeScreenSharingRole is supported only for calls with app-hosted media');
+      throw GraphError.badRequest('changeScreenSharingRole is supported only for calls with app-hosted media');
     }
     if (call.kind === 'peerToPeer') {
-      throw GraphHttpError.badRequest('changeScreenSharingRole is supported only for group calls and meetings, not peer-to-peer calls');
+      throw GraphError.badRequest('changeScreenSharingRole is supported only for group calls and meetings, not peer-to-peer calls');
     }
     call.screenSharingRole = role;
     const bot = this.rt.addBotParticipant(call);
@@ -64,7 +64,7 @@ export class InCallActions {
   updateMetadata(callId: string, body: Record<string, unknown>): ServiceOperation {
     const call = this.rt.guarded(callId, 'updateMetadata');
     const metadata = body.metadata;
-    if (typeof metadata !== 'string') throw GraphHttpError.badRequest(`'metadata' is required and must be a string`);
+    if (typeof metadata !== 'string') throw GraphError.badRequest(`'metadata' is required and must be a string`);
     const op = this.rt.runningOperation(call, 'commsOperation', v.clientContext(body));
     this.rt.later(call, 0, () => {
       this.rt.addBotParticipant(call).metadata = metadata;
@@ -77,7 +77,7 @@ export class InCallActions {
   /** GET /calls/{id}/operations/{opId} */
   operation(callId: string, operationId: string): ServiceOperation {
     const op = this.rt.call(callId).operations.get(operationId);
-    if (!op) throw GraphHttpError.notFound(`operation '${operationId}' was not found in call '${callId}'`);
+    if (!op) throw GraphError.notFound(`operation '${operationId}' was not found in call '${callId}'`);
     return op;
   }
 
@@ -149,7 +149,7 @@ export class InCallActions {
   removeParticipant(callId: string, participantId: string): void {
     const call = this.rt.guarded(callId, 'removeParticipant');
     if (participantId === call.myParticipantId) {
-      throw GraphHttpError.badRequest('the bot cannot remove itself; DELETE the call to leave it');
+      throw GraphError.badRequest('the bot cannot remove itself; DELETE the call to leave it');
     }
     this.rt.participant(call, participantId);
     this.rt.later(call, 0, () => this.rt.partyLeft(call, participantId));

@@ -5,8 +5,8 @@ import * as os from 'os';
 import * as path from 'path';
 import { readWavInfo } from '../media/audioFiles';
 import type { CallRuntime } from './CallRuntime';
-import { GraphHttpError } from './http/GraphHttpError';
-import * as v from './http/validate';
+import { GraphError } from './model/GraphError';
+import * as v from './model/validate';
 import { TONE_BY_DIGIT, type RecordCompletionReason, type RecordOptions, type RecordResult } from './MediaBridge';
 import { MediaQueue, type MediaOutcome } from './MediaQueue';
 import { RESULTS, type ServiceOperation } from './model/ServiceOperation';
@@ -53,7 +53,7 @@ export class MediaActions {
     try {
       info = readWavInfo(wav);
     } catch (err) {
-      throw GraphHttpError.badRequest((err as Error).message);
+      throw GraphError.badRequest((err as Error).message);
     }
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'callmedia-played-'));
     const file = path.join(dir, 'prompt.wav');
@@ -94,7 +94,7 @@ export class MediaActions {
     const call = this.rt.guarded(callId, 'recordResponse');
     const stopTones = v.stringArray(body, 'stopTones') ?? [];
     for (const t of stopTones) {
-      if (!(t in TONE_BY_DIGIT)) throw GraphHttpError.badRequest(`'stopTones' has '${t}'; allowed: 0-9, *, #, A-D`);
+      if (!(t in TONE_BY_DIGIT)) throw GraphError.badRequest(`'stopTones' has '${t}'; allowed: 0-9, *, #, A-D`);
     }
     const options: RecordOptions = {
       prompts: v.prompts(body.prompts, 'prompts', { required: false, max: 1 }),

@@ -1,7 +1,7 @@
 import type { ChatInfo, MeetingParticipantInfo, OnlineMeeting, ResultInfo } from '@microsoft/microsoft-graph-types';
 import { randomBytes, randomInt, randomUUID } from 'crypto';
-import { GraphHttpError } from './http/GraphHttpError';
-import * as v from './http/validate';
+import { GraphError } from './model/GraphError';
+import * as v from './model/validate';
 
 type Body = Record<string, unknown>;
 
@@ -60,7 +60,7 @@ export class OnlineMeetings {
    */
   createOrGet(organizerId: string, body: Body): { meeting: OnlineMeeting; created: boolean } {
     const externalId = v.requireString(body, 'externalId');
-    if (externalId.length > 256) throw GraphHttpError.badRequest(`'externalId' must be at most 256 characters`);
+    if (externalId.length > 256) throw GraphError.badRequest(`'externalId' must be at most 256 characters`);
     const existing = this.byExternalId.get(externalKey(organizerId, externalId));
     if (existing) return { meeting: this.toGraph(existing), created: false };
     return { meeting: this.toGraph(this.add(organizerId, body, externalId)), created: true };
@@ -69,7 +69,7 @@ export class OnlineMeetings {
   /** GET /users/{userId}/onlineMeetings/{meetingId}: only the organizer's own. */
   get(organizerId: string, meetingId: string): OnlineMeeting {
     const m = this.byId.get(meetingId);
-    if (!m || m.organizerId !== organizerId) throw GraphHttpError.notFound(`The online meeting '${meetingId}' was not found.`);
+    if (!m || m.organizerId !== organizerId) throw GraphError.notFound(`The online meeting '${meetingId}' was not found.`);
     return this.toGraph(m);
   }
 
@@ -80,7 +80,7 @@ export class OnlineMeetings {
   find(organizerId: string, filter: string | null): OnlineMeeting[] {
     const m = /^\s*(joinWebUrl|joinMeetingIdSettings\/joinMeetingId)\s+eq\s+'((?:[^']|'')*)'\s*$/i.exec(filter ?? '');
     if (!m) {
-      throw GraphHttpError.badRequest(`Listing online meetings needs $filter=JoinWebUrl eq '<url>' or $filter=joinMeetingIdSettings/joinMeetingId eq '<id>'.`);
+      throw GraphError.badRequest(`Listing online meetings needs $filter=JoinWebUrl eq '<url>' or $filter=joinMeetingIdSettings/joinMeetingId eq '<id>'.`);
     }
     const value = m[2].replace(/''/g, "'");
     const found = m[1].toLowerCase() === 'joinweburl'
@@ -218,24 +218,24 @@ function meetingTimes(body: Body): { start: string; end: string } {
     const s = v.optionalString(body, field, 64);
     if (s === undefined) return undefined;
     const t = Date.parse(s);
-    if (!Number.isFinite(t)) throw GraphHttpError.badRequest(`'${field}' must be a date and time (ISO 8601), not '${s}'`);
+    if (!Number.isFinite(t)) throw GraphError.badRequest(`'${field}' must be a date and time (ISO 8601), not '${s}'`);
     return t;
   };
   const startMs = time('startDateTime');
   const endMs = time('endDateTime');
   const start = startMs ?? (endMs !== undefined ? endMs - HOUR_MS : Date.now());
   const end = endMs ?? start + HOUR_MS;
-  if (end <= start) throw GraphHttpError.badRequest(`'endDateTime' must be after 'startDateTime'`);
+  if (end <= start) throw GraphError.badRequest(`'endDateTime' must be after 'startDateTime'`);
   return { start: new Date(start).toISOString(), end: new Date(end).toISOString() };
 }
 
 function attendeesOf(body: Body): MeetingParticipantInfo[] {
   const participants = v.object(body, 'participants', 'meetingParticipants');
   if (!participants || participants.attendees === undefined || participants.attendees === null) return [];
-  if (!Array.isArray(participants.attendees)) throw GraphHttpError.badRequest(`'participants.attendees' must be an array`);
-  if (participants.attendees.length > MAX_ATTENDEES) throw GraphHttpError.badRequest(`'participants.attendees' takes at most ${MAX_ATTENDEES}`);
+  if (!Array.isArray(participants.attendees)) throw GraphError.badRequest(`'participants.attendees' must be an array`);
+  if (participants.attendees.length > MAX_ATTENDEES) throw GraphError.badRequest(`'participants.attendees' takes at most ${MAX_ATTENDEES}`);
   return participants.attendees.map((a: unknown, i: number) => {
-    if (!a || typeof a !== 'object' || Array.isArray(a)) throw GraphHttpError.badRequest(`'participants.attendees[${i}]' must be an object`);
+    if (!a || typeof a !== 'object' || Array.isArray(a)) throw GraphError.badRequest(`'participants.attendees[${i}]' must be an object`);
     const entry = a as Body;
     const identity = v.identitySet(entry.identity, `participants.attendees[${i}].identity`);
     const role = v.enumValue(entry, 'role', ['attendee', 'presenter', 'producer', 'coorganizer'] as const, false) ?? 'attendee';

@@ -1,7 +1,7 @@
 import type { CallRoute, InvitationParticipantInfo, Modality, ParticipantInfo } from '@microsoft/microsoft-graph-types';
 import { randomUUID } from 'crypto';
 import type { CallRuntime } from './CallRuntime';
-import { GraphHttpError } from './http/GraphHttpError';
+import { GraphError } from './model/GraphError';
 import { TONE_BY_DIGIT } from './MediaBridge';
 import type { MediaActions } from './MediaActions';
 import { ServiceCall } from './model/ServiceCall';
@@ -44,7 +44,7 @@ export class RemoteParties {
     const bot = this.rt.directory.bot(request.toAppId);
     const callbackUri = request.callbackUri ?? bot?.callbackUri;
     if (!callbackUri) {
-      throw GraphHttpError.badRequest(`bot '${request.toAppId}' is not registered; register it or give 'callbackUri'`);
+      throw GraphError.badRequest(`bot '${request.toAppId}' is not registered; register it or give 'callbackUri'`);
     }
     const modalities = request.modalities ?? ['audio', 'video'];
     const source = partyInfo(request.from);
@@ -91,14 +91,14 @@ export class RemoteParties {
   joinFromBrowser(callId: string, displayName: string, offerSdp: string): { participant: ServiceParticipant; sdp: string } {
     const call = this.rt.guarded(callId, 'invite');
     const bridge = this.rt.bridge;
-    if (!bridge.acceptBrowser) throw GraphHttpError.badRequest('this service runs no conference media: start it with conference media to join from a browser');
+    if (!bridge.acceptBrowser) throw GraphError.badRequest('this service runs no conference media: start it with conference media to join from a browser');
     const participantId = randomUUID();
     let answer;
     try {
       answer = bridge.acceptBrowser(call.toGraph(), participantId, offerSdp);
     } catch (err) {
       const e = err as { code?: string; message?: string };
-      if (e.code === 'SDP_INVALID' || e.code === 'INVALID_ARGUMENT') throw GraphHttpError.badRequest(`the browser's offer cannot be used: ${e.message}`);
+      if (e.code === 'SDP_INVALID' || e.code === 'INVALID_ARGUMENT') throw GraphError.badRequest(`the browser's offer cannot be used: ${e.message}`);
       throw err;
     }
     try {
@@ -113,7 +113,7 @@ export class RemoteParties {
   /** A party leaves; a peer-to-peer call ends when the other side is gone. */
   dropParticipant(callId: string, participantId: string): void {
     const call = this.rt.call(callId);
-    if (participantId === call.myParticipantId) throw GraphHttpError.badRequest('the bot leaves by hanging up');
+    if (participantId === call.myParticipantId) throw GraphError.badRequest('the bot leaves by hanging up');
     this.rt.participant(call, participantId);
     this.rt.partyLeft(call, participantId);
   }
@@ -127,7 +127,7 @@ export class RemoteParties {
     const call = this.rt.guarded(callId, 'subscribeToTone');
     const tones = [...digits].map((d) => {
       const tone = TONE_BY_DIGIT[d];
-      if (!tone) throw GraphHttpError.badRequest(`'${d}' is not a DTMF tone; allowed: 0-9, *, #, A-D`);
+      if (!tone) throw GraphError.badRequest(`'${d}' is not a DTMF tone; allowed: 0-9, *, #, A-D`);
       return { digit: d, tone };
     });
     for (const { digit, tone } of tones) {
@@ -148,7 +148,7 @@ export class RemoteParties {
    */
   setMuted(callId: string, participantId: string, muted: boolean): void {
     const call = this.rt.call(callId);
-    if (participantId === call.myParticipantId) throw GraphHttpError.badRequest('the bot mutes itself through POST /communications/calls/{id}/mute');
+    if (participantId === call.myParticipantId) throw GraphError.badRequest('the bot mutes itself through POST /communications/calls/{id}/mute');
     const p = this.rt.participant(call, participantId);
     if (p.isMuted === muted) return;
     p.isMuted = muted;
@@ -169,7 +169,7 @@ export class RemoteParties {
     const call = this.rt.call(callId);
     const p = this.rt.participant(call, participantId);
     const stream = p.mediaStreams.find((s) => s.mediaType === 'videoBasedScreenSharing');
-    if (!stream) throw GraphHttpError.badRequest(`participant '${participantId}' joined without screen sharing`);
+    if (!stream) throw GraphError.badRequest(`participant '${participantId}' joined without screen sharing`);
     const direction = sharing ? 'sendOnly' : 'receiveOnly';
     if (stream.direction === direction) return;
     stream.direction = direction;
@@ -180,7 +180,7 @@ export class RemoteParties {
   setHold(callId: string, held: boolean): void {
     const call = this.rt.call(callId);
     const from = held ? 'established' : 'hold';
-    if (call.state !== from) throw GraphHttpError.conflict(`cannot ${held ? 'hold' : 'resume'} a call that is '${call.state}'`);
+    if (call.state !== from) throw GraphError.conflict(`cannot ${held ? 'hold' : 'resume'} a call that is '${call.state}'`);
     call.transition(held ? 'hold' : 'established');
     this.rt.notifyCall(call, 'updated');
     this.rt.hook('onHoldChanged', call.toGraph(), held);

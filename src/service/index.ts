@@ -14,7 +14,8 @@ export {
   type RecordCompletionReason,
 } from './MediaBridge';
 export { createListener as createServiceListener } from './http/createListener';
-export { GraphHttpError, type GraphErrorBody, type GraphErrorCode } from './http/GraphHttpError';
+export { GraphError, type GraphErrorCode } from './model/GraphError';
+export { type GraphErrorBody } from './http/responses';
 export { Directory, type BotEntry, type UserEntry, type AnswerBehavior } from './Directory';
 export { ServiceCall, type MediaConfigJson, type MediaHosting, type CallKind } from './model/ServiceCall';
 export type { ServiceParticipant } from './model/ServiceParticipant';

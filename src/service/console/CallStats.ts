@@ -1,5 +1,5 @@
 import type { SocketReport } from '../../media';
-import { GraphHttpError } from '../http/GraphHttpError';
+import { GraphError } from '../model/GraphError';
 import type { ParticipantCounters } from '../MediaBridge';
 
 /** A second of one bot socket, as the bot reported it (MediaSession.reportTo). */
@@ -54,7 +54,7 @@ export class CallStats {
   addBotReport(callId: string, body: Record<string, unknown>): void {
     const sockets = body.sockets;
     if (!Array.isArray(sockets) || sockets.length > SOCKETS_PER_REPORT) {
-      throw GraphHttpError.badRequest(`'sockets' must be an array of at most ${SOCKETS_PER_REPORT} socket reports`);
+      throw GraphError.badRequest(`'sockets' must be an array of at most ${SOCKETS_PER_REPORT} socket reports`);
     }
     const at = typeof body.at === 'number' && Number.isFinite(body.at) ? body.at : Date.now();
     const parsed = sockets.map((s, i) => socketReport(s, `sockets[${i}]`));
@@ -119,22 +119,22 @@ function push<T>(points: T[], point: T): void {
 }
 
 function socketReport(value: unknown, field: string): { socket: string; kind: BotSocketSeries['kind']; sourceId: number | null; point: Omit<BotSocketPoint, 'at'> } {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw GraphHttpError.badRequest(`'${field}' must be a socket report`);
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw GraphError.badRequest(`'${field}' must be a socket report`);
   const r = value as Record<string, unknown>;
   if (typeof r.socket !== 'string' || !/^(audio|vbss|video-\d{1,2})$/.test(r.socket)) {
-    throw GraphHttpError.badRequest(`'${field}.socket' must be 'audio', 'vbss' or 'video-N'`);
+    throw GraphError.badRequest(`'${field}.socket' must be 'audio', 'vbss' or 'video-N'`);
   }
   const kind = KINDS.find((k) => k === r.kind);
-  if (!kind) throw GraphHttpError.badRequest(`'${field}.kind' must be one of: ${KINDS.join(', ')}`);
+  if (!kind) throw GraphError.badRequest(`'${field}.kind' must be one of: ${KINDS.join(', ')}`);
   const point = {} as Omit<BotSocketPoint, 'at'>;
   for (const f of FIGURES) {
     const n = r[f];
-    if (typeof n !== 'number' || !Number.isFinite(n) || n < 0) throw GraphHttpError.badRequest(`'${field}.${f}' must be a number ≥ 0`);
+    if (typeof n !== 'number' || !Number.isFinite(n) || n < 0) throw GraphError.badRequest(`'${field}.${f}' must be a number ≥ 0`);
     point[f] = n;
   }
   const sourceId = r.sourceId === undefined || r.sourceId === null ? null : r.sourceId;
   if (sourceId !== null && (typeof sourceId !== 'number' || !Number.isInteger(sourceId) || sourceId < 0)) {
-    throw GraphHttpError.badRequest(`'${field}.sourceId' must be a source id`);
+    throw GraphError.badRequest(`'${field}.sourceId' must be a source id`);
   }
   return { socket: r.socket, kind, sourceId, point };
 }

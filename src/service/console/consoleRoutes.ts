@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { GraphHttpError } from '../http/GraphHttpError';
+import { GraphError } from '../model/GraphError';
 import { Router } from '../http/Router';
 
 /** The page's files: plain ES modules and CSS, served as they are (no build step). */
@@ -48,7 +48,7 @@ export function consoleRoutes(): Router {
   const dir = consolePageDirectory();
   const serve = (name: string) => (ctx: { res: import('http').ServerResponse }) => {
     const type = ASSETS[name];
-    if (!type) throw GraphHttpError.notFound(`no console asset '${name}'`);
+    if (!type) throw GraphError.notFound(`no console asset '${name}'`);
     const body = fs.readFileSync(path.join(dir, name));
     ctx.res.writeHead(200, { 'Content-Type': type, 'Content-Length': body.length, 'Cache-Control': 'no-cache' });
     ctx.res.end(body);
@@ -60,7 +60,7 @@ export function consoleRoutes(): Router {
     const file = ctx.params.file;
     const type = file.endsWith('.wasm') ? 'application/wasm' : file.endsWith('.js') ? 'text/javascript; charset=utf-8' : undefined;
     const full = dir && type && /^[\w.-]+$/.test(file) ? path.join(dir, file) : undefined;
-    if (!full || !fs.existsSync(full)) throw GraphHttpError.notFound(`no console asset '${ctx.params.pkg}/${file}'`);
+    if (!full || !fs.existsSync(full)) throw GraphError.notFound(`no console asset '${ctx.params.pkg}/${file}'`);
     const body = fs.readFileSync(full);
     ctx.res.writeHead(200, { 'Content-Type': type as string, 'Content-Length': body.length, 'Cache-Control': 'max-age=3600' });
     ctx.res.end(body);

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'http';
 import type { Caller } from '../auth/Authority';
-import { GraphHttpError } from './GraphHttpError';
+import { GraphError } from '../model/GraphError';
 
 export interface RouteContext {
   req: IncomingMessage;
@@ -84,6 +84,6 @@ function literalMatches(pattern: string, part: string, last: boolean): boolean {
   return given === p || (last && given === `microsoft.graph.${p}`);
 }
 
-export function methodNotAllowed(method: string, path: string): GraphHttpError {
-  return new GraphHttpError(405, 'notSupported', `method ${method} is not supported on ${path}`);
+export function methodNotAllowed(method: string, path: string): GraphError {
+  return new GraphError(405, 'notSupported', `method ${method} is not supported on ${path}`);
 }

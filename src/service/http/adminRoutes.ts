@@ -7,9 +7,10 @@ import { readBody, readJsonObject } from './body';
 /** A prompt a person plays into a call: a few minutes of 16 kHz mono WAV at most. */
 const MAX_PROMPT_BYTES = 16 << 20;
 import { AppRegistrationError } from '../auth/AppRegistry';
-import { GraphHttpError, sendEmpty, sendJson } from './GraphHttpError';
+import { GraphError } from '../model/GraphError';
+import { sendEmpty, sendJson } from './responses';
 import { Router } from './Router';
-import * as v from './validate';
+import * as v from '../model/validate';
 
 /**
  * The admin API: the other side of calls, for tests, the demo and the CLI. Documented in
@@ -34,19 +35,19 @@ export function adminRoutes(service: CommunicationsService): Router {
     try {
       return fn();
     } catch (err) {
-      if (err instanceof AppRegistrationError) throw GraphHttpError.badRequest(err.message);
+      if (err instanceof AppRegistrationError) throw GraphError.badRequest(err.message);
       throw err;
     }
   };
   const optionalRoles = (body: Record<string, unknown>): string[] | undefined => {
     const roles = body.roles;
-    if (roles !== undefined && !(Array.isArray(roles) && roles.every((x) => typeof x === 'string'))) throw GraphHttpError.badRequest(`'roles' must be an array of permission names`);
+    if (roles !== undefined && !(Array.isArray(roles) && roles.every((x) => typeof x === 'string'))) throw GraphError.badRequest(`'roles' must be an array of permission names`);
     return roles as string[] | undefined;
   };
   r.add('POST', '/admin/apps', async (ctx) => {
     const body = await readJsonObject(ctx.req);
     const appId = v.optionalString(body, 'appId');
-    if (appId !== undefined && apps.get(appId)) throw GraphHttpError.conflict(`app '${appId}' is already registered`);
+    if (appId !== undefined && apps.get(appId)) throw GraphError.conflict(`app '${appId}' is already registered`);
     const roles = optionalRoles(body);
     const secret = v.optionalString(body, 'secret');
     const app = registration(() =>
@@ -58,18 +59,18 @@ export function adminRoutes(service: CommunicationsService): Router {
   r.add('GET', '/admin/apps', (ctx) => sendJson(ctx.res, 200, { value: apps.list() }));
   r.add('GET', '/admin/apps/{appId}', (ctx) => {
     const app = apps.get(ctx.params.appId);
-    if (!app) throw GraphHttpError.notFound(`app '${ctx.params.appId}' is not registered`);
+    if (!app) throw GraphError.notFound(`app '${ctx.params.appId}' is not registered`);
     sendJson(ctx.res, 200, app);
   });
   r.add('PATCH', '/admin/apps/{appId}', async (ctx) => {
     const body = await readJsonObject(ctx.req);
     const roles = optionalRoles(body);
     const app = registration(() => apps.update(ctx.params.appId, { roles, displayName: v.optionalString(body, 'displayName') }));
-    if (!app) throw GraphHttpError.notFound(`app '${ctx.params.appId}' is not registered`);
+    if (!app) throw GraphError.notFound(`app '${ctx.params.appId}' is not registered`);
     sendJson(ctx.res, 200, app);
   });
   r.add('DELETE', '/admin/apps/{appId}', (ctx) => {
-    if (!apps.remove(ctx.params.appId)) throw GraphHttpError.notFound(`app '${ctx.params.appId}' is not registered`);
+    if (!apps.remove(ctx.params.appId)) throw GraphError.notFound(`app '${ctx.params.appId}' is not registered`);
     sendEmpty(ctx.res, 204);
   });
 
@@ -86,7 +87,7 @@ export function adminRoutes(service: CommunicationsService): Router {
   r.add('POST', '/admin/calls/incoming', async (ctx) => {
     const body = await readJsonObject(ctx.req);
     const others = body.others;
-    if (others !== undefined && !Array.isArray(others)) throw GraphHttpError.badRequest(`'others' must be an array of parties`);
+    if (others !== undefined && !Array.isArray(others)) throw GraphError.badRequest(`'others' must be an array of parties`);
     const call = service.placeIncomingCall({
       from: party(body.from, 'from'),
       toAppId: v.requireString(body, 'toAppId'),
@@ -105,13 +106,13 @@ export function adminRoutes(service: CommunicationsService): Router {
 
   r.add('GET', '/admin/calls/{id}', (ctx) => {
     const call = service.findCall(ctx.params.id);
-    if (!call) throw GraphHttpError.notFound(`call '${ctx.params.id}' was not found`);
+    if (!call) throw GraphError.notFound(`call '${ctx.params.id}' was not found`);
     sendJson(ctx.res, 200, { ...summary(service, call), call: call.toGraph(), participants: call.rosterToGraph(), speakers: service.speakers(call.id) ?? null });
   });
 
   r.add('GET', '/admin/calls/{id}/timeline', (ctx) => {
     const call = service.findCall(ctx.params.id);
-    if (!call) throw GraphHttpError.notFound(`call '${ctx.params.id}' was not found`);
+    if (!call) throw GraphError.notFound(`call '${ctx.params.id}' was not found`);
     sendJson(ctx.res, 200, { stateHistory: call.stateHistory, value: service.timeline.of(call.id) });
   });
 
@@ -135,7 +136,7 @@ export function adminRoutes(service: CommunicationsService): Router {
   r.add('POST', '/admin/calls/{id}/prompts', async (ctx) => {
     const type = (ctx.req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
     if (type !== 'audio/wav' && type !== 'audio/wave' && type !== 'audio/x-wav') {
-      throw GraphHttpError.badRequest(`a prompt is posted as audio/wav (16-bit PCM), not '${type || 'nothing'}'`);
+      throw GraphError.badRequest(`a prompt is posted as audio/wav (16-bit PCM), not '${type || 'nothing'}'`);
     }
     const played = service.playIntoCall(ctx.params.id, await readBody(ctx.req, MAX_PROMPT_BYTES));
     sendJson(ctx.res, 202, played);
@@ -181,7 +182,7 @@ export function adminRoutes(service: CommunicationsService): Router {
 
 function party(value: unknown, field: string): RemoteParty {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    throw GraphHttpError.badRequest(`'${field}' is required: { displayName, id?, modalities?, sharing? }`);
+    throw GraphError.badRequest(`'${field}' is required: { displayName, id?, modalities?, sharing? }`);
   }
   const body = value as Record<string, unknown>;
   return {

@@ -2,7 +2,8 @@ import type { ServerResponse } from 'http';
 import { OAuthError } from '../auth/Authority';
 import type { CommunicationsService } from '../CommunicationsService';
 import { readBody } from './body';
-import { GraphHttpError, sendJson } from './GraphHttpError';
+import { GraphError } from '../model/GraphError';
+import { sendJson } from './responses';
 import type { Router } from './Router';
 
 /** A token request is a short form; anything larger is not one. */
@@ -16,7 +17,7 @@ export function addAuthorityRoutes(r: Router, service: CommunicationsService): v
   const authority = service.authority;
   const knownTenant = (tenant: string) => {
     if (!authority.tenants().has(tenant)) {
-      throw GraphHttpError.notFound(`tenant '${tenant}' is not known to this authority`);
+      throw GraphError.notFound(`tenant '${tenant}' is not known to this authority`);
     }
   };
   r.add('GET', '/{tenant}/v2.0/.well-known/openid-configuration', (ctx) => {

@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'http';
-import { GraphHttpError } from './GraphHttpError';
+import { GraphError } from '../model/GraphError';
 
 /** Bodies larger than this are refused: a Graph request body is a few kilobytes at most. */
 export const MAX_BODY_BYTES = 1 << 20;
@@ -15,7 +15,7 @@ export function readBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<
       if (size > limit) {
         failed = true;
         // Keep reading (and discarding) so the client sees our answer instead of a reset.
-        reject(new GraphHttpError(413, 'requestTooLarge', `request body exceeds ${limit} bytes`));
+        reject(new GraphError(413, 'requestTooLarge', `request body exceeds ${limit} bytes`));
         return;
       }
       chunks.push(chunk);
@@ -45,10 +45,10 @@ export async function readJsonObject(req: IncomingMessage, options: { jsonConten
   try {
     value = JSON.parse(text);
   } catch (err) {
-    throw new GraphHttpError(400, 'malformedRequest', `request body is not valid JSON: ${(err as Error).message}`);
+    throw new GraphError(400, 'malformedRequest', `request body is not valid JSON: ${(err as Error).message}`);
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    throw GraphHttpError.badRequest('request body must be a JSON object');
+    throw GraphError.badRequest('request body must be a JSON object');
   }
   return value as Record<string, unknown>;
 }
@@ -60,10 +60,10 @@ export async function readJsonObject(req: IncomingMessage, options: { jsonConten
  */
 function checkJsonContentType(header: string | undefined): void {
   if (header === undefined || header.trim() === '') {
-    throw new GraphHttpError(400, 'BadRequest', 'Write requests (excluding DELETE) must contain the Content-Type header declaration.');
+    throw new GraphError(400, 'BadRequest', 'Write requests (excluding DELETE) must contain the Content-Type header declaration.');
   }
   const mediaType = header.split(';')[0].trim().toLowerCase();
   if (mediaType !== 'application/json') {
-    throw new GraphHttpError(400, 'BadRequest', `Entity only allows writes with a JSON Content-Type header (got '${mediaType}').`);
+    throw new GraphError(400, 'BadRequest', `Entity only allows writes with a JSON Content-Type header (got '${mediaType}').`);
   }
 }

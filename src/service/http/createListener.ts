@@ -6,7 +6,8 @@ import { AccessTokenError, type Caller } from '../auth/Authority';
 import { adminRoutes } from './adminRoutes';
 import { addAuthorityRoutes } from './authorityRoutes';
 import { graphRoutes } from './graphRoutes';
-import { GraphHttpError, sendGraphError, sendJson } from './GraphHttpError';
+import { GraphError } from '../model/GraphError';
+import { sendGraphError, sendJson } from './responses';
 import { methodNotAllowed, Router } from './Router';
 
 const VERSIONS = ['v1.0', 'beta'];
@@ -33,7 +34,7 @@ export function createListener(service: CommunicationsService): RequestListener 
   wellKnown.add('GET', '/recordings/{id}', (ctx) => {
     const token = /^Bearer\s+(.+)$/i.exec(ctx.req.headers.authorization ?? '')?.[1];
     const rec = service.recording(ctx.params.id, token);
-    if (!rec) throw GraphHttpError.notFound(`recording '${ctx.params.id}' was not found (or the access token is wrong)`);
+    if (!rec) throw GraphError.notFound(`recording '${ctx.params.id}' was not found (or the access token is wrong)`);
     ctx.res.writeHead(200, { 'Content-Type': rec.contentType, 'Content-Length': rec.data.length });
     ctx.res.end(rec.data);
   });
@@ -50,11 +51,11 @@ export function createListener(service: CommunicationsService): RequestListener 
         return;
       }
       const e =
-        err instanceof GraphHttpError
+        err instanceof GraphError
           ? err
           : err instanceof AccessTokenError
-            ? new GraphHttpError(err.status, err.status === 401 ? 'InvalidAuthenticationToken' : 'accessDenied', err.message)
-            : new GraphHttpError(500, 'generalException', (err as Error)?.message ?? String(err));
+            ? new GraphError(err.status, err.status === 401 ? 'InvalidAuthenticationToken' : 'accessDenied', err.message)
+            : new GraphError(500, 'generalException', (err as Error)?.message ?? String(err));
       if (e.status >= 500) service.emit('warning', err);
       // Drain what is left of the body so the client reads our answer.
       req.resume();
@@ -88,8 +89,8 @@ export function createListener(service: CommunicationsService): RequestListener 
         if (!match) {
           const segment = path.split('/').filter(Boolean).pop() ?? '';
           throw version
-            ? GraphHttpError.badRequest(`Resource not found for the segment '${segment}'.`)
-            : GraphHttpError.notFound(`no resource at ${url.pathname}`);
+            ? GraphError.badRequest(`Resource not found for the segment '${segment}'.`)
+            : GraphError.notFound(`no resource at ${url.pathname}`);
         }
         return match.handler({ req, res, params: match.params, version, url, caller });
       };
@@ -114,7 +115,7 @@ function requestUrl(target: string | undefined): URL {
   } catch {
     // falls through to the refusal
   }
-  throw GraphHttpError.badRequest(`request target '${String(target).slice(0, 100)}' is not a path`);
+  throw GraphError.badRequest(`request target '${String(target).slice(0, 100)}' is not a path`);
 }
 
 function header(req: IncomingMessage, name: string): string | undefined {

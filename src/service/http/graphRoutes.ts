@@ -12,7 +12,8 @@ import {
 import type { CommunicationsService } from '../CommunicationsService';
 import { operationToGraph, type ServiceOperation } from '../model/ServiceOperation';
 import { readJsonObject } from './body';
-import { GraphHttpError, sendEmpty, sendJson } from './GraphHttpError';
+import { GraphError } from '../model/GraphError';
+import { sendEmpty, sendJson } from './responses';
 import { Router, type RouteContext, type RouteHandler } from './Router';
 
 /**
@@ -137,7 +138,7 @@ export function graphRoutes(service: CommunicationsService): Router {
   });
   // /me is the signed-in user, and an app's token has none.
   const delegatedOnly = () => {
-    throw GraphHttpError.badRequest('/me request is only valid with delegated authentication flow.');
+    throw GraphError.badRequest('/me request is only valid with delegated authentication flow.');
   };
   for (const method of ['GET', 'POST']) {
     r.add(method, '/me/onlineMeetings', delegatedOnly);
@@ -148,7 +149,7 @@ export function graphRoutes(service: CommunicationsService): Router {
 
 /** Graph has these only in beta; under v1.0 it does not know the segment. */
 function betaOnly(ctx: RouteContext, segment: string): void {
-  if (ctx.version !== 'beta') throw GraphHttpError.badRequest(`Resource not found for the segment '${segment}'.`);
+  if (ctx.version !== 'beta') throw GraphError.badRequest(`Resource not found for the segment '${segment}'.`);
 }
 
 function caller(ctx: RouteContext): Caller {

@@ -1,5 +1,5 @@
 import type { CallState } from '@microsoft/microsoft-graph-types';
-import { GraphHttpError } from '../http/GraphHttpError';
+import { GraphError } from './GraphError';
 
 /**
  * The call state machine the service runs:
@@ -78,7 +78,7 @@ const ALLOWED: Readonly<Record<CallAction, readonly CallState[]>> = {
 export function assertActionAllowed(action: CallAction, state: CallState): void {
   const allowed = ALLOWED[action];
   if (!allowed.includes(state)) {
-    throw GraphHttpError.conflict(
+    throw GraphError.conflict(
       `${action} is not allowed while the call is '${state}' (allowed in: ${allowed.join(', ')})`,
     );
   }

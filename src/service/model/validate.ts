@@ -1,6 +1,6 @@
 import type { IdentitySet, InvitationParticipantInfo, MediaPrompt, Modality } from '@microsoft/microsoft-graph-types';
-import type { MediaConfigJson } from '../model/ServiceCall';
-import { GraphHttpError } from './GraphHttpError';
+import type { MediaConfigJson } from './ServiceCall';
+import { GraphError } from './GraphError';
 
 /**
  * Checks for Graph request bodies. Each returns the typed value or throws the 400 that names
@@ -8,7 +8,7 @@ import { GraphHttpError } from './GraphHttpError';
  */
 type Body = Record<string, unknown>;
 
-const bad = (message: string) => GraphHttpError.badRequest(message);
+const bad = (message: string) => GraphError.badRequest(message);
 
 function isObject(v: unknown): v is Body {
   return v !== null && typeof v === 'object' && !Array.isArray(v);
@@ -110,7 +110,7 @@ export function odataType(value: unknown, field: string, ...names: string[]): vo
   const given = typeof t === 'string' ? t.replace(/^#/, '').toLowerCase() : '';
   if (names.some((n) => given === `microsoft.graph.${n.toLowerCase()}`)) return;
   const where = field ? `'${field}'` : 'the request body';
-  throw new GraphHttpError(400, 'BadRequest', `${where} has '@odata.type' ${JSON.stringify(t)}; expected ${names.map((n) => `'#microsoft.graph.${n}'`).join(' or ')}`);
+  throw new GraphError(400, 'BadRequest', `${where} has '@odata.type' ${JSON.stringify(t)}; expected ${names.map((n) => `'#microsoft.graph.${n}'`).join(' or ')}`);
 }
 
 export function requireCallbackUri(body: Body): string {
