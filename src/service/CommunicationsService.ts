@@ -1,8 +1,6 @@
 import { CallStats, type CallStatsSeries } from './console/CallStats';
 import { GraphError } from './model/GraphError';
-import { contentSharingSessionToGraph } from './notifications/payloads';
 import { CallTimeline } from './console/CallTimeline';
-import type { Participant } from '@microsoft/microsoft-graph-types';
 import { EventEmitter } from 'events';
 import { CallActions } from './CallActions';
 import { CallRuntime } from './CallRuntime';
@@ -12,7 +10,6 @@ import { MediaActions } from './MediaActions';
 import { OnlineMeetings } from './OnlineMeetings';
 import type { CallSpeakers, MediaBridge } from './MediaBridge';
 import type { ServiceCall } from './model/ServiceCall';
-import type { ServiceOperation } from './model/ServiceOperation';
 import type { ServiceParticipant } from './model/ServiceParticipant';
 import { DEFAULT_RETRY, NotificationDispatcher, type RetryPolicy } from './notifications/NotificationDispatcher';
 import { TokenIssuer } from './notifications/TokenIssuer';
@@ -52,9 +49,10 @@ type Body = Record<string, unknown>;
 /**
  * The local communications service: Graph's calls API as behaviour (state machine, rosters,
  * operations, signed notifications), and the other side of each call (people and bots that
- * call, answer, press keys, hold and hang up). The HTTP layer (graphRoutes, adminRoutes) only
- * parses and maps onto these methods; conference media plugs in through the MediaBridge.
- * Methods throw GraphError for what Graph answers with an error (400/404/409).
+ * call, answer, press keys, hold and hang up). Graph's routes call the action modules it holds
+ * (callActions, inCallActions, mediaActions, onlineMeetings) directly; the admin API drives the
+ * other side through its methods; conference media plugs in through the MediaBridge. Both
+ * throw GraphError for what Graph answers with an error (400/404/409).
  *
  * Events: 'warning' (Error from a media hook or a timer), 'callTerminated' (ServiceCall),
  * 'tone' ({ callId, digit, tone, heardInMedia }), and the dispatcher's as 'notificationDelivered',
@@ -68,9 +66,12 @@ export class CommunicationsService extends EventEmitter {
   /** A minute of each call's figures: the bot's sockets (reported) and the participants' media (sampled). */
   readonly stats = new CallStats();
   private readonly rt: CallRuntime;
-  private readonly calls: CallActions;
-  private readonly inCall: InCallActions;
-  private readonly media: MediaActions;
+  /** Graph's call-level actions (create, answer, reject, redirect, transfer, keepAlive, hang up). */
+  readonly callActions: CallActions;
+  /** Graph's in-call and participant actions (mute, invite, roles, metadata, operations, content sharing). */
+  readonly inCallActions: InCallActions;
+  /** Graph's media operations (playPrompt, recordResponse, subscribeToTone, cancelMediaProcessing) and recordings. */
+  readonly mediaActions: MediaActions;
   private readonly parties: RemoteParties;
 
   /** The OAuth authority: app registrations, the token endpoint, the checks on every request. */
@@ -101,10 +102,10 @@ export class CommunicationsService extends EventEmitter {
       tenantId: options.tenantId,
     });
     this.onlineMeetings = new OnlineMeetings(() => this.rt.baseUrl, tenant);
-    this.media = new MediaActions(this.rt);
-    this.parties = new RemoteParties(this.rt, this.media);
-    this.calls = new CallActions(this.rt, this.parties, this.onlineMeetings);
-    this.inCall = new InCallActions(this.rt);
+    this.mediaActions = new MediaActions(this.rt);
+    this.parties = new RemoteParties(this.rt, this.mediaActions);
+    this.callActions = new CallActions(this.rt, this.parties, this.onlineMeetings);
+    this.inCallActions = new InCallActions(this.rt);
   }
 
   static async create(options: CommunicationsServiceOptions = {}): Promise<CommunicationsService> {
@@ -132,46 +133,6 @@ export class CommunicationsService extends EventEmitter {
   findCall = (callId: string): ServiceCall | undefined => this.rt.findCall(callId);
   liveCalls = (): ServiceCall[] => this.rt.liveCalls();
   endedCalls = (): ServiceCall[] => this.rt.endedCalls();
-
-  // ── Graph: calls ──
-  createCall = (body: Body, appIdHint?: string): ServiceCall => this.calls.createCall(body, appIdHint);
-  answer = (callId: string, body: Body): void => this.calls.answer(callId, body);
-  reject = (callId: string, body: Body): void => this.calls.reject(callId, body);
-  redirect = (callId: string, body: Body): void => this.calls.redirect(callId, body);
-  transfer = (callId: string, body: Body): void => this.calls.transfer(callId, body);
-  keepAlive = (callId: string): void => this.calls.keepAlive(callId);
-  hangUp = (callId: string): void => this.calls.hangUp(callId);
-
-  // ── Graph: in-call actions ──
-  muteSelf = (callId: string, body: Body, muted: boolean): ServiceOperation => this.inCall.muteSelf(callId, body, muted);
-  updateRecordingStatus = (callId: string, body: Body): ServiceOperation => this.inCall.updateRecordingStatus(callId, body);
-  changeScreenSharingRole = (callId: string, body: Body): void => this.inCall.changeScreenSharingRole(callId, body);
-  updateMetadata = (callId: string, body: Body): ServiceOperation => this.inCall.updateMetadata(callId, body);
-  operation = (callId: string, operationId: string): ServiceOperation => this.inCall.operation(callId, operationId);
-  playPrompt = (callId: string, body: Body): ServiceOperation => this.media.playPrompt(callId, body);
-  /** A person plays a WAV file into a call (the console), beside the bot's own prompts. */
-  playIntoCall = (callId: string, wav: Buffer): { durationMs: number } => this.media.playIntoCall(callId, wav);
-  recordResponse = (callId: string, body: Body): ServiceOperation => this.media.recordResponse(callId, body);
-  subscribeToTone = (callId: string, body: Body): ServiceOperation => this.media.subscribeToTone(callId, body);
-  cancelMediaProcessing = (callId: string, body: Body): ServiceOperation => this.media.cancelMediaProcessing(callId, body);
-  /** The audio of a finished recordResponse, for the holder of its recordingAccessToken. */
-  recording = (operationId: string, token: string | undefined) => this.media.recording(operationId, token);
-
-  // ── Graph: participants ──
-  listParticipants = (callId: string): Participant[] => this.inCall.listParticipants(callId);
-  /** GET /calls/{id}/contentSharingSessions: who shares content now, one session each. */
-  contentSharingSessions = (callId: string): { '@odata.type': string; id: string }[] =>
-    [...this.rt.call(callId).contentSharing.values()].map(contentSharingSessionToGraph);
-  contentSharingSession = (callId: string, sessionId: string): { '@odata.type': string; id: string } => {
-    const found = [...this.rt.call(callId).contentSharing.values()].find((id) => id === sessionId);
-    if (!found) throw GraphError.notFound(`content sharing session '${sessionId}' was not found`);
-    return contentSharingSessionToGraph(found);
-  };
-  getParticipant = (callId: string, participantId: string): Participant => this.inCall.getParticipant(callId, participantId);
-  invite = (callId: string, body: Body): ServiceOperation => this.inCall.invite(callId, body);
-  muteAll = (callId: string, body: Body): ServiceOperation => this.inCall.muteAll(callId, body);
-  muteParticipant = (callId: string, participantId: string, body: Body): ServiceOperation => this.inCall.muteParticipant(callId, participantId, body);
-  removeParticipant = (callId: string, participantId: string): void => this.inCall.removeParticipant(callId, participantId);
 
   // ── the other side ──
   /** A party calls a bot: the bot gets an `incoming` call notification. */
@@ -217,7 +178,7 @@ export class CommunicationsService extends EventEmitter {
   /** Stops timers, media work and deliveries; live calls are left as they are. */
   close(): void {
     this.rt.close();
-    this.media.close();
+    this.mediaActions.close();
     this.dispatcher.close();
   }
 }

@@ -6,6 +6,7 @@ import * as v from './model/validate';
 import type { ServiceCall } from './model/ServiceCall';
 import { RESULTS, type ServiceOperation } from './model/ServiceOperation';
 import { participantToGraph, type ServiceParticipant } from './model/ServiceParticipant';
+import { contentSharingSessionToGraph } from './notifications/payloads';
 
 /**
  * Actions inside an established call: the bot's own mute, recording status, screen sharing
@@ -72,6 +73,18 @@ export class InCallActions {
       this.rt.finishOperation(call, op, 'completed', RESULTS.success);
     });
     return op;
+  }
+
+  /** GET /calls/{id}/contentSharingSessions: who shares content now, one session each. */
+  contentSharingSessions(callId: string): { '@odata.type': string; id: string }[] {
+    return [...this.rt.call(callId).contentSharing.values()].map(contentSharingSessionToGraph);
+  }
+
+  /** GET /calls/{id}/contentSharingSessions/{sessionId} */
+  contentSharingSession(callId: string, sessionId: string): { '@odata.type': string; id: string } {
+    const found = [...this.rt.call(callId).contentSharing.values()].find((id) => id === sessionId);
+    if (!found) throw GraphError.notFound(`content sharing session '${sessionId}' was not found`);
+    return contentSharingSessionToGraph(found);
   }
 
   /** GET /calls/{id}/operations/{opId} */

@@ -138,7 +138,7 @@ export function adminRoutes(service: CommunicationsService): Router {
     if (type !== 'audio/wav' && type !== 'audio/wave' && type !== 'audio/x-wav') {
       throw GraphError.badRequest(`a prompt is posted as audio/wav (16-bit PCM), not '${type || 'nothing'}'`);
     }
-    const played = service.playIntoCall(ctx.params.id, await readBody(ctx.req, MAX_PROMPT_BYTES));
+    const played = service.mediaActions.playIntoCall(ctx.params.id, await readBody(ctx.req, MAX_PROMPT_BYTES));
     sendJson(ctx.res, 202, played);
   });
 

@@ -33,7 +33,7 @@ export function createListener(service: CommunicationsService): RequestListener 
   addAuthorityRoutes(wellKnown, service);
   wellKnown.add('GET', '/recordings/{id}', (ctx) => {
     const token = /^Bearer\s+(.+)$/i.exec(ctx.req.headers.authorization ?? '')?.[1];
-    const rec = service.recording(ctx.params.id, token);
+    const rec = service.mediaActions.recording(ctx.params.id, token);
     if (!rec) throw GraphError.notFound(`recording '${ctx.params.id}' was not found (or the access token is wrong)`);
     ctx.res.writeHead(200, { 'Content-Type': rec.contentType, 'Content-Length': rec.data.length });
     ctx.res.end(rec.data);

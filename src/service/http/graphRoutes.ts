@@ -49,72 +49,72 @@ export function graphRoutes(service: CommunicationsService): Router {
     if (named !== undefined && named !== null && named !== caller(ctx).appId) {
       throw new AccessTokenError(403, `The call's source names application '${String(named)}', but the access token is for '${caller(ctx).appId}'.`);
     }
-    const created = service.createCall(b, caller(ctx).appId);
+    const created = service.callActions.createCall(b, caller(ctx).appId);
     sendJson(ctx.res, 201, created.toGraph(), { Location: `${service.baseUrl}/${ctx.version}${calls}/${created.id}` });
   });
   r.add('GET', call, (ctx) => sendJson(ctx.res, 200, service.call(ctx.params.id).toGraph()));
   r.add('DELETE', call, (ctx) => {
-    service.hangUp(ctx.params.id);
+    service.callActions.hangUp(ctx.params.id);
     sendEmpty(ctx.res, 204);
   });
 
   r.add('POST', `${call}/answer`, async (ctx) => {
-    service.answer(ctx.params.id, await body(ctx, rolesToAnswer, 'answer with app-hosted media'));
+    service.callActions.answer(ctx.params.id, await body(ctx, rolesToAnswer, 'answer with app-hosted media'));
     accepted(ctx);
   });
   r.add('POST', `${call}/reject`, async (ctx) => {
-    service.reject(ctx.params.id, await body(ctx));
+    service.callActions.reject(ctx.params.id, await body(ctx));
     accepted(ctx);
   });
   r.add('POST', `${call}/redirect`, async (ctx) => {
-    service.redirect(ctx.params.id, await body(ctx, () => ROLES_TO_REDIRECT, 'redirect a call'));
+    service.callActions.redirect(ctx.params.id, await body(ctx, () => ROLES_TO_REDIRECT, 'redirect a call'));
     accepted(ctx);
   });
   r.add('POST', `${call}/transfer`, async (ctx) => {
-    service.transfer(ctx.params.id, await body(ctx, () => ROLES_TO_TRANSFER, 'transfer a call'));
+    service.callActions.transfer(ctx.params.id, await body(ctx, () => ROLES_TO_TRANSFER, 'transfer a call'));
     accepted(ctx);
   });
   r.add('POST', `${call}/keepAlive`, async (ctx) => {
     await body(ctx);
-    service.keepAlive(ctx.params.id);
+    service.callActions.keepAlive(ctx.params.id);
     sendEmpty(ctx.res, 200);
   });
-  r.add('POST', `${call}/mute`, async (ctx) => operation(ctx, service.muteSelf(ctx.params.id, await body(ctx), true)));
-  r.add('POST', `${call}/unmute`, async (ctx) => operation(ctx, service.muteSelf(ctx.params.id, await body(ctx), false)));
-  r.add('POST', `${call}/updateRecordingStatus`, async (ctx) => operation(ctx, service.updateRecordingStatus(ctx.params.id, await body(ctx))));
+  r.add('POST', `${call}/mute`, async (ctx) => operation(ctx, service.inCallActions.muteSelf(ctx.params.id, await body(ctx), true)));
+  r.add('POST', `${call}/unmute`, async (ctx) => operation(ctx, service.inCallActions.muteSelf(ctx.params.id, await body(ctx), false)));
+  r.add('POST', `${call}/updateRecordingStatus`, async (ctx) => operation(ctx, service.inCallActions.updateRecordingStatus(ctx.params.id, await body(ctx))));
   r.add('POST', `${call}/changeScreenSharingRole`, async (ctx) => {
-    service.changeScreenSharingRole(ctx.params.id, await body(ctx));
+    service.inCallActions.changeScreenSharingRole(ctx.params.id, await body(ctx));
     accepted(ctx);
   });
-  r.add('POST', `${call}/playPrompt`, async (ctx) => operation(ctx, service.playPrompt(ctx.params.id, await body(ctx))));
-  r.add('POST', `${call}/recordResponse`, async (ctx) => operation(ctx, service.recordResponse(ctx.params.id, await body(ctx))));
-  r.add('POST', `${call}/record`, async (ctx) => operation(ctx, service.recordResponse(ctx.params.id, await body(ctx))));
-  r.add('POST', `${call}/subscribeToTone`, async (ctx) => operation(ctx, service.subscribeToTone(ctx.params.id, await body(ctx))));
-  r.add('POST', `${call}/cancelMediaProcessing`, async (ctx) => operation(ctx, service.cancelMediaProcessing(ctx.params.id, await body(ctx))));
+  r.add('POST', `${call}/playPrompt`, async (ctx) => operation(ctx, service.mediaActions.playPrompt(ctx.params.id, await body(ctx))));
+  r.add('POST', `${call}/recordResponse`, async (ctx) => operation(ctx, service.mediaActions.recordResponse(ctx.params.id, await body(ctx))));
+  r.add('POST', `${call}/record`, async (ctx) => operation(ctx, service.mediaActions.recordResponse(ctx.params.id, await body(ctx))));
+  r.add('POST', `${call}/subscribeToTone`, async (ctx) => operation(ctx, service.mediaActions.subscribeToTone(ctx.params.id, await body(ctx))));
+  r.add('POST', `${call}/cancelMediaProcessing`, async (ctx) => operation(ctx, service.mediaActions.cancelMediaProcessing(ctx.params.id, await body(ctx))));
   r.add('POST', `${call}/updateMetadata`, async (ctx) => {
     betaOnly(ctx, 'updateMetadata');
-    operation(ctx, service.updateMetadata(ctx.params.id, await body(ctx)), 202);
+    operation(ctx, service.inCallActions.updateMetadata(ctx.params.id, await body(ctx)), 202);
   });
   r.add('GET', `${call}/operations/{operationId}`, (ctx) =>
-    sendJson(ctx.res, 200, operationToGraph(service.operation(ctx.params.id, ctx.params.operationId))),
+    sendJson(ctx.res, 200, operationToGraph(service.inCallActions.operation(ctx.params.id, ctx.params.operationId))),
   );
 
-  r.add('GET', `${call}/contentSharingSessions`, (ctx) => sendJson(ctx.res, 200, { value: service.contentSharingSessions(ctx.params.id) }));
-  r.add('GET', `${call}/contentSharingSessions/{sessionId}`, (ctx) => sendJson(ctx.res, 200, service.contentSharingSession(ctx.params.id, ctx.params.sessionId)));
-  r.add('GET', `${call}/participants`, (ctx) => sendJson(ctx.res, 200, { value: service.listParticipants(ctx.params.id) }));
-  r.add('POST', `${call}/participants/invite`, async (ctx) => operation(ctx, service.invite(ctx.params.id, await body(ctx, () => ROLES_TO_INVITE, 'invite participants'))));
+  r.add('GET', `${call}/contentSharingSessions`, (ctx) => sendJson(ctx.res, 200, { value: service.inCallActions.contentSharingSessions(ctx.params.id) }));
+  r.add('GET', `${call}/contentSharingSessions/{sessionId}`, (ctx) => sendJson(ctx.res, 200, service.inCallActions.contentSharingSession(ctx.params.id, ctx.params.sessionId)));
+  r.add('GET', `${call}/participants`, (ctx) => sendJson(ctx.res, 200, { value: service.inCallActions.listParticipants(ctx.params.id) }));
+  r.add('POST', `${call}/participants/invite`, async (ctx) => operation(ctx, service.inCallActions.invite(ctx.params.id, await body(ctx, () => ROLES_TO_INVITE, 'invite participants'))));
   r.add('POST', `${call}/participants/muteAll`, async (ctx) => {
     betaOnly(ctx, 'muteAll');
-    operation(ctx, service.muteAll(ctx.params.id, await body(ctx)));
+    operation(ctx, service.inCallActions.muteAll(ctx.params.id, await body(ctx)));
   });
   r.add('GET', `${call}/participants/{participantId}`, (ctx) =>
-    sendJson(ctx.res, 200, service.getParticipant(ctx.params.id, ctx.params.participantId)),
+    sendJson(ctx.res, 200, service.inCallActions.getParticipant(ctx.params.id, ctx.params.participantId)),
   );
   r.add('POST', `${call}/participants/{participantId}/mute`, async (ctx) =>
-    operation(ctx, service.muteParticipant(ctx.params.id, ctx.params.participantId, await body(ctx))),
+    operation(ctx, service.inCallActions.muteParticipant(ctx.params.id, ctx.params.participantId, await body(ctx))),
   );
   r.add('DELETE', `${call}/participants/{participantId}`, (ctx) => {
-    service.removeParticipant(ctx.params.id, ctx.params.participantId);
+    service.inCallActions.removeParticipant(ctx.params.id, ctx.params.participantId);
     sendEmpty(ctx.res, 204);
   });
 
