@@ -7,7 +7,7 @@ import { readWavInfo } from '../media/audioFiles';
 import type { CallRuntime } from './CallRuntime';
 import { GraphError } from './model/GraphError';
 import * as v from './model/validate';
-import { TONE_BY_DIGIT, type RecordCompletionReason, type RecordOptions, type RecordResult } from './MediaBridge';
+import { DIGIT_BY_TONE, TONE_BY_DIGIT, type RecordCompletionReason, type RecordOptions, type RecordResult } from './MediaBridge';
 import { MediaQueue, type MediaOutcome } from './MediaQueue';
 import { RESULTS, type ServiceOperation } from './model/ServiceOperation';
 
@@ -164,6 +164,27 @@ export class MediaActions {
     return rec && token === rec.token ? { contentType: rec.contentType, data: rec.data } : undefined;
   }
 
+  /**
+   * POST /calls/{id}/sendDtmfTones: the tones go into the call's media as RFC 4733, queued with
+   * the call's other media operations; the operation completes (completedSuccessfully) once the
+   * last tone went out, or fails as mediaOperationCanceled when media processing is cancelled.
+   */
+  sendDtmfTones(callId: string, body: Record<string, unknown>): ServiceOperation {
+    const call = this.rt.guarded(callId, 'sendDtmfTones');
+    const digits = dtmfDigits(body.tones);
+    const delayMs = v.optionalInt(body, 'delayBetweenTonesMs', 0, MAX_TONE_DELAY_MS) ?? 0;
+    const op = this.rt.runningOperation(call, 'sendDtmfTonesOperation', v.clientContext(body), { completionReason: null });
+    this.mediaQueue(call).enqueue(
+      op,
+      async (signal) => {
+        await this.rt.bridge.sendTones?.(call.toGraph(), digits, delayMs, signal);
+        return { status: 'completed', resultInfo: RESULTS.success, extra: { completionReason: 'completedSuccessfully' } };
+      },
+      () => ({ status: 'failed', resultInfo: RESULTS.cancelled, extra: { completionReason: 'mediaOperationCanceled' } }),
+    );
+    return op;
+  }
+
   /** POST /calls/{id}/subscribeToTone: later DTMF arrives as toneInfo on call notifications. */
   subscribeToTone(callId: string, body: Record<string, unknown>): ServiceOperation {
     const call = this.rt.guarded(callId, 'subscribeToTone');
@@ -201,6 +222,25 @@ export class MediaActions {
   close(): void {
     for (const q of this.queues.values()) q.cancelAll(false);
   }
+}
+
+/** The longest pause sendDtmfTones takes between two tones. */
+const MAX_TONE_DELAY_MS = 10_000;
+/** The most tones one sendDtmfTones request takes (a long dial string, with room to spare). */
+const MAX_TONES = 64;
+
+/** Graph's tone names (`tone0`…`tone9`, `star`, `pound`, `a`…`d`) as the digits RFC 4733 sends. */
+function dtmfDigits(value: unknown): string[] {
+  if (!Array.isArray(value) || value.length === 0) throw GraphError.badRequest(`'tones' is required and must list at least one tone`);
+  if (value.length > MAX_TONES) throw GraphError.badRequest(`'tones' takes at most ${MAX_TONES} tones`);
+  return value.map((t, i) => {
+    const digit = typeof t === 'string' ? DIGIT_BY_TONE[t.toLowerCase()] : undefined;
+    if (!digit) {
+      const why = t === 'flash' ? "'flash' is a hook flash, not a DTMF digit, and is not sent" : `'${String(t)}' is not a tone`;
+      throw GraphError.badRequest(`'tones[${i}]': ${why}; allowed: tone0-tone9, star, pound, a-d`);
+    }
+    return digit;
+  });
 }
 
 function recordOutcome(reason: RecordCompletionReason): MediaOutcome {

@@ -71,6 +71,12 @@ export interface MediaBridge {
   /** Records the caller's answer; resolves with why it ended and, if any, the audio. */
   recordResponse?(call: Call, options: RecordOptions, signal: AbortSignal): Promise<RecordResult>;
   /**
+   * Sends DTMF into the call for the bot (sendDtmfTones): RFC 4733 to every participant, one
+   * digit ('0'-'9', '*', '#', 'A'-'D') after another with `delayBetweenTonesMs` between them;
+   * resolves when the last has gone out. `signal` aborts as for playPrompts.
+   */
+  sendTones?(call: Call, digits: string[], delayBetweenTonesMs: number, signal: AbortSignal): Promise<void>;
+  /**
    * A person joins from a browser with this WebRTC offer. The bridge answers it (throwing a
    * CallMediaError SDP_INVALID for an offer it cannot use) and keeps the media for the
    * participant the service then adds as `participantId`: onParticipantJoined sees that id
@@ -108,6 +114,12 @@ export const TONE_BY_DIGIT: Readonly<Record<string, Tone>> = {
   '0': 'tone0', '1': 'tone1', '2': 'tone2', '3': 'tone3', '4': 'tone4',
   '5': 'tone5', '6': 'tone6', '7': 'tone7', '8': 'tone8', '9': 'tone9',
   '*': 'star', '#': 'pound', A: 'a', B: 'b', C: 'c', D: 'd', a: 'a', b: 'b', c: 'c', d: 'd',
+};
+
+/** The digit RFC 4733 sends for each of Graph's tone names that is a DTMF digit ('flash' is not). */
+export const DIGIT_BY_TONE: Readonly<Record<string, string>> = {
+  tone0: '0', tone1: '1', tone2: '2', tone3: '3', tone4: '4', tone5: '5', tone6: '6', tone7: '7', tone8: '8', tone9: '9',
+  star: '*', pound: '#', a: 'A', b: 'B', c: 'C', d: 'D',
 };
 
 /** What a participant's media has carried into the service so far, in bytes. */

@@ -11,6 +11,7 @@ import type {
   RejectReason,
   ResultInfo,
   ScreenSharingRole,
+  Tone,
   ToneInfo,
 } from '@microsoft/microsoft-graph-types';
 import { EventEmitter } from 'events';
@@ -264,12 +265,24 @@ export class Call extends EventEmitter {
     return this.operation('recordResponse', { ...options }) as Promise<RecordOperation>;
   }
 
+  /**
+   * Sends DTMF into the call (RFC 4733 in its media, to the participants): Graph's tone names
+   * (`['tone1', 'pound']`) or the digits as a string (`'1#'`: 0-9, *, #, A-D). Resolves with the
+   * completed sendDtmfTonesOperation once the last tone went out.
+   */
+  sendDtmfTones(tones: readonly Tone[] | string, options: { delayBetweenTonesMs?: number; clientContext?: string } = {}): Promise<CommsOperation> {
+    const names = typeof tones === 'string' ? [...tones].map(toneOfDigit) : [...tones];
+    const body: Record<string, unknown> = { tones: names };
+    if (options.delayBetweenTonesMs !== undefined) body.delayBetweenTonesMs = options.delayBetweenTonesMs;
+    return this.operation('sendDtmfTones', withContext(body, options.clientContext));
+  }
+
   /** After this, DTMF tones arrive as 'toneReceived' events. */
   subscribeToTone(clientContext?: string): Promise<CommsOperation> {
     return this.operation('subscribeToTone', withContext({}, clientContext));
   }
 
-  /** Stops queued and playing prompts/recordings; their own operations fail as cancelled. */
+  /** Stops queued and playing prompts, recordings and DTMF; their own operations fail as cancelled. */
   cancelMediaProcessing(clientContext?: string): Promise<CommsOperation> {
     return this.operation('cancelMediaProcessing', withContext({}, clientContext));
   }
@@ -521,4 +534,15 @@ function withContext(body: Record<string, unknown>, clientContext: string | unde
 
 function participantKey(p: GraphParticipant): string | undefined {
   return p.id ?? p.info?.participantId ?? undefined;
+}
+
+const TONE_OF_DIGIT: Readonly<Record<string, Tone>> = {
+  '0': 'tone0', '1': 'tone1', '2': 'tone2', '3': 'tone3', '4': 'tone4', '5': 'tone5', '6': 'tone6', '7': 'tone7', '8': 'tone8', '9': 'tone9',
+  '*': 'star', '#': 'pound', A: 'a', B: 'b', C: 'c', D: 'd',
+};
+
+function toneOfDigit(digit: string): Tone {
+  const tone = TONE_OF_DIGIT[digit.toUpperCase()];
+  if (!tone) throw new CommunicationsError('INVALID_ARGUMENT', `'${digit}' is not a DTMF digit (0-9, *, #, A-D)`);
+  return tone;
 }

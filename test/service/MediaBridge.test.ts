@@ -2,7 +2,7 @@ import { strict as assert } from 'assert';
 import type { Call, MediaPrompt, Participant } from '@microsoft/microsoft-graph-types';
 import { startService, type MediaBridge, type RecordOptions, type RecordResult, type RunningService } from '../../src/service';
 import { CommunicationsError, mediaPrompt, type Call as BotCall } from '../../src/signaling';
-import { APP_HOSTED, SERVICE_HOSTED, eventually, jsonFetch, startBot, user, type BotUnderTest } from './harness';
+import { APP_HOSTED, SERVICE_HOSTED, bearer, eventually, jsonFetch, startBot, user, type BotUnderTest } from './harness';
 
 /** A bridge that logs every hook and lets the test decide when media work ends. */
 class ScriptedBridge implements MediaBridge {
@@ -43,6 +43,11 @@ class ScriptedBridge implements MediaBridge {
     this.log.push(`play:${uri}`);
     if (!this.holdPrompts) return Promise.resolve();
     return new Promise((_, reject) => signal.addEventListener('abort', () => (this.aborted.push(uri), reject(new Error('aborted')))));
+  }
+  sendTones(_call: Call, digits: string[], delayMs: number, signal: AbortSignal): Promise<void> {
+    this.log.push(`tones:${digits.join('')}:${delayMs}`);
+    if (!this.holdPrompts) return Promise.resolve();
+    return new Promise((_, reject) => signal.addEventListener('abort', () => (this.aborted.push(`tones:${digits.join('')}`), reject(new Error('aborted')))));
   }
   recordResponse(_call: Call, options: RecordOptions, signal: AbortSignal): Promise<RecordResult> {
     this.lastRecord = options;
@@ -144,6 +149,36 @@ describe('service: MediaBridge hooks and service-hosted media operations', () =>
     bridge.holdPrompts = false;
     const after = await call.playPrompt([mediaPrompt('file:///three.wav')]);
     assert.equal(after.status, 'completed', 'the queue works after a cancel');
+  });
+
+  it('sends DTMF through the bridge behind the prompts before it, refuses what is not a DTMF tone, and cancels as mediaOperationCanceled', async () => {
+    await answer(APP_HOSTED);
+    const sent = await call.sendDtmfTones(['tone1', 'star', 'd'], { delayBetweenTonesMs: 250 });
+    assert.equal(sent.status, 'completed');
+    assert.equal((sent as { completionReason?: string }).completionReason, 'completedSuccessfully');
+    assert.ok(bridge.log.includes('tones:1*D:250'), bridge.log.join(' '));
+
+    const path = `${svc.url}/v1.0/communications/calls/${call.id}/sendDtmfTones`;
+    const auth = await bearer(svc.url, bot.appId);
+    for (const body of [{}, { tones: [] }, { tones: ['flash'] }, { tones: ['tone12'] }, { tones: Array(65).fill('tone1') }, { tones: ['tone1'], delayBetweenTonesMs: -1 }]) {
+      const res = await jsonFetch('POST', path, body, auth);
+      assert.equal(res.status, 400, JSON.stringify(body));
+    }
+    assert.equal(bridge.log.filter((l) => l.startsWith('tones:')).length, 1, 'nothing refused reached the media');
+
+    bridge.holdPrompts = true;
+    const prompt = call.playPrompt([mediaPrompt('file:///menu.wav')]);
+    prompt.catch(() => undefined);
+    await eventually(() => bridge.log.includes('play:file:///menu.wav'), 'the prompt playing');
+    const tones = call.sendDtmfTones('9');
+    tones.catch(() => undefined);
+    const operations = () => [...(svc.service.findCall(call.id)?.operations.values() ?? [])];
+    await eventually(() => operations().some((o) => o.type === 'sendDtmfTonesOperation' && o.status === 'running'), 'the tones queued');
+    assert.ok(!bridge.log.includes('tones:9:0'), 'the tones wait for the prompt');
+    await call.cancelMediaProcessing();
+    await assert.rejects(tones, (err: CommunicationsError) => err.code === 'OPERATION_FAILED' && err.resultInfo?.subcode === 8508);
+    const cancelled = operations().find((o) => o.type === 'sendDtmfTonesOperation' && o.status === 'failed');
+    assert.equal(cancelled?.extra.completionReason, 'mediaOperationCanceled');
   });
 
   it('records: the audio is served at recordingLocation to the holder of the access token', async () => {

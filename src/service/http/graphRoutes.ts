@@ -90,6 +90,7 @@ export function graphRoutes(service: CommunicationsService): Router {
   r.add('POST', `${call}/recordResponse`, async (ctx) => operation(ctx, service.mediaActions.recordResponse(ctx.params.id, await body(ctx))));
   r.add('POST', `${call}/record`, async (ctx) => operation(ctx, service.mediaActions.recordResponse(ctx.params.id, await body(ctx))));
   r.add('POST', `${call}/subscribeToTone`, async (ctx) => operation(ctx, service.mediaActions.subscribeToTone(ctx.params.id, await body(ctx))));
+  r.add('POST', `${call}/sendDtmfTones`, async (ctx) => operation(ctx, service.mediaActions.sendDtmfTones(ctx.params.id, await body(ctx))));
   r.add('POST', `${call}/cancelMediaProcessing`, async (ctx) => operation(ctx, service.mediaActions.cancelMediaProcessing(ctx.params.id, await body(ctx))));
   r.add('POST', `${call}/updateMetadata`, async (ctx) => {
     betaOnly(ctx, 'updateMetadata');

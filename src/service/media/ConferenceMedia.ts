@@ -1,4 +1,5 @@
 import type { Call, MediaPrompt, Modality, Participant } from '@microsoft/microsoft-graph-types';
+import { setTimeout as sleep } from 'timers/promises';
 import { AudioSocket, MediaPlatform, parseDescription, parseMediaConfiguration } from '../../media';
 import type { CommunicationsService } from '../CommunicationsService';
 import type { BrowserAnswer, CallSpeakers, MediaBridge, ParticipantCounters, RecordOptions, RecordResult } from '../MediaBridge';
@@ -67,6 +68,10 @@ interface CallMedia {
 }
 
 const TONE_FREQUENCIES = [440, 660, 550, 770, 330, 880, 495, 605, 715, 385];
+
+/** How long each DTMF digit the bot sends (sendDtmfTones) sounds, and the three end packets after it (RFC 4733 2.5). */
+const BOT_TONE_MS = 120;
+const TONE_END_MS = 60;
 
 /** How tall a browser shows the bot's camera: of a simulcast camera, the layer that fits. */
 const BROWSER_TILE_HEIGHT = 720;
@@ -212,7 +217,8 @@ export class ConferenceMedia implements MediaBridge {
     if (p.audio) this.unhear(media, p.audio);
     for (const ingest of p.sources.values()) unroute(ingest);
     for (const layer of p.layers.values()) unroute(layer.port);
-    if (p.ears) media.bot.audioIn?.stopFeeding(p.ears);
+    // A browser hears the bot through its mix (closed with it); a synthetic participant directly.
+    if (p.ears && !p.browser) media.bot.audioIn?.stopFeeding(p.ears);
     if (p.eyes) media.bot.hideCamera(p.eyes);
     if (p.browser?.screen) media.bot.screenIn?.stopFeeding(p.browser.screen);
     media.participants.delete(participant.id);
@@ -315,6 +321,49 @@ export class ConferenceMedia implements MediaBridge {
     const media = call.id ? this.calls.get(call.id) : undefined;
     if (!media) return { completionReason: 'mediaReceiveTimeout' };
     return media.hosted.recordResponse(options, signal);
+  }
+
+  /**
+   * The bot's DTMF (sendDtmfTones) reaches every participant as RFC 4733, in the audio it hears:
+   * a person's mix carries it into their browser, and a voice of the service's own, opened for
+   * the request, sends it to each synthetic participant. One digit at a time, `delayMs` apart.
+   */
+  async sendTones(call: Call, digits: string[], delayMs: number, signal: AbortSignal): Promise<void> {
+    const media = call.id ? this.calls.get(call.id) : undefined;
+    const voice = media ? openToneVoice() : undefined;
+    try {
+      for (const [i, digit] of digits.entries()) {
+        signal.throwIfAborted();
+        if (media && voice && this.calls.get(call.id as string) === media) this.toneToEveryone(media, voice, digit);
+        await sleep(BOT_TONE_MS + TONE_END_MS + (i < digits.length - 1 ? delayMs : 0), undefined, { signal });
+      }
+    } finally {
+      voice?.close();
+    }
+  }
+
+  private toneToEveryone(media: CallMedia, voice: ToneVoice, digit: string): void {
+    for (const p of media.participants.values()) {
+      if (p.mix) {
+        p.mix.mixer.sendTone(digit, BOT_TONE_MS);
+      } else if (p.ears && !voice.fed.has(p.ears)) {
+        voice.ingest.feed(p.ears);
+        voice.fed.add(p.ears);
+      }
+    }
+    voice.socket.sendTone(digit, BOT_TONE_MS);
+  }
+
+  /**
+   * What a participant hears (the bot, and for a person the others too) also goes to this UDP
+   * address as RTP: to record it, or to check it with any RTP receiver. Returns the undo.
+   */
+  listen(callId: string, participantId: string, port: number, address = '127.0.0.1'): () => void {
+    const p = this.calls.get(callId)?.participants.get(participantId);
+    const heard = p?.mix?.ingest ?? p?.ears;
+    if (!heard) throw Object.assign(new Error(`participant '${participantId}' of call '${callId}' hears nothing here`), { code: 'INVALID_ARGUMENT' });
+    heard.forwardTo(port, address);
+    return () => heard.stopForwardingTo(port, address);
   }
 
   private servicePlatform(): MediaPlatform {
@@ -457,6 +506,28 @@ export class ConferenceMedia implements MediaBridge {
 function participantOfSource(participants: Map<string, ParticipantMedia>, sourceId: number): string | undefined {
   for (const [id, p] of participants) if (p.sources.has(sourceId)) return id;
   return undefined;
+}
+
+/** A voice of the service's own for the bot's DTMF: it sends to an ingest that feeds participants' ears. */
+interface ToneVoice {
+  socket: AudioSocket;
+  ingest: ForwardingPort;
+  fed: Set<ForwardingPort>;
+  close(): void;
+}
+
+function openToneVoice(): ToneVoice {
+  const ingest = new ForwardingPort('audio');
+  const socket = new AudioSocket({ send: {}, remote: { port: ingest.localPort } }).unref();
+  return {
+    socket,
+    ingest,
+    fed: new Set(),
+    close() {
+      void socket.close();
+      void ingest.close();
+    },
+  };
 }
 
 /** A person's mix: the mixer sends what it mixes to an ingest that feeds the person's audio receiver. */

@@ -11,6 +11,7 @@ export type OperationType =
   | 'recordOperation'
   | 'subscribeToToneOperation'
   | 'cancelMediaProcessingOperation'
+  | 'sendDtmfTonesOperation'
   | 'muteParticipantOperation'
   | 'unmuteParticipantOperation'
   | 'updateRecordingStatusOperation'

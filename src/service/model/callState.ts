@@ -41,6 +41,7 @@ export type CallAction =
   | 'recordResponse'
   | 'subscribeToTone'
   | 'cancelMediaProcessing'
+  | 'sendDtmfTones'
   | 'updateMetadata'
   | 'listParticipants'
   | 'invite'
@@ -66,6 +67,7 @@ const ALLOWED: Readonly<Record<CallAction, readonly CallState[]>> = {
   recordResponse: IN_CALL,
   subscribeToTone: IN_CALL,
   cancelMediaProcessing: IN_CALL,
+  sendDtmfTones: IN_CALL,
   updateMetadata: IN_CALL,
   listParticipants: [...LIVE, 'terminating'],
   invite: IN_CALL,

@@ -4,7 +4,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { setTimeout as delay } from 'timers/promises';
 import type { SampleBot } from '../../../src/cli/sampleBot';
-import { AudioFrame, VideoFrame } from '../../../src/media';
+import { AudioFrame, AudioSocket, VideoFrame } from '../../../src/media';
 import { ffmpegPath, run } from '../../../src/peers/ffmpeg';
 import type { ConferenceMedia, RunningService } from '../../../src/service';
 import { startConference, type Conference } from './conference';
@@ -107,6 +107,49 @@ describe('service/media/ConferenceMedia: a call with media, end to end', functio
     await until(() => session.videoSockets.filter((s) => s.subscription !== undefined).length === 1, 'Bob’s socket freed', 10_000);
     svc.remoteHangUp(call.id);
     await until(() => !bot.sessions.has(call.id), 'the session to close with the call', 10_000);
+  });
+
+  it("sendDtmfTones: the bot's digits reach every participant as RFC 4733, in order and spaced as asked, and the operation completes", async () => {
+    const svc = running.service;
+    const call = svc.placeIncomingCall({ from: { displayName: 'Alice' }, toAppId: 'media-bot', modalities: ['audio', 'video'] });
+    await until(() => svc.findCall(call.id)?.state === 'established', 'the bot to answer', 10_000);
+    const bob = svc.addParticipant(call.id, { displayName: 'Bob', modalities: ['audio', 'video'] });
+    const botCall = bot.client.calls.get(call.id);
+    assert.ok(botCall);
+    const alice = [...(svc.findCall(call.id)?.participants.values() ?? [])].find((p) => p.info.identity?.user?.displayName === 'Alice');
+    assert.ok(alice);
+    // Each participant's ear: what it hears, also sent to an RTP receiver of the test's own.
+    const ears = [alice.id, bob.id].map((id) => {
+      const socket = new AudioSocket({});
+      const heard: { tone: string; at: number }[] = [];
+      socket.on('toneReceived', (t) => heard.push({ tone: t.tone, at: Date.now() }));
+      const stop = media.listen(call.id, id, socket.port);
+      return { id, socket, heard, stop };
+    });
+    try {
+      const op = await botCall.sendDtmfTones(['tone4', 'tone2', 'pound'], { delayBetweenTonesMs: 400, clientContext: 'dial' });
+      assert.strictEqual(op.status, 'completed');
+      assert.strictEqual((op as { completionReason?: string }).completionReason, 'completedSuccessfully');
+      assert.strictEqual(op.clientContext, 'dial');
+      for (const ear of ears) {
+        await until(() => ear.heard.length === 3, `${ear.id} to hear three tones`, 5000);
+        assert.deepStrictEqual(ear.heard.map((h) => h.tone), ['4', '2', '#']);
+        const gaps = ear.heard.slice(1).map((h, i) => h.at - ear.heard[i].at);
+        assert.ok(gaps.every((g) => g >= 400), `the tones came at least 400 ms apart: ${gaps.join(', ')} ms`);
+      }
+      // Digits as a string, and tones Graph names but DTMF does not carry.
+      const again = await botCall.sendDtmfTones('*0');
+      assert.strictEqual(again.status, 'completed');
+      await until(() => ears.every((e) => e.heard.length === 5), 'two more tones each', 5000);
+      assert.deepStrictEqual(ears[0].heard.slice(3).map((h) => h.tone), ['*', '0']);
+      await assert.rejects(botCall.sendDtmfTones(['flash']), (err: Error & { statusCode?: number }) => err.statusCode === 400);
+    } finally {
+      for (const ear of ears) {
+        ear.stop();
+        await ear.socket.close();
+      }
+    }
+    svc.remoteHangUp(call.id);
   });
 
   it('recordResponse records the caller from the conference media', async () => {
