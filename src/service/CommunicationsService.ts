@@ -6,6 +6,7 @@ import { CallActions } from './CallActions';
 import { CallRuntime } from './CallRuntime';
 import { Directory } from './Directory';
 import { InCallActions } from './InCallActions';
+import { AudioRoutingGroups } from './AudioRoutingGroups';
 import { MediaActions } from './MediaActions';
 import { OnlineMeetings } from './OnlineMeetings';
 import type { CallSpeakers, MediaBridge } from './MediaBridge';
@@ -50,7 +51,7 @@ type Body = Record<string, unknown>;
  * The local communications service: Graph's calls API as behaviour (state machine, rosters,
  * operations, signed notifications), and the other side of each call (people and bots that
  * call, answer, press keys, hold and hang up). Graph's routes call the action modules it holds
- * (callActions, inCallActions, mediaActions, onlineMeetings) directly; the admin API drives the
+ * (callActions, inCallActions, mediaActions, audioRoutingGroups, onlineMeetings) directly; the admin API drives the
  * other side through its methods; conference media plugs in through the MediaBridge. Both
  * throw GraphError for what Graph answers with an error (400/404/409).
  *
@@ -72,6 +73,8 @@ export class CommunicationsService extends EventEmitter {
   readonly inCallActions: InCallActions;
   /** Graph's media operations (playPrompt, recordResponse, subscribeToTone, cancelMediaProcessing) and recordings. */
   readonly mediaActions: MediaActions;
+  /** Graph's audio routing groups: whose audio the bot hears, and who hears it. */
+  readonly audioRoutingGroups: AudioRoutingGroups;
   private readonly parties: RemoteParties;
 
   /** The OAuth authority: app registrations, the token endpoint, the checks on every request. */
@@ -106,6 +109,7 @@ export class CommunicationsService extends EventEmitter {
     this.parties = new RemoteParties(this.rt, this.mediaActions);
     this.callActions = new CallActions(this.rt, this.parties, this.onlineMeetings);
     this.inCallActions = new InCallActions(this.rt);
+    this.audioRoutingGroups = new AudioRoutingGroups(this.rt);
   }
 
   static async create(options: CommunicationsServiceOptions = {}): Promise<CommunicationsService> {

@@ -63,6 +63,8 @@ export interface MediaBridge {
   /** A participant (the bot included) was muted or unmuted. */
   onMuteChanged?(call: Call, participant: Participant, muted: boolean): void;
   onScreenSharingRoleChanged?(call: Call, role: ScreenSharingRole): void;
+  /** The call's audio routing groups changed: whose audio the bot hears, and who hears the bot. */
+  onAudioRoutingChanged?(call: Call, routing: AudioRouting): void;
   /**
    * Plays the prompts into the call; resolves when they finished. `signal` aborts when the bot
    * cancels media processing, a barge-in recording preempts, or the call ends.
@@ -89,6 +91,17 @@ export interface MediaBridge {
   speakers?(call: Call): CallSpeakers | undefined;
   /** Bytes each participant's audio and video have carried into the service so far (the console's plots). */
   participantCounters?(call: Call): Record<string, ParticipantCounters> | undefined;
+}
+
+/**
+ * The bot's audio as the call's audio routing groups route it, by participant id; null is the
+ * whole call (no group says otherwise).
+ */
+export interface AudioRouting {
+  /** Whose audio reaches the bot: the sources of the groups the bot receives. */
+  botHears: string[] | null;
+  /** Who hears the bot: the receivers of the groups the bot is the source of. */
+  botHeardBy: string[] | null;
 }
 
 /** What the service hears in a call: the dominant speaker and the loudest voices' levels. */

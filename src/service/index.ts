@@ -8,6 +8,7 @@ export {
 export {
   NoopMediaBridge,
   TONE_BY_DIGIT,
+  type AudioRouting,
   type MediaBridge,
   type RecordOptions,
   type RecordResult,
@@ -17,7 +18,7 @@ export { createListener as createServiceListener } from './http/createListener';
 export { GraphError, type GraphErrorCode } from './model/GraphError';
 export { type GraphErrorBody } from './http/responses';
 export { Directory, type BotEntry, type UserEntry, type AnswerBehavior } from './Directory';
-export { ServiceCall, type MediaConfigJson, type MediaHosting, type CallKind } from './model/ServiceCall';
+export { ServiceCall, type AudioRoutingGroupRecord, type MediaConfigJson, type MediaHosting, type CallKind } from './model/ServiceCall';
 export type { ServiceParticipant } from './model/ServiceParticipant';
 export type { ServiceOperation, OperationStatus, OperationType } from './model/ServiceOperation';
 export { NotificationDispatcher, DEFAULT_RETRY, type RetryPolicy, type DeliveryStats, type DeliveryTarget } from './notifications/NotificationDispatcher';

@@ -1,4 +1,5 @@
 import type {
+  AudioRoutingGroup,
   Call as GraphCall,
   CallState,
   ChangeType,
@@ -22,6 +23,15 @@ import { Participant } from './Participant';
 import type { CommsOperation, InviteParticipantsOperation, MediaConfig, RecordOperation } from './types';
 
 /** What a Call needs from its client. */
+/** What a new audio routing group routes: participant ids of the call. */
+export interface AudioRoutingGroupInput {
+  /** An id of the bot's choosing; the service makes one when it is left out. */
+  id?: string;
+  routingMode: 'oneToOne' | 'multicast';
+  sources: string[];
+  receivers: string[];
+}
+
 export interface CallContext {
   transport: GraphTransport;
   operations: OperationTracker;
@@ -306,6 +316,37 @@ export class Call extends EventEmitter {
     const res = await this.ctx.transport.send('GET', this.path('participants'));
     this.applyRoster('updated', ((res.body as { value?: GraphParticipant[] })?.value ?? []) as GraphParticipant[]);
     return [...this.roster.values()];
+  }
+
+  /**
+   * POST …/audioRoutingGroups: a private audio route between participants, by participant id.
+   * A group with the bot (`call.me`) among its receivers makes the bot hear only the sources of
+   * such groups; one with the bot as its source makes only its receivers hear the bot.
+   * oneToOne takes one source and one receiver, multicast one source and several receivers.
+   */
+  async createAudioRoutingGroup(group: AudioRoutingGroupInput): Promise<AudioRoutingGroup> {
+    const res = await this.ctx.transport.send('POST', this.path('audioRoutingGroups'), { '@odata.type': '#microsoft.graph.audioRoutingGroup', ...group });
+    return res.body as AudioRoutingGroup;
+  }
+
+  async listAudioRoutingGroups(): Promise<AudioRoutingGroup[]> {
+    const res = await this.ctx.transport.send('GET', this.path('audioRoutingGroups'));
+    return (res.body as { value?: AudioRoutingGroup[] }).value ?? [];
+  }
+
+  async getAudioRoutingGroup(groupId: string): Promise<AudioRoutingGroup> {
+    const res = await this.ctx.transport.send('GET', this.path(`audioRoutingGroups/${encodeURIComponent(groupId)}`));
+    return res.body as AudioRoutingGroup;
+  }
+
+  /** PATCH …/audioRoutingGroups/{id}: Graph changes a group's receivers only. */
+  async updateAudioRoutingGroup(groupId: string, receivers: string[]): Promise<AudioRoutingGroup> {
+    const res = await this.ctx.transport.send('PATCH', this.path(`audioRoutingGroups/${encodeURIComponent(groupId)}`), { receivers });
+    return res.body as AudioRoutingGroup;
+  }
+
+  async deleteAudioRoutingGroup(groupId: string): Promise<void> {
+    await this.ctx.transport.send('DELETE', this.path(`audioRoutingGroups/${encodeURIComponent(groupId)}`));
   }
 
   /** GET …/contentSharingSessions: the ids of the content being shared in the call now. */

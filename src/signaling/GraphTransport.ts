@@ -21,12 +21,13 @@ export class GraphTransport {
   ) {}
 
   /** `filter` is an OData `$filter` expression; it is percent-encoded here, as the graph client puts it in the URL as given. */
-  async send(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown, version: GraphVersion = this.defaultVersion, filter?: string): Promise<GraphResponse> {
+  async send(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', path: string, body?: unknown, version: GraphVersion = this.defaultVersion, filter?: string): Promise<GraphResponse> {
     const request = this.client.api(path).version(version).responseType(ResponseType.RAW);
     if (filter !== undefined) request.filter(encodeURIComponent(filter));
     let raw: Response;
     if (method === 'GET') raw = await request.get();
     else if (method === 'DELETE') raw = await request.delete();
+    else if (method === 'PATCH') raw = await request.patch(body ?? {});
     else raw = await request.post(body ?? {});
     const text = await raw.text();
     let parsed: unknown;

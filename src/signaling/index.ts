@@ -6,7 +6,7 @@ export {
   type JoinMeetingOptions,
   type OnlineMeetingRequest,
 } from './CommunicationsClient';
-export { Call, type AnswerOptions, type RedirectOptions, type RecordResponseOptions, type ParticipantsChange } from './Call';
+export { Call, type AnswerOptions, type AudioRoutingGroupInput, type RedirectOptions, type RecordResponseOptions, type ParticipantsChange } from './Call';
 export { Participant } from './Participant';
 export { WebhookReceiver, type WebhookRejection } from './WebhookReceiver';
 export {

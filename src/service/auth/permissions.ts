@@ -62,6 +62,8 @@ export function rolesToAnswer(body: Body): RoleRequirement[] {
 export const ROLES_TO_INVITE: RoleRequirement[] = [{ anyOf: ['Calls.InitiateGroupCall.All'] }];
 export const ROLES_TO_TRANSFER: RoleRequirement[] = [{ anyOf: ['Calls.Initiate.All'] }];
 export const ROLES_TO_REDIRECT: RoleRequirement[] = [{ anyOf: ['Calls.Initiate.All'] }];
+/** Making or changing an audio routing group (Graph asks what a group call or meeting join does). */
+export const ROLES_FOR_AUDIO_ROUTING_GROUPS: RoleRequirement[] = [{ anyOf: ['Calls.JoinGroupCall.All', 'Calls.InitiateGroupCall.All'] }];
 /** Creating an online meeting (create, createOrGet). */
 export const ROLES_TO_CREATE_ONLINE_MEETINGS: RoleRequirement[] = [{ anyOf: ['OnlineMeetings.ReadWrite.All'] }];
 /** Reading one (get, find by join URL or meeting id). */

@@ -1,5 +1,6 @@
 import { AccessTokenError, type Caller } from '../auth/Authority';
 import {
+  ROLES_FOR_AUDIO_ROUTING_GROUPS,
   ROLES_TO_CREATE_ONLINE_MEETINGS,
   ROLES_TO_INVITE,
   ROLES_TO_READ_ONLINE_MEETINGS,
@@ -10,6 +11,7 @@ import {
   type RoleRequirement,
 } from '../auth/permissions';
 import type { CommunicationsService } from '../CommunicationsService';
+import type { AudioRoutingGroupRecord } from '../model/ServiceCall';
 import { operationToGraph, type ServiceOperation } from '../model/ServiceOperation';
 import { readJsonObject } from './body';
 import { GraphError } from '../model/GraphError';
@@ -119,6 +121,19 @@ export function graphRoutes(service: CommunicationsService): Router {
     sendEmpty(ctx.res, 204);
   });
 
+  const groups = `${call}/audioRoutingGroups`;
+  const routing = (ctx: RouteContext) => body(ctx, () => ROLES_FOR_AUDIO_ROUTING_GROUPS, 'route audio');
+  r.add('POST', groups, async (ctx) => sendJson(ctx.res, 200, routingGroupToGraph(service.audioRoutingGroups.create(ctx.params.id, await routing(ctx)))));
+  r.add('GET', groups, (ctx) => sendJson(ctx.res, 200, { value: service.audioRoutingGroups.list(ctx.params.id).map(routingGroupToGraph) }));
+  r.add('GET', `${groups}/{groupId}`, (ctx) => sendJson(ctx.res, 200, routingGroupToGraph(service.audioRoutingGroups.get(ctx.params.id, ctx.params.groupId))));
+  r.add('PATCH', `${groups}/{groupId}`, async (ctx) =>
+    sendJson(ctx.res, 200, routingGroupToGraph(service.audioRoutingGroups.update(ctx.params.id, ctx.params.groupId, await routing(ctx)))),
+  );
+  r.add('DELETE', `${groups}/{groupId}`, (ctx) => {
+    service.audioRoutingGroups.delete(ctx.params.id, ctx.params.groupId);
+    sendEmpty(ctx.res, 204);
+  });
+
   // Online meetings, organized by a user: an app acts for the user the path names.
   const meetings = '/users/{userId}/onlineMeetings';
   const readMeetings = (ctx: RouteContext) => service.authority.require(caller(ctx), ROLES_TO_READ_ONLINE_MEETINGS, 'read online meetings');
@@ -146,6 +161,10 @@ export function graphRoutes(service: CommunicationsService): Router {
     r.add(method, '/me/onlineMeetings/{rest}', delegatedOnly);
   }
   return r;
+}
+
+function routingGroupToGraph(group: AudioRoutingGroupRecord): Record<string, unknown> {
+  return { '@odata.type': '#microsoft.graph.audioRoutingGroup', ...group };
 }
 
 /** Graph has these only in beta; under v1.0 it does not know the segment. */

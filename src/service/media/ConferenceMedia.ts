@@ -2,7 +2,7 @@ import type { Call, MediaPrompt, Modality, Participant } from '@microsoft/micros
 import { setTimeout as sleep } from 'timers/promises';
 import { AudioSocket, MediaPlatform, parseDescription, parseMediaConfiguration } from '../../media';
 import type { CommunicationsService } from '../CommunicationsService';
-import type { BrowserAnswer, CallSpeakers, MediaBridge, ParticipantCounters, RecordOptions, RecordResult } from '../MediaBridge';
+import type { AudioRouting, BrowserAnswer, CallSpeakers, MediaBridge, ParticipantCounters, RecordOptions, RecordResult } from '../MediaBridge';
 import type { MediaConfigJson } from '../model/ServiceCall';
 import { BotLeg, openBotLeg } from './BotLeg';
 import { BrowserLeg } from './BrowserLeg';
@@ -27,6 +27,8 @@ interface ParticipantMedia {
   audio?: ForwardingPort;
   /** Where the bot's audio and video reach this participant (what it hears and sees). */
   ears?: ForwardingPort;
+  /** A synthetic participant's ears are fed the bot's audio (unless routing groups keep the bot from it). */
+  hearsBot?: boolean;
   eyes?: ForwardingPort;
   /** A synthetic participant's camera as it is sent, and smaller encodings made for subscriptions that ask for less. */
   camera?: { sourceId: number; width: number; height: number; fps: number };
@@ -65,6 +67,11 @@ interface CallMedia {
   /** The service's own ear on the call: every voice the bot hears, for who speaks and how loud. */
   listener: AudioSocket;
   levels: Map<number, { level: number; at: number }>;
+  /** What the call's audio routing groups say of the bot's audio; null: the whole call. */
+  routing: AudioRouting;
+  /** The voices forwarded now to the bot, and to the service's listener. */
+  botHears: Set<ForwardingPort>;
+  listenerHears: Set<ForwardingPort>;
 }
 
 const TONE_FREQUENCIES = [440, 660, 550, 770, 330, 880, 495, 605, 715, 385];
@@ -146,7 +153,18 @@ export class ConferenceMedia implements MediaBridge {
         // The call ended, or a tone Graph has no name for: nothing to tell the bot.
       }
     });
-    const media: CallMedia = { bot, hosted: new ServiceHostedMedia(bot, voices), participants, browsers: new Map(), routes: new Map(), listener, levels };
+    const media: CallMedia = {
+      bot,
+      hosted: new ServiceHostedMedia(bot, voices),
+      participants,
+      browsers: new Map(),
+      routes: new Map(),
+      listener,
+      levels,
+      routing: { botHears: null, botHeardBy: null },
+      botHears: new Set(),
+      listenerHears: new Set(),
+    };
     media.toneSocket = bot.audioSender();
     for (const [socket, point] of bot.videoSockets) {
       point.on('subscription', (s: { sourceId: number; width: number; height: number }) => this.route(media, socket, s));
@@ -201,10 +219,9 @@ export class ConferenceMedia implements MediaBridge {
     if (browser) ids.screen = Number(streams.find((x) => x.mediaType === 'videoBasedScreenSharing')?.sourceId) || undefined;
     media.browsers.delete(participant.id);
     const p = browser ? this.browserMedia(media, browser, ids) : this.syntheticMedia(media, participant.id, ids);
-    if (p.audio) this.hear(media, p.audio);
     media.participants.set(participant.id, p);
+    this.routeAudio(media);
     this.fillTiles(media);
-    this.mixMinus(media);
   }
 
   onParticipantLeft(call: Call, participant: Participant): void {
@@ -214,15 +231,14 @@ export class ConferenceMedia implements MediaBridge {
     const unroute = (port: ForwardingPort) => {
       for (const [socket, routed] of media.routes) if (routed === port) media.routes.delete(socket);
     };
-    if (p.audio) this.unhear(media, p.audio);
     for (const ingest of p.sources.values()) unroute(ingest);
     for (const layer of p.layers.values()) unroute(layer.port);
     // A browser hears the bot through its mix (closed with it); a synthetic participant directly.
-    if (p.ears && !p.browser) media.bot.audioIn?.stopFeeding(p.ears);
+    if (p.ears && p.hearsBot) media.bot.audioIn?.stopFeeding(p.ears);
     if (p.eyes) media.bot.hideCamera(p.eyes);
     if (p.browser?.screen) media.bot.screenIn?.stopFeeding(p.browser.screen);
     media.participants.delete(participant.id);
-    this.mixMinus(media);
+    this.routeAudio(media);
     this.stopParticipant(p);
     this.fillTiles(media);
   }
@@ -233,9 +249,15 @@ export class ConferenceMedia implements MediaBridge {
     if (!media || !p?.audio) return;
     p.muted = muted;
     // A muted participant is not heard: its audio stops at the server.
-    if (muted) this.unhear(media, p.audio);
-    else this.hear(media, p.audio);
-    this.mixMinus(media);
+    this.routeAudio(media);
+  }
+
+  /** The call's audio routing groups changed: the bot hears only their sources, and only their receivers hear it. */
+  onAudioRoutingChanged(call: Call, routing: AudioRouting): void {
+    const media = call.id ? this.calls.get(call.id) : undefined;
+    if (!media) return;
+    media.routing = routing;
+    this.routeAudio(media);
   }
 
   speakers(call: Call): CallSpeakers | undefined {
@@ -267,31 +289,47 @@ export class ConferenceMedia implements MediaBridge {
   }
 
   /**
-   * Each person hears the bot and every other unmuted voice, never their own: each browser's
-   * mixer is fed exactly that set (what changed since the last call is added or removed).
+   * Where each voice goes, recomputed after every change (a join, a leave, a mute, the routing
+   * groups): what changed since the last time is added or removed.
+   * - The service's listener hears every unmuted voice (who speaks, recordings, tones).
+   * - The bot hears every unmuted voice, or with routing groups to it, only their sources.
+   * - Each person hears the bot (unless routing groups from the bot leave them out) and every
+   *   other unmuted voice, never their own: each browser's mixer is fed exactly that set.
+   * - A synthetic participant's ears get the bot's audio on the same terms.
    */
-  private mixMinus(media: CallMedia): void {
-    for (const listener of media.participants.values()) {
+  private routeAudio(media: CallMedia): void {
+    const { botHears, botHeardBy } = media.routing;
+    const toBot = new Set<ForwardingPort>();
+    const toListener = new Set<ForwardingPort>();
+    for (const [id, p] of media.participants) {
+      if (!p.audio || p.muted) continue;
+      toListener.add(p.audio);
+      if (!botHears || botHears.includes(id)) toBot.add(p.audio);
+    }
+    for (const voice of media.botHears) if (!toBot.has(voice)) media.bot.unhear(voice);
+    for (const voice of toBot) if (!media.botHears.has(voice)) media.bot.hear(voice);
+    media.botHears = toBot;
+    for (const voice of media.listenerHears) if (!toListener.has(voice)) voice.stopForwardingTo(media.listener.port);
+    for (const voice of toListener) if (!media.listenerHears.has(voice)) voice.forwardTo(media.listener.port, '127.0.0.1', undefined, AUDIO_SOCKET_PAYLOAD_TYPES);
+    media.listenerHears = toListener;
+
+    for (const [id, listener] of media.participants) {
+      const hearsBot = !botHeardBy || botHeardBy.includes(id);
       const mix = listener.mix;
-      if (!mix) continue;
+      if (!mix) {
+        if (!listener.ears || !media.bot.audioIn || (listener.hearsBot ?? false) === hearsBot) continue;
+        if (hearsBot) media.bot.audioIn.feed(listener.ears);
+        else media.bot.audioIn.stopFeeding(listener.ears);
+        listener.hearsBot = hearsBot;
+        continue;
+      }
       const want = new Set<ForwardingPort>();
-      if (media.bot.audioIn) want.add(media.bot.audioIn);
+      if (media.bot.audioIn && hearsBot) want.add(media.bot.audioIn);
       for (const other of media.participants.values()) if (other !== listener && other.audio && !other.muted) want.add(other.audio);
       for (const voice of mix.heard) if (!want.has(voice)) voice.stopForwardingTo(mix.mixer.port);
       for (const voice of want) if (!mix.heard.has(voice)) voice.forwardTo(mix.mixer.port, '127.0.0.1', undefined, AUDIO_SOCKET_PAYLOAD_TYPES);
       mix.heard = want;
     }
-  }
-
-  /** The bot hears this voice, and so does the service's listener. */
-  private hear(media: CallMedia, voice: ForwardingPort): void {
-    media.bot.hear(voice);
-    voice.forwardTo(media.listener.port, '127.0.0.1', undefined, AUDIO_SOCKET_PAYLOAD_TYPES);
-  }
-
-  private unhear(media: CallMedia, voice: ForwardingPort): void {
-    media.bot.unhear(voice);
-    voice.stopForwardingTo(media.listener.port);
   }
 
   /** Stops every call's media (the service stopping leaves calls as they are, not their ffmpegs). */
@@ -389,10 +427,9 @@ export class ConferenceMedia implements MediaBridge {
       video: video && ids.video !== undefined ? { port: video.localPort, sourceId: ids.video, ...this.video } : undefined,
       screen: screen && ids.screen !== undefined ? { port: screen.localPort, sourceId: ids.screen, ...this.screen } : undefined,
     });
-    // The bot's own audio and camera (its first video socket) reach every participant.
+    // The bot's own audio (fed by routeAudio) and camera (its first video socket) reach every participant.
     const ears = new ForwardingPort('audio');
     const eyes = new ForwardingPort('video');
-    media.bot.audioIn?.feed(ears);
     // A participant shows the bot in a tile the size of its own camera: of a simulcast camera, that layer.
     media.bot.showCamera(eyes, this.video.height);
     const camera = ids.video !== undefined ? { sourceId: ids.video, ...this.video } : undefined;

@@ -20,6 +20,14 @@ import { canTransition } from './callState';
 import { participantToGraph, type ServiceParticipant } from './ServiceParticipant';
 import type { ServiceOperation } from './ServiceOperation';
 
+/** One audio routing group of a call, as Graph returns it. */
+export interface AudioRoutingGroupRecord {
+  id: string;
+  routingMode: 'oneToOne' | 'multicast';
+  sources: string[];
+  receivers: string[];
+}
+
 /** `appHostedMediaConfig` or `serviceHostedMediaConfig`, as the bot sent it. */
 export interface MediaConfigJson {
   '@odata.type': string;
@@ -89,6 +97,8 @@ export class ServiceCall {
   /** Content sharing sessions (Graph's contentSharingSession): the participant sharing → the session's id. */
   readonly contentSharing = new Map<string, string>();
   readonly operations = new Map<string, ServiceOperation>();
+  /** The call's audio routing groups by id (audioRoutingGroups). */
+  readonly audioRoutingGroups = new Map<string, AudioRoutingGroupRecord>();
   lastKeepAlive = Date.now();
   private nextSourceId = 1;
   private toneSequence = 0;

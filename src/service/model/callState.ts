@@ -42,6 +42,7 @@ export type CallAction =
   | 'subscribeToTone'
   | 'cancelMediaProcessing'
   | 'sendDtmfTones'
+  | 'audioRoutingGroups'
   | 'updateMetadata'
   | 'listParticipants'
   | 'invite'
@@ -68,6 +69,7 @@ const ALLOWED: Readonly<Record<CallAction, readonly CallState[]>> = {
   subscribeToTone: IN_CALL,
   cancelMediaProcessing: IN_CALL,
   sendDtmfTones: IN_CALL,
+  audioRoutingGroups: IN_CALL,
   updateMetadata: IN_CALL,
   listParticipants: [...LIVE, 'terminating'],
   invite: IN_CALL,

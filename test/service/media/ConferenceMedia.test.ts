@@ -152,6 +152,54 @@ describe('service/media/ConferenceMedia: a call with media, end to end', functio
     svc.remoteHangUp(call.id);
   });
 
+  it('audio routing groups: of four speakers the bot hears only the sources of its groups, and all four again once they are gone', async () => {
+    const svc = running.service;
+    const call = svc.placeIncomingCall({ from: { displayName: 'Alice' }, toAppId: 'media-bot', modalities: ['audio'] });
+    await until(() => svc.findCall(call.id)?.state === 'established', 'the bot to answer', 10_000);
+    // Four voices, each a tone of its own: 440, 660, 550 and 770 Hz in the order they join.
+    for (const displayName of ['Bob', 'Carol', 'Dave']) svc.addParticipant(call.id, { displayName, modalities: ['audio'] });
+    const botCall = bot.client.calls.get(call.id);
+    const session = bot.sessions.get(call.id);
+    assert.ok(botCall && session?.audioSocket);
+    await until(() => botCall.participants.size === 5, 'the bot and four speakers in its roster', 10_000);
+    const person = (name: string) => [...botCall.participants.values()].find((p) => p.displayName === name)!;
+    const source = (name: string) => Number(person(name).audioSourceId);
+    const audio: AudioFrame[] = [];
+    session.audioSocket.on('audio', (f) => audio.push(f));
+    // What the last second of audio holds: whose voices are unmixed, and how loud each tone is in the mix.
+    const lastSecond = () => {
+      const frames = audio.slice(-50);
+      const unmixed = new Set(frames.flatMap((f) => f.unmixed.filter((u) => u.level < 60).map((u) => u.sourceId)));
+      const mix = samples(Buffer.concat(frames.map((f) => f.data)));
+      const tone = (hz: number) => toneAmplitude(mix, hz);
+      return { unmixed, tone };
+    };
+    const hears = (names: string[]) => {
+      const { unmixed } = lastSecond();
+      return unmixed.size === names.length && names.every((n) => unmixed.has(source(n)));
+    };
+    await until(() => hears(['Alice', 'Bob', 'Carol', 'Dave']), 'all four voices unmixed', 15_000);
+
+    const me = botCall.me!.id;
+    await botCall.createAudioRoutingGroup({ id: 'alice', routingMode: 'oneToOne', sources: [person('Alice').id], receivers: [me] });
+    await botCall.createAudioRoutingGroup({ id: 'carol', routingMode: 'oneToOne', sources: [person('Carol').id], receivers: [me] });
+    audio.length = 0;
+    await until(() => audio.length >= 50 && hears(['Alice', 'Carol']), 'only Alice and Carol', 10_000);
+    const routed = lastSecond();
+    assert.ok(routed.tone(440) > 0.02 && routed.tone(550) > 0.02, `Alice's 440 Hz and Carol's 550 Hz in the mix: ${routed.tone(440).toFixed(3)}, ${routed.tone(550).toFixed(3)}`);
+    assert.ok(routed.tone(660) < 0.005 && routed.tone(770) < 0.005, `not Bob's 660 Hz nor Dave's 770 Hz: ${routed.tone(660).toFixed(4)}, ${routed.tone(770).toFixed(4)}`);
+    // The service still hears everyone: who speaks is the call's, not the bot's routing.
+    assert.strictEqual(Object.keys(svc.speakers(call.id)?.levels ?? {}).length, 4);
+
+    await botCall.deleteAudioRoutingGroup('carol');
+    audio.length = 0;
+    await until(() => audio.length >= 50 && hears(['Alice']), 'only Alice', 10_000);
+    await botCall.deleteAudioRoutingGroup('alice');
+    audio.length = 0;
+    await until(() => audio.length >= 50 && hears(['Alice', 'Bob', 'Carol', 'Dave']), 'all four again', 10_000);
+    svc.remoteHangUp(call.id);
+  });
+
   it('recordResponse records the caller from the conference media', async () => {
     const svc = running.service;
     const call = svc.placeIncomingCall({ from: { displayName: 'Alice' }, toAppId: 'media-bot', modalities: ['audio', 'video'] });
