@@ -152,7 +152,7 @@ describe('service/media/ConferenceMedia: a call with media, end to end', functio
     svc.remoteHangUp(call.id);
   });
 
-  it('audio routing groups: of four speakers the bot hears only the sources of its groups, and all four again once they are gone', async () => {
+  it('audio routing groups: of four speakers the bot hears only the sources of its groups (all four again once they are gone), and a group from the bot reaches only its receivers', async () => {
     const svc = running.service;
     const call = svc.placeIncomingCall({ from: { displayName: 'Alice' }, toAppId: 'media-bot', modalities: ['audio'] });
     await until(() => svc.findCall(call.id)?.state === 'established', 'the bot to answer', 10_000);
@@ -197,6 +197,19 @@ describe('service/media/ConferenceMedia: a call with media, end to end', functio
     await botCall.deleteAudioRoutingGroup('alice');
     audio.length = 0;
     await until(() => audio.length >= 50 && hears(['Alice', 'Bob', 'Carol', 'Dave']), 'all four again', 10_000);
+
+    // The other way: a group from the bot to Bob alone, and only Bob hears what the bot says.
+    await botCall.createAudioRoutingGroup({ id: 'whisper', routingMode: 'multicast', sources: [me], receivers: [person('Bob').id] });
+    const heard = () => media.describe(call.id)?.participants ?? {};
+    await delay(200); // packets the bot sent before the group may still be on their way
+    const before = heard();
+    const voice = Buffer.alloc(640);
+    for (let i = 0; i < 320; i++) voice.writeInt16LE(Math.round(6000 * Math.sin((2 * Math.PI * 500 * i) / 16000)), i * 2);
+    for (let i = 0; i < 25; i++) session.audioSocket.send(voice);
+    await until(() => heard()[person('Bob').id].heard - before[person('Bob').id].heard >= 20, 'Bob to hear the bot', 5000);
+    for (const name of ['Alice', 'Carol', 'Dave']) {
+      assert.strictEqual(heard()[person(name).id].heard, before[person(name).id].heard, `${name} does not hear the bot`);
+    }
     svc.remoteHangUp(call.id);
   });
 
