@@ -1,20 +1,20 @@
 /**
  * A sample calling bot: it answers incoming calls with its own media, watches every
- * participant's video on a socket of its own, tells who is speaking, greets the caller with a
- * prompt and collects the keys they press. Run it against the local service (`callmedia serve`)
+ * participant's video on a socket of its own, tells who is speaking, greets the caller in its
+ * own audio and hears the keys they press in it. Run it against the local service (`callmedia serve`)
  * or see it in `npm start`.
  */
 import * as http from 'http';
 import type { AddressInfo } from 'net';
-import { MediaPlatform, MediaSession, VideoSocket } from '../media';
-import { Call, CommunicationsClient, appHostedMediaConfig, mediaPrompt } from '../signaling';
+import { MediaPlatform, MediaSession, VideoSocket, playAudio } from '../media';
+import { Call, CommunicationsClient, appHostedMediaConfig } from '../signaling';
 
 export interface SampleBotOptions {
   serviceUrl: string;
   appId: string;
   /** The app's client secret, for its access tokens from the service's authority. */
   appSecret: string;
-  /** A prompt to play when a call is answered (file path or URL). */
+  /** An audio file (path or URL) the bot plays in its own audio once a call's media is up. */
   greeting?: string;
   /** Video sockets per call, one participant each (default 4, at most 10). */
   videoSockets?: number;
@@ -89,8 +89,8 @@ export async function startSampleBot(options: SampleBotOptions): Promise<SampleB
     if (options.reportStats) session.reportTo(options.serviceUrl, { callId: call.id });
     log(`answered call ${call.id} from ${call.source?.identity?.user?.displayName ?? 'someone'}`);
     watchEveryone(call, session, log);
-    await call.subscribeToTone();
-    if (options.greeting) await call.playPrompt([mediaPrompt(options.greeting)]);
+    // A bot that hosts its media plays its own prompts (Graph's playPrompt is for service-hosted calls).
+    if (options.greeting) await greet(session, options.greeting);
   }
 
   return {
@@ -104,6 +104,24 @@ export async function startSampleBot(options: SampleBotOptions): Promise<SampleB
       server.closeAllConnections();
     },
   };
+}
+
+/** Plays an audio file in the session's audio once its media is connected. */
+async function greet(session: MediaSession, file: string): Promise<void> {
+  const socket = session.audioSocket;
+  if (!socket) return;
+  if (session.transportKind === 'webrtc' && session.transportState !== 'connected') {
+    await new Promise<void>((resolve, reject) => {
+      const onState = (e: { state: string; reason?: string }) => {
+        if (e.state === 'connected') resolve();
+        else if (e.state === 'failed' || e.state === 'closed') reject(new Error(`media ${e.state} before the greeting: ${e.reason ?? ''}`));
+        else return;
+        session.off('transportStateChanged', onState);
+      };
+      session.on('transportStateChanged', onState);
+    });
+  }
+  await playAudio(socket, file);
 }
 
 /** Gives every participant with a camera a video socket of its own (and the sharer the screen socket). */

@@ -141,6 +141,51 @@ export class InCallActions {
   }
 
   /** POST /calls/{id}/participants/{pid}/mute */
+  /**
+   * POST /calls/{id}/participants/{pid}/startHoldMusic (202 + running operation): the participant
+   * hears the custom prompt, or the hold tone, and drops out of everyone's audio. Graph holds one
+   * participant at a time. The roster shows it as its audio stream going `inactive`.
+   */
+  startHoldMusic(callId: string, participantId: string, body: Record<string, unknown>): ServiceOperation {
+    const call = this.rt.guarded(callId, 'holdMusic');
+    const p = this.rt.participant(call, participantId);
+    if (p.isBot) throw GraphError.badRequest('The bot cannot put itself on hold: hold one of the other participants.');
+    const prompt = v.object(body, 'customPrompt', 'mediaPrompt');
+    const [customPrompt] = prompt ? v.prompts([prompt], 'customPrompt', { required: true }) : [];
+    const held = call.remoteParticipants.find((x) => x.heldWithMusic);
+    if (held) throw GraphError.conflict(`Only one participant can be on hold at a time, and '${held.id}' is.`);
+    const op = this.rt.runningOperation(call, 'startHoldMusicOperation', v.clientContext(body));
+    p.heldWithMusic = { prompt: customPrompt };
+    this.setAudioDirection(p, 'inactive');
+    this.rt.later(call, 0, () => {
+      this.rt.notifyRoster(call);
+      this.rt.hook('onHoldMusicChanged', call.toGraph(), participantToGraph(p), true, customPrompt);
+      this.rt.finishOperation(call, op, 'completed', RESULTS.success);
+    });
+    return op;
+  }
+
+  /** POST /calls/{id}/participants/{pid}/stopHoldMusic (202 + running operation): back into the call. */
+  stopHoldMusic(callId: string, participantId: string, body: Record<string, unknown>): ServiceOperation {
+    const call = this.rt.guarded(callId, 'holdMusic');
+    const p = this.rt.participant(call, participantId);
+    if (!p.heldWithMusic) throw GraphError.badRequest(`The participant '${participantId}' is not on hold.`);
+    const op = this.rt.runningOperation(call, 'stopHoldMusicOperation', v.clientContext(body));
+    p.heldWithMusic = undefined;
+    this.setAudioDirection(p, 'sendReceive');
+    this.rt.later(call, 0, () => {
+      this.rt.notifyRoster(call);
+      this.rt.hook('onHoldMusicChanged', call.toGraph(), participantToGraph(p), false);
+      this.rt.finishOperation(call, op, 'completed', RESULTS.success);
+    });
+    return op;
+  }
+
+  private setAudioDirection(p: ServiceParticipant, direction: 'inactive' | 'sendReceive'): void {
+    const audio = p.mediaStreams.find((s) => s.mediaType === 'audio');
+    if (audio) audio.direction = direction;
+  }
+
   muteParticipant(callId: string, participantId: string, body: Record<string, unknown>): ServiceOperation {
     const call = this.rt.guarded(callId, 'muteParticipant');
     const p = this.rt.participant(call, participantId);

@@ -15,9 +15,10 @@ import { RESULTS, type ServiceOperation } from './model/ServiceOperation';
 const RECORDINGS_KEPT = 100;
 
 /**
- * Service-hosted media operations: playPrompt and recordResponse queued per call and run by the
- * media bridge, subscribeToTone, cancelMediaProcessing, stop tones, and recordings served to the
- * holder of their access token.
+ * Media operations: playPrompt and recordResponse queued per call and run by the media bridge,
+ * subscribeToTone and cancelMediaProcessing (all four for service-hosted calls only, as Graph),
+ * sendDtmfTones (either kind), stop tones, and recordings served to the holder of their access
+ * token.
  */
 export class MediaActions {
   private readonly queues = new Map<string, MediaQueue>();
@@ -74,7 +75,7 @@ export class MediaActions {
 
   /** POST /calls/{id}/playPrompt: queued behind earlier prompts and recordings. */
   playPrompt(callId: string, body: Record<string, unknown>): ServiceOperation {
-    const call = this.rt.guarded(callId, 'playPrompt');
+    const call = this.serviceHosted(callId, 'playPrompt');
     const prompts = v.prompts(body.prompts, 'prompts', { required: true });
     v.optionalBoolean(body, 'loop');
     const op = this.rt.runningOperation(call, 'playPromptOperation', v.clientContext(body));
@@ -91,7 +92,7 @@ export class MediaActions {
 
   /** POST /calls/{id}/recordResponse (also served as /record, its older name). */
   recordResponse(callId: string, body: Record<string, unknown>): ServiceOperation {
-    const call = this.rt.guarded(callId, 'recordResponse');
+    const call = this.serviceHosted(callId, 'recordResponse');
     const stopTones = v.stringArray(body, 'stopTones') ?? [];
     for (const t of stopTones) {
       if (!(t in TONE_BY_DIGIT)) throw GraphError.badRequest(`'stopTones' has '${t}'; allowed: 0-9, *, #, A-D`);
@@ -187,18 +188,32 @@ export class MediaActions {
 
   /** POST /calls/{id}/subscribeToTone: later DTMF arrives as toneInfo on call notifications. */
   subscribeToTone(callId: string, body: Record<string, unknown>): ServiceOperation {
-    const call = this.rt.guarded(callId, 'subscribeToTone');
+    const call = this.serviceHosted(callId, 'subscribeToTone');
     call.toneSubscribed = true;
     return this.rt.completedOperation(call, 'subscribeToToneOperation', v.clientContext(body));
   }
 
   /** POST /calls/{id}/cancelMediaProcessing: queued and playing operations end as cancelled. */
   cancelMediaProcessing(callId: string, body: Record<string, unknown>): ServiceOperation {
-    const call = this.rt.guarded(callId, 'cancelMediaProcessing');
+    const call = this.serviceHosted(callId, 'cancelMediaProcessing');
     v.optionalBoolean(body, 'all');
     const op = this.rt.completedOperation(call, 'cancelMediaProcessingOperation', v.clientContext(body));
     this.mediaQueue(call).cancelAll();
     return op;
+  }
+
+  /**
+   * Graph hosts prompts, recordings and tone detection only for calls whose media it hosts: a bot
+   * with app-hosted media plays, records and hears DTMF in its own media, and is refused here.
+   */
+  private serviceHosted(callId: string, action: 'playPrompt' | 'recordResponse' | 'subscribeToTone' | 'cancelMediaProcessing'): ServiceCall {
+    const call = this.rt.guarded(callId, action);
+    if (call.mediaHosting === 'app') {
+      throw GraphError.badRequest(
+        `${action} is supported only for calls with service-hosted media; a bot with app-hosted media plays, records and hears tones in its own media (AudioSocket)`,
+      );
+    }
+    return call;
   }
 
   private mediaQueue(call: ServiceCall): MediaQueue {

@@ -63,6 +63,12 @@ export interface MediaBridge {
   /** A participant (the bot included) was muted or unmuted. */
   onMuteChanged?(call: Call, participant: Participant, muted: boolean): void;
   onScreenSharingRoleChanged?(call: Call, role: ScreenSharingRole): void;
+  /**
+   * A participant was put on hold with music (startHoldMusic, with the bot's prompt or none for
+   * the hold tone) or taken off it (stopHoldMusic, `prompt` undefined and `held` false). While held
+   * it hears only the music, and nobody hears it.
+   */
+  onHoldMusicChanged?(call: Call, participant: Participant, held: boolean, prompt?: MediaPrompt): void;
   /** The call's audio routing groups changed: whose audio the bot hears, and who hears the bot. */
   onAudioRoutingChanged?(call: Call, routing: AudioRouting): void;
   /**

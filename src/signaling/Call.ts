@@ -395,6 +395,21 @@ export class Call extends EventEmitter {
     return this.operation(`participants/${encodeURIComponent(participantId)}/mute`, withContext({}, clientContext));
   }
 
+  /**
+   * Puts a participant on hold with music (`customPrompt`: a mediaPrompt the participant hears,
+   * else the hold tone): it hears only that, and nobody hears it. One participant at a time.
+   * Resolves with the completed startHoldMusicOperation.
+   */
+  startHoldMusic(participantId: string, customPrompt?: unknown, clientContext?: string): Promise<CommsOperation> {
+    const body: Record<string, unknown> = customPrompt ? { customPrompt } : {};
+    return this.operation(`participants/${encodeURIComponent(participantId)}/startHoldMusic`, withContext(body, clientContext));
+  }
+
+  /** Takes a participant off hold: it hears and is heard again. */
+  stopHoldMusic(participantId: string, clientContext?: string): Promise<CommsOperation> {
+    return this.operation(`participants/${encodeURIComponent(participantId)}/stopHoldMusic`, withContext({}, clientContext));
+  }
+
   /** Removes a participant; resolves when the roster no longer has it. */
   async removeParticipant(participantId: string): Promise<void> {
     const waiter = this.when(() => (this.roster.has(participantId) ? undefined : true), `participant ${participantId} removed`);

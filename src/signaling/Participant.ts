@@ -4,6 +4,8 @@ import type { CommsOperation } from './types';
 /** What a Participant needs from its call to act on itself. */
 export interface ParticipantActions {
   muteParticipant(participantId: string, clientContext?: string): Promise<CommsOperation>;
+  startHoldMusic(participantId: string, customPrompt?: unknown, clientContext?: string): Promise<CommsOperation>;
+  stopHoldMusic(participantId: string, clientContext?: string): Promise<CommsOperation>;
   removeParticipant(participantId: string): Promise<void>;
 }
 
@@ -100,6 +102,16 @@ export class Participant {
   /** Server-mutes this participant (Graph participant: mute). */
   mute(clientContext?: string): Promise<CommsOperation> {
     return this.call.muteParticipant(this.id, clientContext);
+  }
+
+  /** Puts this participant on hold with music (Graph participant: startHoldMusic). */
+  startHoldMusic(customPrompt?: unknown, clientContext?: string): Promise<CommsOperation> {
+    return this.call.startHoldMusic(this.id, customPrompt, clientContext);
+  }
+
+  /** Takes this participant off hold (Graph participant: stopHoldMusic). */
+  stopHoldMusic(clientContext?: string): Promise<CommsOperation> {
+    return this.call.stopHoldMusic(this.id, clientContext);
   }
 
   /** Removes this participant from the call (Graph participant: delete). */

@@ -152,7 +152,7 @@ describe('service: MediaBridge hooks and service-hosted media operations', () =>
   });
 
   it('sends DTMF through the bridge behind the prompts before it, refuses what is not a DTMF tone, and cancels as mediaOperationCanceled', async () => {
-    await answer(APP_HOSTED);
+    await answer();
     const sent = await call.sendDtmfTones(['tone1', 'star', 'd'], { delayBetweenTonesMs: 250 });
     assert.equal(sent.status, 'completed');
     assert.equal((sent as { completionReason?: string }).completionReason, 'completedSuccessfully');

@@ -85,7 +85,7 @@ describe('service: Graph calls API', () => {
   it('answers bad bodies, unknown ids and wrong states with Graph errors, changing nothing', async () => {
     const callId = await admin.ring('app-b', 'Bea', { callbackUri: rec.url });
     await eventually(() => rec.received.length === 1, 'incoming notification');
-    const answer = { acceptedModalities: ['audio'], mediaConfig: APP_HOSTED };
+    const answer = { acceptedModalities: ['audio'], mediaConfig: SERVICE_HOSTED };
 
     async function expectError(method: string, path: string, body: unknown, status: number, code: string, mentions?: string) {
       const res = await graphFetch(method, path.startsWith('http') ? path : api(path), body);

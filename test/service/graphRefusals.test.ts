@@ -108,7 +108,7 @@ describe('service: refuses what Graph refuses, and shapes calls as Graph does', 
   it('takes an action by its namespace-qualified name too, as Graph\'s reference examples write it', async () => {
     const callId = await admin.ring('app-b', 'Bea', { callbackUri: rec.url });
     await eventually(() => rec.received.length === 1, 'incoming notification');
-    const res = await graphFetch('POST', api(`/${callId}/microsoft.graph.answer`), { acceptedModalities: ['audio'], mediaConfig: APP_HOSTED });
+    const res = await graphFetch('POST', api(`/${callId}/microsoft.graph.answer`), { acceptedModalities: ['audio'], mediaConfig: SERVICE_HOSTED });
     assert.equal(res.status, 202, JSON.stringify(res.body));
     await eventually(() => rec.notifications().map(summarize).includes('call:established'), 'established');
     const op = await graphFetch('POST', api(`/${callId}/Microsoft.Graph.subscribeToTone`), {});
@@ -116,6 +116,29 @@ describe('service: refuses what Graph refuses, and shapes calls as Graph does', 
     assert.equal(op.body['@odata.type'], '#microsoft.graph.subscribeToToneOperation');
     // Only the action: a qualified collection or call path is no path.
     assert.equal((await graphFetch('GET', `${svc.url}/v1.0/communications/microsoft.graph.calls/${callId}`)).status, 400);
+  });
+
+  it("refuses Graph's hosted media operations on a call whose bot hosts its media, and changes nothing", async () => {
+    const callId = await admin.ring('app-c', 'Cy', { callbackUri: rec.url });
+    await eventually(() => rec.received.length === 1, 'incoming notification');
+    assert.equal((await graphFetch('POST', api(`/${callId}/answer`), { acceptedModalities: ['audio'], mediaConfig: APP_HOSTED })).status, 202);
+    await eventually(() => rec.notifications().map(summarize).includes('call:established'), 'established');
+    await svc.service.dispatcher.idle();
+    const sent = rec.received.length;
+    const prompt = { '@odata.type': '#microsoft.graph.mediaPrompt', mediaInfo: { uri: 'https://cdn.example/hello.wav' } };
+    for (const [action, body] of [
+      ['playPrompt', { prompts: [prompt] }],
+      ['recordResponse', { maxRecordDurationInSeconds: 2 }],
+      ['subscribeToTone', {}],
+      ['cancelMediaProcessing', {}],
+    ] as const) {
+      await expectError(await graphFetch('POST', api(`/${callId}/${action}`), body), 400, 'invalidRequest', /service-hosted media/);
+    }
+    assert.equal(svc.service.findCall(callId)?.operations.size, 0, 'no operation was made');
+    // Keys pressed now reach the bot in its own media only: no toneInfo is sent.
+    assert.equal((await admin.post(`/admin/calls/${callId}/tones`, { tones: '5' })).status, 202);
+    await svc.service.dispatcher.idle();
+    assert.equal(rec.received.length, sent, 'no notification was sent');
   });
 
   it('takes only https callbacks, and http to this machine as a local convenience', async () => {

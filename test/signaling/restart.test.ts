@@ -1,6 +1,6 @@
 import { strict as assert } from 'assert';
 import type { ToneInfo } from '@microsoft/microsoft-graph-types';
-import { APP_HOSTED, eventually, sleep, startStack, verifyTokens, type Stack } from '../service/harness';
+import { SERVICE_HOSTED, eventually, sleep, startStack, verifyTokens, type Stack } from '../service/harness';
 
 describe('bot restart mid-call', () => {
   let stack: Stack;
@@ -14,7 +14,7 @@ describe('bot restart mid-call', () => {
     const incoming = bot.client.waitForIncomingCall();
     await admin.ring(bot.appId, 'Alice');
     const call = await incoming;
-    await call.answer({ mediaConfig: APP_HOSTED });
+    await call.answer({ mediaConfig: SERVICE_HOSTED });
     await call.subscribeToTone();
     await svc.service.dispatcher.idle();
     const tones: ToneInfo[] = [];

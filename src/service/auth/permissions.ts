@@ -64,6 +64,8 @@ export const ROLES_TO_TRANSFER: RoleRequirement[] = [{ anyOf: ['Calls.Initiate.A
 export const ROLES_TO_REDIRECT: RoleRequirement[] = [{ anyOf: ['Calls.Initiate.All'] }];
 /** Making or changing an audio routing group (Graph asks what a group call or meeting join does). */
 export const ROLES_FOR_AUDIO_ROUTING_GROUPS: RoleRequirement[] = [{ anyOf: ['Calls.JoinGroupCall.All', 'Calls.InitiateGroupCall.All'] }];
+/** Holding a participant with music (startHoldMusic, stopHoldMusic). */
+export const ROLES_FOR_HOLD_MUSIC: RoleRequirement[] = [{ anyOf: ['Calls.JoinGroupCallAsGuest.All', 'Calls.JoinGroupCall.All'] }];
 /** Creating an online meeting (create, createOrGet). */
 export const ROLES_TO_CREATE_ONLINE_MEETINGS: RoleRequirement[] = [{ anyOf: ['OnlineMeetings.ReadWrite.All'] }];
 /** Reading one (get, find by join URL or meeting id). */

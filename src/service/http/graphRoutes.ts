@@ -1,6 +1,7 @@
 import { AccessTokenError, type Caller } from '../auth/Authority';
 import {
   ROLES_FOR_AUDIO_ROUTING_GROUPS,
+  ROLES_FOR_HOLD_MUSIC,
   ROLES_TO_CREATE_ONLINE_MEETINGS,
   ROLES_TO_INVITE,
   ROLES_TO_READ_ONLINE_MEETINGS,
@@ -39,9 +40,9 @@ export function graphRoutes(service: CommunicationsService): Router {
     return b;
   };
   const accepted = (ctx: RouteContext) => sendEmpty(ctx.res, 202);
-  const operation = (ctx: RouteContext, op: ServiceOperation, status = 200) => {
+  const operation = (ctx: RouteContext, op: ServiceOperation, status = 200, withBody = status !== 202) => {
     const location = `${service.baseUrl}/${ctx.version}/communications/calls/${ctx.params.id}/operations/${op.id}`;
-    if (status === 202) sendEmpty(ctx.res, 202, { Location: location });
+    if (!withBody) sendEmpty(ctx.res, status, { Location: location });
     else sendJson(ctx.res, status, operationToGraph(op), { Location: location });
   };
 
@@ -116,6 +117,16 @@ export function graphRoutes(service: CommunicationsService): Router {
   r.add('POST', `${call}/participants/{participantId}/mute`, async (ctx) =>
     operation(ctx, service.inCallActions.muteParticipant(ctx.params.id, ctx.params.participantId, await body(ctx))),
   );
+  // Graph answers these 202 with the running operation in the body; a notification completes it.
+  const holdMusic = (start: boolean) => async (ctx: RouteContext) => {
+    const b = await body(ctx, () => ROLES_FOR_HOLD_MUSIC, 'put participants on hold');
+    const op = start
+      ? service.inCallActions.startHoldMusic(ctx.params.id, ctx.params.participantId, b)
+      : service.inCallActions.stopHoldMusic(ctx.params.id, ctx.params.participantId, b);
+    operation(ctx, op, 202, true);
+  };
+  r.add('POST', `${call}/participants/{participantId}/startHoldMusic`, holdMusic(true));
+  r.add('POST', `${call}/participants/{participantId}/stopHoldMusic`, holdMusic(false));
   r.add('DELETE', `${call}/participants/{participantId}`, (ctx) => {
     service.inCallActions.removeParticipant(ctx.params.id, ctx.params.participantId);
     sendEmpty(ctx.res, 204);

@@ -1,5 +1,5 @@
 import { AudioSocket, MediaPlatform, ServerSession, parseDescription, parseMediaConfiguration } from '../../media';
-import { ForwardingPort, payloadTypesOfSection } from './ForwardingPort';
+import { AUDIO_SOCKET_PAYLOAD_TYPES, ForwardingPort, payloadTypesOfSection } from './ForwardingPort';
 import type { ForwardedCodecName } from '../../media/native';
 
 /**
@@ -9,9 +9,12 @@ import type { ForwardedCodecName } from '../../media/native';
  * as the controlling agent) and plain RTP (a port per socket, in the clear).
  */
 export interface BotLeg {
-  /** What the bot offered: one DTLS-SRTP transport, or a plain RTP port per socket. */
-  readonly kind: 'webrtc' | 'rtp';
-  /** The bot's audio socket sends here; forward it to whoever hears the bot. */
+  /**
+   * What the bot offered: one DTLS-SRTP transport, or a plain RTP port per socket; 'service'
+   * when the call's media is service-hosted and the service speaks in the bot's place.
+   */
+  readonly kind: 'webrtc' | 'rtp' | 'service';
+  /** The bot's audio socket sends here (or, service-hosted, the service's prompts); forward it to whoever hears the bot. */
   readonly audioIn?: ForwardingPort;
   /** The bot's camera (its first video socket) sends here. */
   readonly cameraIn?: ForwardingPort;
@@ -36,7 +39,10 @@ export interface BotLeg {
   /** A participant's video into one of the bot's video sockets (or out of it). */
   show(socket: string, ingest: ForwardingPort): void;
   unshow(socket: string, ingest: ForwardingPort): void;
-  /** A socket whose audio reaches the bot's audio socket (prompts, beeps, DTMF); undefined without one. */
+  /**
+   * A socket for the service's own audio in the call (prompts, beeps, DTMF): into the bot's
+   * audio socket when the bot hosts its media, to the participants when the service does.
+   */
   audioSender(): AudioSocket | undefined;
   close(): Promise<void>;
 }
@@ -193,5 +199,36 @@ class WebRtcBotLeg implements BotLeg {
   async close(): Promise<void> {
     await Promise.all([this.audioIn?.close(), ...[...this.videoSockets.values()].map((p) => p.close())]);
     await this.server.close();
+  }
+}
+
+/**
+ * A call whose media Graph hosts (serviceHostedMediaConfig): no bot media session, and the
+ * service's own voice where the bot's would be. What it plays (prompts, the beep) goes in at
+ * `audioIn` and reaches every participant as the bot's audio would; there is nothing to show
+ * and no one to hear, since the bot takes no media itself.
+ */
+export class ServiceVoiceLeg implements BotLeg {
+  readonly kind = 'service';
+  readonly audioIn = new ForwardingPort('audio');
+  readonly videoSockets = new Map<string, ForwardingPort>();
+
+  constructor() {
+    this.audioIn.setPayloadTypes(AUDIO_SOCKET_PAYLOAD_TYPES);
+  }
+
+  showCamera(): void {}
+  hideCamera(): void {}
+  hear(): void {}
+  unhear(): void {}
+  show(): void {}
+  unshow(): void {}
+
+  audioSender(): AudioSocket {
+    return new AudioSocket({ send: {}, remote: { port: this.audioIn.localPort } }).unref();
+  }
+
+  async close(): Promise<void> {
+    await this.audioIn.close();
   }
 }

@@ -1,10 +1,12 @@
 import type { Call, MediaPrompt, Modality, Participant } from '@microsoft/microsoft-graph-types';
+import { Readable } from 'stream';
+import { pipeline } from 'stream/promises';
 import { setTimeout as sleep } from 'timers/promises';
-import { AudioSocket, MediaPlatform, parseDescription, parseMediaConfiguration } from '../../media';
+import { AudioSocket, MediaPlatform, parseDescription, parseMediaConfiguration, playAudio } from '../../media';
 import type { CommunicationsService } from '../CommunicationsService';
 import type { AudioRouting, BrowserAnswer, CallSpeakers, MediaBridge, ParticipantCounters, RecordOptions, RecordResult } from '../MediaBridge';
 import type { MediaConfigJson } from '../model/ServiceCall';
-import { BotLeg, openBotLeg } from './BotLeg';
+import { BotLeg, ServiceVoiceLeg, openBotLeg } from './BotLeg';
 import { BrowserLeg } from './BrowserLeg';
 import { AUDIO_SOCKET_PAYLOAD_TYPES, ForwardingPort } from './ForwardingPort';
 import { ServiceHostedMedia } from './ServiceHostedMedia';
@@ -29,6 +31,8 @@ interface ParticipantMedia {
   ears?: ForwardingPort;
   /** A synthetic participant's ears are fed the bot's audio (unless routing groups keep the bot from it). */
   hearsBot?: boolean;
+  /** On hold with music (startHoldMusic): it hears only that, and nobody hears it. */
+  held?: HoldMusic;
   eyes?: ForwardingPort;
   /** A synthetic participant's camera as it is sent, and smaller encodings made for subscriptions that ask for less. */
   camera?: { sourceId: number; width: number; height: number; fps: number };
@@ -133,10 +137,11 @@ export class ConferenceMedia implements MediaBridge {
 
   /** Wires the bot's media; returns the blob completed with the service's answer when it offered WebRTC. */
   onCallAnswered(call: Call, mediaConfig: MediaConfigJson): MediaConfigJson | void {
-    if (!call.id || typeof mediaConfig.blob !== 'string') return; // service-hosted media: nothing to wire
-    const bot = openBotLeg(mediaConfig.blob, () => this.servicePlatform());
+    if (!call.id) return;
+    // Service-hosted media: the service speaks where the bot's media session would be.
+    const bot: BotLeg = typeof mediaConfig.blob === 'string' ? openBotLeg(mediaConfig.blob, () => this.servicePlatform()) : new ServiceVoiceLeg();
     const participants = new Map<string, ParticipantMedia>();
-    const voices = () => [...participants.values()].filter((p) => p.audio && !p.muted).map((p) => p.audio as ForwardingPort);
+    const voices = () => [...participants.values()].filter((p) => p.audio && !p.muted && !p.held).map((p) => p.audio as ForwardingPort);
     const listener = new AudioSocket({ unmixed: 4 }).unref();
     const levels = new Map<number, { level: number; at: number }>();
     listener.on('audio', (frame) => {
@@ -165,7 +170,8 @@ export class ConferenceMedia implements MediaBridge {
       botHears: new Set(),
       listenerHears: new Set(),
     };
-    media.toneSocket = bot.audioSender();
+    // Keys pressed through the admin API reach a bot that hosts its media as RFC 4733 in its audio.
+    if (bot.kind !== 'service') media.toneSocket = bot.audioSender();
     for (const [socket, point] of bot.videoSockets) {
       point.on('subscription', (s: { sourceId: number; width: number; height: number }) => this.route(media, socket, s));
       // The bot's receiver asks for a key frame (a new source, a loss): ask whoever it is shown.
@@ -179,7 +185,10 @@ export class ConferenceMedia implements MediaBridge {
   acceptBrowser(call: Call, participantId: string, offerSdp: string): BrowserAnswer {
     const media = call.id ? this.calls.get(call.id) : undefined;
     if (!media) throw Object.assign(new Error('the call has no conference media yet: join once the bot answered'), { code: 'INVALID_ARGUMENT' });
-    if (media.bot.kind !== 'webrtc') throw Object.assign(new Error("the bot's session is plain RTP; a browser joins calls whose bot uses WebRTC"), { code: 'INVALID_ARGUMENT' });
+    if (media.bot.kind !== 'webrtc') {
+      const why = media.bot.kind === 'rtp' ? "the bot's session is plain RTP" : 'the call has service-hosted media';
+      throw Object.assign(new Error(`${why}; a browser joins calls whose bot hosts its media over WebRTC`), { code: 'INVALID_ARGUMENT' });
+    }
     const leg = new BrowserLeg(this.servicePlatform(), offerSdp);
     media.browsers.set(participantId, leg);
     const modalities: Modality[] = [];
@@ -252,6 +261,17 @@ export class ConferenceMedia implements MediaBridge {
     this.routeAudio(media);
   }
 
+  /** startHoldMusic / stopHoldMusic: the participant hears the music instead of the call, and drops out of everyone's audio. */
+  onHoldMusicChanged(call: Call, participant: Participant, held: boolean, prompt?: MediaPrompt): void {
+    const media = call.id ? this.calls.get(call.id) : undefined;
+    const p = participant.id ? media?.participants.get(participant.id) : undefined;
+    if (!media || !p) return;
+    const before = p.held;
+    p.held = held ? startHoldMusic(prompt, (err) => this.service?.emit('warning', err)) : undefined;
+    this.routeAudio(media);
+    before?.stop(); // after routing, so nothing still forwards from it
+  }
+
   /** The call's audio routing groups changed: the bot hears only their sources, and only their receivers hear it. */
   onAudioRoutingChanged(call: Call, routing: AudioRouting): void {
     const media = call.id ? this.calls.get(call.id) : undefined;
@@ -302,7 +322,7 @@ export class ConferenceMedia implements MediaBridge {
     const toBot = new Set<ForwardingPort>();
     const toListener = new Set<ForwardingPort>();
     for (const [id, p] of media.participants) {
-      if (!p.audio || p.muted) continue;
+      if (!p.audio || p.muted || p.held) continue;
       toListener.add(p.audio);
       if (!botHears || botHears.includes(id)) toBot.add(p.audio);
     }
@@ -314,9 +334,13 @@ export class ConferenceMedia implements MediaBridge {
     media.listenerHears = toListener;
 
     for (const [id, listener] of media.participants) {
-      const hearsBot = !botHeardBy || botHeardBy.includes(id);
+      const hearsBot = !listener.held && (!botHeardBy || botHeardBy.includes(id));
       const mix = listener.mix;
       if (!mix) {
+        if (listener.ears && listener.held && !listener.held.feeding) {
+          listener.held.ingest.feed(listener.ears);
+          listener.held.feeding = true;
+        }
         if (!listener.ears || !media.bot.audioIn || (listener.hearsBot ?? false) === hearsBot) continue;
         if (hearsBot) media.bot.audioIn.feed(listener.ears);
         else media.bot.audioIn.stopFeeding(listener.ears);
@@ -324,8 +348,9 @@ export class ConferenceMedia implements MediaBridge {
         continue;
       }
       const want = new Set<ForwardingPort>();
+      if (listener.held) want.add(listener.held.ingest);
       if (media.bot.audioIn && hearsBot) want.add(media.bot.audioIn);
-      for (const other of media.participants.values()) if (other !== listener && other.audio && !other.muted) want.add(other.audio);
+      if (!listener.held) for (const other of media.participants.values()) if (other !== listener && other.audio && !other.muted && !other.held) want.add(other.audio);
       for (const voice of mix.heard) if (!want.has(voice)) voice.stopForwardingTo(mix.mixer.port);
       for (const voice of want) if (!mix.heard.has(voice)) voice.forwardTo(mix.mixer.port, '127.0.0.1', undefined, AUDIO_SOCKET_PAYLOAD_TYPES);
       mix.heard = want;
@@ -488,6 +513,7 @@ export class ConferenceMedia implements MediaBridge {
   }
 
   private stopParticipant(p: ParticipantMedia): void {
+    p.held?.stop();
     p.synthetic?.stop();
     for (const layer of p.layers.values()) {
       layer.encoder.stop();
@@ -543,6 +569,58 @@ export class ConferenceMedia implements MediaBridge {
 function participantOfSource(participants: Map<string, ParticipantMedia>, sourceId: number): string | undefined {
   for (const [id, p] of participants) if (p.sources.has(sourceId)) return id;
   return undefined;
+}
+
+/** What a held participant hears: a voice of its own, looping the bot's prompt or the hold tone. */
+interface HoldMusic {
+  ingest: ForwardingPort;
+  /** Its ingest feeds the (synthetic) participant's ears; a browser's mix takes it as a voice. */
+  feeding: boolean;
+  stop(): void;
+}
+
+/** Three notes, each 400 ms, over and over: the hold tone when the bot gives no prompt. */
+const HOLD_NOTES_HZ = [587.33, 698.46, 783.99];
+const HOLD_NOTE_FRAMES = 20;
+
+function startHoldMusic(prompt: MediaPrompt | undefined, warn: (err: Error) => void): HoldMusic {
+  const ingest = new ForwardingPort('audio');
+  ingest.setPayloadTypes(AUDIO_SOCKET_PAYLOAD_TYPES);
+  const socket = new AudioSocket({ send: {}, remote: { port: ingest.localPort } }).unref();
+  const stopped = new AbortController();
+  const uri = (prompt as { mediaInfo?: { uri?: string } } | undefined)?.mediaInfo?.uri;
+  void (async () => {
+    let file = uri?.startsWith('file://') ? new URL(uri).pathname : uri;
+    while (!stopped.signal.aborted) {
+      try {
+        if (file) await playAudio(socket, file);
+        else await pipeline(Readable.from(holdTone(stopped.signal)), socket.writable());
+      } catch (err) {
+        if (stopped.signal.aborted) return;
+        // A prompt that cannot be played: the hold tone instead, for as long as the hold lasts.
+        warn(new Error(`hold music: ${(err as Error).message}; playing the hold tone`));
+        file = undefined;
+      }
+    }
+  })();
+  return {
+    ingest,
+    feeding: false,
+    stop() {
+      stopped.abort();
+      void socket.close();
+      void ingest.close();
+    },
+  };
+}
+
+function* holdTone(signal: AbortSignal): Generator<Buffer> {
+  for (let frame = 0; !signal.aborted; frame++) {
+    const hz = HOLD_NOTES_HZ[Math.floor(frame / HOLD_NOTE_FRAMES) % HOLD_NOTES_HZ.length];
+    const pcm = Buffer.alloc(640);
+    for (let i = 0; i < 320; i++) pcm.writeInt16LE(Math.round(5000 * Math.sin((2 * Math.PI * hz * (frame * 320 + i)) / 16000)), i * 2);
+    yield pcm;
+  }
 }
 
 /** A voice of the service's own for the bot's DTMF: it sends to an ingest that feeds participants' ears. */

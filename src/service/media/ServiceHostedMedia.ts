@@ -6,11 +6,14 @@ import { AUDIO_SOCKET_PAYLOAD_TYPES, type ForwardingPort } from './ForwardingPor
 
 /**
  * The media the service itself hosts in a call, as Graph's service-hosted media does: prompts
- * and the beep played into the bot's audio, and recordings of what the participants say.
+ * and the beep played into the call, and recordings of what the participants say. In a
+ * service-hosted call the bot's leg is the service's own voice (ServiceVoiceLeg), so every
+ * participant hears what is played; in an app-hosted call the only thing played is a file a
+ * person picks in the console, into the bot's own audio.
  */
 export class ServiceHostedMedia {
   /**
-   * `bot`: where prompts go. `voices`: the participants' audio ingests a recording hears (the
+   * `bot`: where prompts go (its audioSender). `voices`: the participants' audio ingests a recording hears (the
    * unmuted ones, at the moment it starts).
    */
   constructor(
@@ -52,7 +55,7 @@ export class ServiceHostedMedia {
     }
   }
 
-  /** 200 ms of 1 kHz into the bot's audio: "speak after the tone". */
+  /** 200 ms of 1 kHz into the call: "speak after the tone". */
   async beep(signal: AbortSignal): Promise<void> {
     const socket = this.bot.audioSender();
     if (!socket) return;

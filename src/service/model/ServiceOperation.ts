@@ -12,6 +12,8 @@ export type OperationType =
   | 'subscribeToToneOperation'
   | 'cancelMediaProcessingOperation'
   | 'sendDtmfTonesOperation'
+  | 'startHoldMusicOperation'
+  | 'stopHoldMusicOperation'
   | 'muteParticipantOperation'
   | 'unmuteParticipantOperation'
   | 'updateRecordingStatusOperation'

@@ -1,6 +1,7 @@
 import type {
   IdentitySet,
   MediaDirection,
+  MediaPrompt,
   MediaStream,
   Modality,
   Participant,
@@ -20,6 +21,8 @@ export interface ServiceParticipant {
   mediaStreams: MediaStream[];
   metadata?: string;
   recordingInfo?: RecordingInfo;
+  /** Held by the bot (startHoldMusic): hearing the prompt it chose, or the hold tone, and heard by no one. */
+  heldWithMusic?: { prompt?: MediaPrompt };
 }
 
 /** Allocates media source ids, unique within one call, as Graph's roster numbers them. */

@@ -43,6 +43,7 @@ export type CallAction =
   | 'cancelMediaProcessing'
   | 'sendDtmfTones'
   | 'audioRoutingGroups'
+  | 'holdMusic'
   | 'updateMetadata'
   | 'listParticipants'
   | 'invite'
@@ -70,6 +71,7 @@ const ALLOWED: Readonly<Record<CallAction, readonly CallState[]>> = {
   cancelMediaProcessing: IN_CALL,
   sendDtmfTones: IN_CALL,
   audioRoutingGroups: IN_CALL,
+  holdMusic: IN_CALL,
   updateMetadata: IN_CALL,
   listParticipants: [...LIVE, 'terminating'],
   invite: IN_CALL,

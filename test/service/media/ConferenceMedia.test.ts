@@ -8,7 +8,8 @@ import { AudioFrame, AudioSocket, VideoFrame } from '../../../src/media';
 import { ffmpegPath, run } from '../../../src/peers/ffmpeg';
 import type { ConferenceMedia, RunningService } from '../../../src/service';
 import { startConference, type Conference } from './conference';
-import { mediaPrompt } from '../../../src/signaling';
+import { mediaPrompt, serviceHostedMediaConfig } from '../../../src/signaling';
+import { startBot } from '../harness';
 import { dB, samples, toneAmplitude } from '../../helpers/goertzel';
 import { until } from '../../helpers/until';
 
@@ -29,7 +30,7 @@ describe('service/media/ConferenceMedia: a call with media, end to end', functio
     await conference?.close();
   });
 
-  it('each participant reaches its own video socket with its source id, voices reach the audio socket, DTMF and prompts too; leaving frees the socket', async () => {
+  it('each participant reaches its own video socket with its source id, voices and DTMF reach the audio socket; leaving frees the socket', async () => {
     const svc = running.service;
     const call = svc.placeIncomingCall({ from: { displayName: 'Alice' }, toAppId: 'media-bot', modalities: ['audio', 'video'] });
     await until(() => svc.findCall(call.id)?.state === 'established', 'the bot to answer', 10_000);
@@ -82,17 +83,6 @@ describe('service/media/ConferenceMedia: a call with media, end to end', functio
     svc.sendTones(call.id, '7*');
     await until(() => tones.length === 2, 'DTMF in the media', 10_000);
     assert.deepStrictEqual(tones, ['7', '*']);
-
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'callmedia-prompt-'));
-    const prompt = path.join(dir, 'prompt.wav');
-    run(ffmpegPath(), ['-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', 'sine=frequency=1500:duration=1', '-ar', '16000', prompt]);
-    const heard: AudioFrame[] = [];
-    session.audioSocket.on('audio', (f) => heard.push(f));
-    await botCall.playPrompt([mediaPrompt(prompt)]);
-    const promptAudio = samples(Buffer.concat(heard.map((f) => f.data)));
-    let best = 0;
-    for (let off = 0; off + 1600 <= promptAudio.length; off += 1600) best = Math.max(best, toneAmplitude(promptAudio.subarray(off, off + 1600), 1500));
-    assert.ok(dB(best / (1 / 8)) > -3, `the prompt's 1500 Hz tone reached the bot: ${dB(best / (1 / 8)).toFixed(1)} dB`);
 
     // And the other way: the bot talks and shows itself; every participant gets it.
     const botVoice = Buffer.alloc(640);
@@ -213,22 +203,119 @@ describe('service/media/ConferenceMedia: a call with media, end to end', functio
     svc.remoteHangUp(call.id);
   });
 
-  it('recordResponse records the caller from the conference media', async () => {
+  it('hold music: the held participant hears the hold tone or the bot\'s prompt and nobody hears it; stopHoldMusic brings it back', async () => {
     const svc = running.service;
-    const call = svc.placeIncomingCall({ from: { displayName: 'Alice' }, toAppId: 'media-bot', modalities: ['audio', 'video'] });
+    const call = svc.placeIncomingCall({ from: { displayName: 'Alice' }, toAppId: 'media-bot', modalities: ['audio'] });
     await until(() => svc.findCall(call.id)?.state === 'established', 'the bot to answer', 10_000);
+    svc.addParticipant(call.id, { displayName: 'Bob', modalities: ['audio'] }); // speaks at 660 Hz
     const botCall = bot.client.calls.get(call.id);
-    assert.ok(botCall);
-    await delay(500);
-    const op = await botCall.recordResponse({ maxRecordDurationInSeconds: 2, playBeep: false });
-    assert.strictEqual(op.completionReason, 'maxRecordDurationReached');
-    assert.ok(op.recordingLocation, 'a recording to fetch');
-    const res = await fetch(op.recordingLocation as string, { headers: { Authorization: `Bearer ${op.recordingAccessToken}` } });
-    const wav = Buffer.from(await res.arrayBuffer());
-    assert.strictEqual(wav.toString('ascii', 0, 4), 'RIFF');
-    const pcm = samples(wav.subarray(44));
-    assert.ok(pcm.length >= 16000 * 1.5, `${(pcm.length / 16000).toFixed(1)} s recorded`);
-    assert.ok(toneAmplitude(pcm.subarray(0, 16000), 440) > 0.05, 'Alice’s 440 Hz voice is in the recording');
+    const session = bot.sessions.get(call.id);
+    assert.ok(botCall && session?.audioSocket);
+    await until(() => botCall.participants.size === 3, 'the bot, Alice and Bob in its roster', 10_000);
+    const bob = [...botCall.participants.values()].find((p) => p.displayName === 'Bob')!;
+    const bobSource = Number(bob.audioSourceId);
+    const audio: AudioFrame[] = [];
+    session.audioSocket.on('audio', (f) => audio.push(f));
+    const botHearsBob = () => audio.slice(-25).some((f) => f.unmixed.some((u) => u.sourceId === bobSource && u.level < 60));
+    await until(() => botHearsBob(), 'the bot to hear Bob', 10_000);
+
+    // What Bob hears, from the moment he is held.
+    const ear = new AudioSocket({});
+    const heard: AudioFrame[] = [];
+    ear.on('audio', (f) => heard.push(f));
+    const stop = media.listen(call.id, bob.id, ear.port);
+    const strongest = (frames: AudioFrame[], hz: number) => {
+      const pcm = samples(Buffer.concat(frames.map((f) => f.data)));
+      let best = 0;
+      for (let off = 0; off + 6400 <= pcm.length; off += 1600) best = Math.max(best, toneAmplitude(pcm.subarray(off, off + 6400), hz));
+      return best;
+    };
+    try {
+      const held = await bob.startHoldMusic();
+      assert.strictEqual(held.status, 'completed');
+      await until(() => bob.mediaStreams.find((m) => m.mediaType === 'audio')?.direction === 'inactive', "the roster to show Bob's audio inactive", 5000);
+      await until(() => audio.length > 50 && !botHearsBob(), 'the bot to stop hearing Bob', 5000);
+      heard.length = 0;
+      await until(() => heard.length >= 100, 'two seconds of what Bob hears', 10_000);
+      assert.ok(strongest(heard, 587.33) > 0.02 && strongest(heard, 698.46) > 0.02, `Bob hears the hold tone's notes: ${strongest(heard, 587.33).toFixed(3)}, ${strongest(heard, 698.46).toFixed(3)}`);
+      assert.ok(!Object.keys(svc.speakers(call.id)?.levels ?? {}).includes(bob.id), 'nobody in the call hears Bob');
+
+      // Only one at a time; then a prompt of the bot's own instead of the tone.
+      const alice = [...botCall.participants.values()].find((p) => p.displayName === 'Alice')!;
+      await assert.rejects(alice.startHoldMusic(), (err: Error & { statusCode?: number }) => err.statusCode === 409);
+      await bob.stopHoldMusic();
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'callmedia-hold-'));
+      const music = path.join(dir, 'hold.wav');
+      run(ffmpegPath(), ['-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', 'sine=frequency=1500:duration=0.5', '-ar', '16000', music]);
+      await bob.startHoldMusic(mediaPrompt(music));
+      heard.length = 0;
+      await until(() => heard.length >= 100, 'two seconds of what Bob hears', 10_000);
+      assert.ok(strongest(heard, 1500) > 0.05, `Bob hears the bot's 1500 Hz prompt, looped: ${strongest(heard, 1500).toFixed(3)}`);
+
+      await bob.stopHoldMusic();
+      await until(() => bob.mediaStreams.find((m) => m.mediaType === 'audio')?.direction === 'sendReceive', "Bob's audio back in the roster", 5000);
+      await until(() => botHearsBob(), 'the bot to hear Bob again', 10_000);
+      await delay(300);
+      heard.length = 0;
+      await until(() => heard.length >= 50, 'a second of what Bob hears', 10_000);
+      assert.ok(strongest(heard, 1500) < 0.01 && strongest(heard, 587.33) < 0.01, 'the music stopped');
+    } finally {
+      stop();
+      await ear.close();
+    }
     svc.remoteHangUp(call.id);
+  });
+
+  it('a call whose media the service hosts: the caller hears the prompts, a recording hears the caller, and pressed keys are toneInfo', async () => {
+    const svc = running.service;
+    const hosted = await startBot(running.url, 'hosted-media-bot');
+    try {
+      svc.directory.registerBot({ appId: hosted.appId, callbackUri: hosted.callbackUri, displayName: 'IVR' });
+      const incoming = hosted.client.waitForIncomingCall();
+      const placed = svc.placeIncomingCall({ from: { displayName: 'Alice' }, toAppId: hosted.appId, modalities: ['audio'] });
+      const call = await incoming;
+      await call.answer({ mediaConfig: serviceHostedMediaConfig(), acceptedModalities: ['audio'] });
+      const alice = [...(svc.findCall(placed.id)?.participants.values() ?? [])].find((p) => p.info.identity?.user?.displayName === 'Alice');
+      assert.ok(alice);
+      await until(() => media.describe(placed.id)?.participants[alice.id] !== undefined, "Alice's media wired", 10_000);
+      const ear = new AudioSocket({});
+      const heard: AudioFrame[] = [];
+      ear.on('audio', (f) => heard.push(f));
+      const stop = media.listen(placed.id, alice.id, ear.port);
+      try {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'callmedia-prompt-'));
+        const prompt = path.join(dir, 'prompt.wav');
+        run(ffmpegPath(), ['-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', 'sine=frequency=1500:duration=1', '-ar', '16000', prompt]);
+        const played = await call.playPrompt([mediaPrompt(prompt)]);
+        assert.strictEqual(played.status, 'completed');
+        const promptAudio = samples(Buffer.concat(heard.map((f) => f.data)));
+        let best = 0;
+        for (let off = 0; off + 1600 <= promptAudio.length; off += 1600) best = Math.max(best, toneAmplitude(promptAudio.subarray(off, off + 1600), 1500));
+        assert.ok(dB(best / (1 / 8)) > -3, `Alice heard the prompt's 1500 Hz tone: ${dB(best / (1 / 8)).toFixed(1)} dB`);
+      } finally {
+        stop();
+        await ear.close();
+      }
+
+      const op = await call.recordResponse({ maxRecordDurationInSeconds: 2, playBeep: false });
+      assert.strictEqual(op.completionReason, 'maxRecordDurationReached');
+      assert.ok(op.recordingLocation, 'a recording to fetch');
+      const res = await fetch(op.recordingLocation as string, { headers: { Authorization: `Bearer ${op.recordingAccessToken}` } });
+      const wav = Buffer.from(await res.arrayBuffer());
+      assert.strictEqual(wav.toString('ascii', 0, 4), 'RIFF');
+      const pcm = samples(wav.subarray(44));
+      assert.ok(pcm.length >= 16000 * 1.5, `${(pcm.length / 16000).toFixed(1)} s recorded`);
+      assert.ok(toneAmplitude(pcm.subarray(0, 16000), 440) > 0.05, 'Alice’s 440 Hz voice is in the recording');
+
+      await call.subscribeToTone();
+      const tones: string[] = [];
+      call.on('toneReceived', (t: { tone?: string | null }) => tones.push(String(t.tone)));
+      svc.sendTones(placed.id, '3#');
+      await until(() => tones.length === 2, 'toneInfo for the keys Alice pressed', 5000);
+      assert.deepStrictEqual(tones, ['tone3', 'pound']);
+      svc.remoteHangUp(placed.id);
+    } finally {
+      await hosted.close();
+    }
   });
 });
