@@ -1,3 +1,4 @@
+import { randomUUID } from 'crypto';
 import type { CallRuntime } from './CallRuntime';
 import type { AudioRouting } from './MediaBridge';
 import { GraphError } from './model/GraphError';
@@ -27,7 +28,7 @@ export class AudioRoutingGroups {
     const call = this.rt.guarded(callId, 'audioRoutingGroups');
     v.odataType(body, '', 'audioRoutingGroup');
     if (call.kind === 'peerToPeer') throw GraphError.badRequest('Audio routing groups are for group calls and meetings, not peer-to-peer calls.');
-    const id = v.optionalString(body, 'id', 128) ?? `group-${call.audioRoutingGroups.size + 1}-${Date.now().toString(36)}`;
+    const id = v.optionalString(body, 'id', 128) ?? randomUUID();
     if (call.audioRoutingGroups.has(id)) throw GraphError.conflict(`The audio routing group '${id}' already exists in this call.`);
     if (call.audioRoutingGroups.size >= MAX_GROUPS_PER_CALL) throw GraphError.badRequest(`A call holds at most ${MAX_GROUPS_PER_CALL} audio routing groups.`);
     const routingMode = v.enumValue(body, 'routingMode', ['oneToOne', 'multicast'] as const, true);
