@@ -103,7 +103,17 @@ export class Pacer {
   private readonly timer: NodeJS.Timeout;
   private readonly start = performance.now();
 
-  constructor(private readonly periodMs: number, private readonly tick: (index: number) => void, private readonly catchUp: boolean) {
+  /**
+   * `lead`: ticks run this many periods early, as a real-time producer keeps a few frames queued
+   * ahead, so that an event loop held up for less than `lead` periods (a busy machine, a GC)
+   * leaves no gap in what is sent.
+   */
+  constructor(
+    private readonly periodMs: number,
+    private readonly tick: (index: number) => void,
+    private readonly catchUp: boolean,
+    private readonly lead = 0,
+  ) {
     this.timer = setInterval(() => this.run(), Math.max(1, Math.floor(periodMs / 2)));
     this.run();
   }
@@ -113,7 +123,7 @@ export class Pacer {
   }
 
   private run(): void {
-    const due = Math.floor((performance.now() - this.start) / this.periodMs) + 1;
+    const due = Math.floor((performance.now() - this.start) / this.periodMs) + 1 + this.lead;
     if (due <= this.ticks) return;
     if (!this.catchUp) this.ticks = due - 1;
     while (this.ticks < due) this.tick(this.ticks++);
